@@ -1,0 +1,46 @@
+// `lowbit info --system`: CPU features and the kernels lowbit will use.
+// (`lowbit info MODEL` prints a model file's contents once io/ lands.)
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "cli/command.hpp"
+#include "core/cpu_features.hpp"
+#include "core/error.hpp"
+
+namespace lowbit::cli {
+namespace {
+
+struct InfoOptions {
+  bool system = false;
+  std::string model;
+};
+
+void print_system() {
+  const CpuFeatures& f = cpu_features();
+  fmt::print("cpu:       {} ({})\n", f.brand.empty() ? "unknown" : f.brand, f.vendor);
+  fmt::print("threads:   {} hardware\n", std::thread::hardware_concurrency());
+  fmt::print("features:  {}\n", f.summary());
+  auto yn = [](bool b) { return b ? "yes" : "no"; };
+  fmt::print("AVX2:      {}\n", yn(f.has_avx2()));
+  fmt::print("AVX-512:   F {} BW {} VL {} VNNI {}\n", yn(f.avx512f), yn(f.avx512bw), yn(f.avx512vl),
+             yn(f.avx512vnni));
+  fmt::print("AVX-VNNI:  {}\n", yn(f.avx_vnni));
+  fmt::print("NEON:      {} (dotprod {})\n", yn(f.neon), yn(f.dotprod));
+}
+
+const CommandRegistrar reg(40, "info", "show a model file's contents, or this machine (--system)", [](CLI::App& sub) {
+  auto opt = std::make_shared<InfoOptions>();
+  sub.add_flag("--system", opt->system, "print CPU features and the kernels lowbit picks");
+  sub.add_option("model", opt->model, "model file (GGUF)");
+  sub.callback([opt] {
+    if (opt->system || opt->model.empty()) {
+      print_system();
+      return;
+    }
+    fail("{}: reading model files is not implemented yet", opt->model);
+  });
+});
+
+}  // namespace
+}  // namespace lowbit::cli

@@ -1,0 +1,107 @@
+#include "core/thread_pool.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define LOWBIT_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define LOWBIT_PAUSE() asm volatile("yield")
+#else
+#define LOWBIT_PAUSE() ((void)0)
+#endif
+
+namespace lowbit {
+
+namespace {
+constexpr int kSpinIterations = 20000;  // ~50-100 us of pause before sleeping
+
+// Pause, and now and then give the core away: with more threads than cores
+// (oversubscription) pure spinning would starve the thread being waited on.
+inline void spin_pause(int i) {
+  if ((i & 63) == 63)
+    std::this_thread::yield();
+  else
+    LOWBIT_PAUSE();
+}
+}  // namespace
+
+ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
+  for (int t = 1; t < n_threads_; ++t) threads_.emplace_back([this, t] { worker(t); });
+}
+
+ThreadPool::~ThreadPool() {
+  stop_.store(true);
+  generation_.fetch_add(1);
+  generation_.notify_all();
+  for (auto& th : threads_) th.join();
+}
+
+void ThreadPool::worker(int tid) {
+  uint64_t seen = 0;
+  for (;;) {
+    uint64_t g = generation_.load(std::memory_order_acquire);
+    for (int i = 0; g == seen && i < kSpinIterations; ++i) {
+      spin_pause(i);
+      g = generation_.load(std::memory_order_acquire);
+    }
+    if (g == seen) {
+      generation_.wait(seen, std::memory_order_acquire);
+      continue;
+    }
+    seen = g;
+    if (stop_.load()) return;
+    (*job_)(tid, n_threads_);
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+void ThreadPool::run(const std::function<void(int, int)>& fn) {
+  if (n_threads_ == 1) {
+    fn(0, 1);
+    return;
+  }
+  job_ = &fn;
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  generation_.fetch_add(1, std::memory_order_release);
+  generation_.notify_all();
+  fn(0, n_threads_);
+  for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) spin_pause(i);
+}
+
+void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  grain = std::max<int64_t>(1, grain);
+  const int64_t units = (n + grain - 1) / grain;
+  const int nt = int(std::min<int64_t>(n_threads_, units));
+  if (nt <= 1) {
+    fn(0, n);
+    return;
+  }
+  run([&](int tid, int) {
+    if (tid >= nt) return;
+    const int64_t b = units * tid / nt * grain;
+    const int64_t e = std::min(n, units * (tid + 1) / nt * grain);
+    if (b < e) fn(b, e);
+  });
+}
+
+namespace {
+std::mutex g_mu;
+std::unique_ptr<ThreadPool> g_pool;
+}  // namespace
+
+ThreadPool& ThreadPool::global() {
+  std::lock_guard lock(g_mu);
+  if (!g_pool) g_pool = std::make_unique<ThreadPool>(int(std::max(1u, std::thread::hardware_concurrency())));
+  return *g_pool;
+}
+
+void ThreadPool::set_global_threads(int n) {
+  std::lock_guard lock(g_mu);
+  if (!g_pool || g_pool->size() != std::max(1, n)) g_pool = std::make_unique<ThreadPool>(n);
+}
+
+}  // namespace lowbit

@@ -1,0 +1,49 @@
+// A small fork-join thread pool for the kernels: `run(fn)` calls fn(tid, n)
+// on n threads (the caller is thread 0) and returns when all are done.
+// Workers spin briefly before sleeping on an atomic wait, because decode
+// calls it thousands of times per second with jobs of tens of microseconds,
+// where a condition-variable wake-up alone would cost a visible share.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <thread>
+#include <vector>
+
+namespace lowbit {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int n_threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return n_threads_; }
+
+  // fn(tid, n_threads) on every thread; blocks until all return. Not
+  // reentrant: a job must not call run() on the same pool.
+  void run(const std::function<void(int, int)>& fn);
+
+  // Splits [0, n) into contiguous chunks (multiples of `grain`, the last
+  // one shorter) and calls fn(begin, end) for each thread's chunk.
+  void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+  // The process-wide pool used by layers and kernels; its size is set by
+  // -t/--threads (default: hardware concurrency).
+  static ThreadPool& global();
+  static void set_global_threads(int n);
+
+ private:
+  void worker(int tid);
+
+  int n_threads_;
+  std::vector<std::thread> threads_;
+  const std::function<void(int, int)>* job_ = nullptr;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace lowbit

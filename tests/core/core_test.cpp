@@ -1,0 +1,90 @@
+// Tensor shapes, the thread pool's coverage of ranges, RNG statistics.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <vector>
+
+#include "core/cpu_features.hpp"
+#include "core/rng.hpp"
+#include "core/tensor.hpp"
+#include "core/thread_pool.hpp"
+
+using namespace lowbit;
+
+TEST(Tensor, ShapeAndStrides) {
+  Tensor t = Tensor::f32({3, 4, 5});
+  EXPECT_EQ(t.numel(), 60);
+  EXPECT_EQ(t.nbytes(), 240u);
+  EXPECT_EQ(t.view().stride[0], 20);
+  EXPECT_EQ(t.view().stride[1], 5);
+  EXPECT_EQ(t.view().stride[2], 1);
+  EXPECT_TRUE(t.view().contiguous());
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(t.data<float>()) % kAlignment, 0u);
+  EXPECT_EQ(t.shape().str(), "[3, 4, 5]");
+  for (float v : t.span<float>()) EXPECT_EQ(v, 0.0f);  // zero-initialized
+}
+
+TEST(Tensor, RejectsBadShapes) {
+  EXPECT_THROW((Shape{1, 2, 3, 4, 5}), Error);
+  EXPECT_THROW((Shape{2, -1}), Error);
+}
+
+TEST(ThreadPool, ParallelForCoversEachIndexOnce) {
+  for (int threads : {1, 2, 3, 8}) {
+    ThreadPool pool(threads);
+    for (int64_t n : {0, 1, 7, 64, 1000, 1001}) {
+      for (int64_t grain : {1, 4, 16}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.parallel_for(n, grain, [&](int64_t b, int64_t e) {
+          EXPECT_EQ(b % grain, 0);
+          for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
+        });
+        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[size_t(i)].load(), 1) << threads << " " << n << " " << i;
+      }
+    }
+  }
+}
+
+TEST(ThreadPool, RunCallsEveryThread) {
+  ThreadPool pool(4);
+  for (int rep = 0; rep < 1000; ++rep) {
+    std::atomic<int> mask{0};
+    pool.run([&](int tid, int n) {
+      EXPECT_EQ(n, 4);
+      mask.fetch_or(1 << tid);
+    });
+    ASSERT_EQ(mask.load(), 0xf);
+  }
+}
+
+TEST(Rng, DeterministicAndNormal) {
+  Rng a(42), b(42), c(43);
+  EXPECT_EQ(a.next_u64(), b.next_u64());
+  EXPECT_NE(a.next_u64(), c.next_u64());
+  Rng r(1);
+  const int n = 200000;
+  double s = 0, s2 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double x = r.normal();
+    s += x;
+    s2 += x * x;
+  }
+  const double mean = s / n, var = s2 / n - mean * mean;
+  EXPECT_NEAR(mean, 0.0, 0.01);  // 4.5 sigma of the sample mean
+  EXPECT_NEAR(var, 1.0, 0.015);
+}
+
+TEST(CpuFeatures, ConsistentWithCompiler) {
+  const CpuFeatures& f = cpu_features();
+#if defined(__AVX2__)
+  EXPECT_TRUE(f.avx2);  // a binary built for AVX2 only runs where it exists
+#endif
+#if defined(__aarch64__)
+  EXPECT_TRUE(f.neon);
+#endif
+  if (f.has_avx512()) {
+    EXPECT_TRUE(f.avx2);
+  }
+  EXPECT_FALSE(f.summary().empty());
+}
