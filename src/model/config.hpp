@@ -1,0 +1,36 @@
+// Hyper-parameters of a BitNet-style decoder, read from GGUF metadata
+// (`<arch>.block_count`, ...) or from a Hugging Face config.json.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace lowbit {
+
+enum class FfnAct { Relu2, Silu };  // 2B4T: relu^2 gate; older 1bitLLM models: SiLU
+enum class RopeStyle { Neox, Interleaved };  // NEOX = half-split pairs (i, i + d/2)
+
+struct ModelConfig {
+  std::string arch = "bitnet-b1.58";
+  int64_t n_vocab = 0;
+  int64_t n_embd = 0;       // hidden size
+  int64_t n_layer = 0;
+  int64_t n_head = 0;
+  int64_t n_head_kv = 0;
+  int64_t head_dim = 0;     // n_embd / n_head unless stated
+  int64_t n_ff = 0;         // FFN intermediate size
+  int64_t n_ctx_train = 4096;
+  float rope_theta = 500000.0f;
+  RopeStyle rope_style = RopeStyle::Neox;
+  float rms_eps = 1e-5f;
+  FfnAct ffn_act = FfnAct::Relu2;
+  bool tied_output = true;   // logits from token_embd when there is no output.weight
+  bool sub_norms = true;     // attn_sub_norm before o_proj, ffn_sub_norm before down_proj
+  int bos_id = -1, eos_id = -1, eot_id = -1;
+
+  int64_t q_dim() const { return n_head * head_dim; }
+  int64_t kv_dim() const { return n_head_kv * head_dim; }
+  void validate() const;  // throws Error naming the first bad field
+};
+
+}  // namespace lowbit

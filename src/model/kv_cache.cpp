@@ -1,0 +1,54 @@
+#include "model/kv_cache.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/thread_pool.hpp"
+
+namespace lowbit {
+
+KVCache::KVCache(const ModelConfig& cfg, int64_t n_ctx)
+    : n_ctx_(n_ctx),
+      kv_dim_(cfg.kv_dim()),
+      k_(Tensor::f32({cfg.n_layer, n_ctx, cfg.kv_dim()})),
+      v_(Tensor::f32({cfg.n_layer, n_ctx, cfg.kv_dim()})) {
+  LOWBIT_CHECK(n_ctx > 0, "context length {} must be positive", n_ctx);
+}
+
+void attend_cached(const ModelConfig& cfg, const KVCache& cache, int64_t layer, const float* q, int64_t T,
+                   int64_t pos0, float* out) {
+  const int64_t hd = cfg.head_dim, nh = cfg.n_head, group = cfg.n_head / cfg.n_head_kv;
+  const float scale = 1.0f / std::sqrt(float(hd));
+  const int64_t n_ctx_used = pos0 + T;
+  ThreadPool::global().parallel_for(T * nh, 1, [&](int64_t b, int64_t e) {
+    std::vector<float> scores(static_cast<size_t>(n_ctx_used));
+    for (int64_t job = b; job < e; ++job) {
+      const int64_t t = job / nh, h = job % nh, kvh = h / group;
+      const int64_t n_keys = pos0 + t + 1;  // causal: keys up to and including this token
+      const float* qh = q + t * nh * hd + h * hd;
+      float mx = -INFINITY;
+      for (int64_t j = 0; j < n_keys; ++j) {
+        const float* kj = cache.k(layer, j) + kvh * hd;
+        float s = 0;
+        for (int64_t i = 0; i < hd; ++i) s += qh[i] * kj[i];
+        s *= scale;
+        scores[size_t(j)] = s;
+        mx = std::max(mx, s);
+      }
+      float sum = 0;
+      for (int64_t j = 0; j < n_keys; ++j) sum += scores[size_t(j)] = std::exp(scores[size_t(j)] - mx);
+      const float inv = 1.0f / sum;
+      float* oh = out + t * nh * hd + h * hd;
+      std::fill(oh, oh + hd, 0.0f);
+      for (int64_t j = 0; j < n_keys; ++j) {
+        const float p = scores[size_t(j)] * inv;
+        const float* vj = cache.v(layer, j) + kvh * hd;
+        for (int64_t i = 0; i < hd; ++i) oh[i] += p * vj[i];
+      }
+    }
+  });
+}
+
+}  // namespace lowbit
