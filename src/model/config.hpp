@@ -5,10 +5,11 @@
 #include <cstdint>
 #include <string>
 
+#include "nn/rope.hpp"
+
 namespace lowbit {
 
 enum class FfnAct { Relu2, Silu };  // 2B4T: relu^2 gate; older 1bitLLM models: SiLU
-enum class RopeStyle { Neox, Interleaved };  // NEOX = half-split pairs (i, i + d/2)
 
 struct ModelConfig {
   std::string arch = "bitnet-b1.58";
