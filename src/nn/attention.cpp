@@ -6,7 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
-#include "nn/softmax.hpp"
+#include "nn/attention_core.hpp"
 
 namespace lowbit {
 
@@ -54,7 +54,7 @@ void BitAttention::forward(const float* x, int64_t T, float* y) const {
 }
 
 void BitAttention::forward(const float* x, int64_t T, float* y, Saved& s) const {
-  const int64_t nh = opt_.n_head, hd = opt_.head_dim, group = opt_.n_head / opt_.n_head_kv;
+  const int64_t nh = opt_.n_head, hd = opt_.head_dim;
   const int64_t qd = nh * hd, kvd = opt_.n_head_kv * hd;
   s.q = Tensor::f32({T, qd});
   s.k = Tensor::f32({T, kvd});
@@ -67,48 +67,17 @@ void BitAttention::forward(const float* x, int64_t T, float* y, Saved& s) const 
   rope_apply(s.q.data<float>(), T, nh, hd, 0, opt_.rope_theta, opt_.rope_style);
   rope_apply(s.k.data<float>(), T, opt_.n_head_kv, hd, 0, opt_.rope_theta, opt_.rope_style);
 
-  const float scale = 1.0f / (std::sqrt(float(hd)) * opt_.temperature);
-  const float* q = s.q.data<float>();
-  const float* k = s.k.data<float>();
-  const float* v = s.v.data<float>();
-  float* probs = s.probs.data<float>();
-  float* ctx = s.ctx.data<float>();
-  ThreadPool::global().parallel_for(nh * T, 1, [&](int64_t b, int64_t e) {
-    for (int64_t job = b; job < e; ++job) {
-      const int64_t h = job / T, t = job % T, kvh = h / group;
-      const int64_t n_keys = opt_.causal ? t + 1 : T;
-      float* p = probs + (h * T + t) * T;
-      const float* qh = q + t * qd + h * hd;
-      for (int64_t j = 0; j < T; ++j) {
-        if (j >= n_keys) {
-          p[j] = -INFINITY;  // masked
-          continue;
-        }
-        const float* kj = k + j * kvd + kvh * hd;
-        float dot = 0;
-        for (int64_t i = 0; i < hd; ++i) dot += qh[i] * kj[i];
-        p[j] = dot * scale;
-      }
-      softmax_inplace(p, T);
-      float* out = ctx + t * qd + h * hd;
-      std::fill(out, out + hd, 0.0f);
-      for (int64_t j = 0; j < n_keys; ++j) {
-        const float* vj = v + j * kvd + kvh * hd;
-        for (int64_t i = 0; i < hd; ++i) out[i] += p[j] * vj[i];
-      }
-    }
-  });
-
-  proj_[3]->forward(ctx, T, y);
+  attention_core_forward(shape(), s.q.data<float>(), s.k.data<float>(), s.v.data<float>(), T,
+                         s.probs.data<float>(), s.ctx.data<float>());
+  proj_[3]->forward(s.ctx.data<float>(), T, y);
   if (opt_.residual)
     for (int64_t i = 0; i < T * opt_.n_embd; ++i) y[i] += x[i];
 }
 
 void BitAttention::backward(const float* x, int64_t T, const Saved& s, const float* dy, float* dx,
                             Grads& grads) const {
-  const int64_t nh = opt_.n_head, nkv = opt_.n_head_kv, hd = opt_.head_dim, group = nh / nkv;
+  const int64_t nh = opt_.n_head, nkv = opt_.n_head_kv, hd = opt_.head_dim;
   const int64_t qd = nh * hd, kvd = nkv * hd, d = opt_.n_embd;
-  const float scale = 1.0f / (std::sqrt(float(hd)) * opt_.temperature);
 
   Tensor dctx_t = Tensor::f32({T, qd});
   proj_[3]->backward(s.ctx.data<float>(), dy, T, dctx_t.data<float>(), grads.dw[3].data<float>());
@@ -117,51 +86,8 @@ void BitAttention::backward(const float* x, int64_t T, const Saved& s, const flo
   float* dq = dq_t.data<float>();
   float* dk = dk_t.data<float>();
   float* dv = dv_t.data<float>();
-  std::fill(dk, dk + T * kvd, 0.0f);
-  std::fill(dv, dv + T * kvd, 0.0f);
-  const float* q = s.q.data<float>();
-  const float* k = s.k.data<float>();
-  const float* v = s.v.data<float>();
-  const float* probs = s.probs.data<float>();
-  const float* dctx = dctx_t.data<float>();
-
-  // One job per KV head: dK and dV of a KV head receive contributions from
-  // every query head of its group, so this split needs no atomics.
-  ThreadPool::global().parallel_for(nkv, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> dp(static_cast<size_t>(T)), ds(static_cast<size_t>(T));
-    for (int64_t kvh = b; kvh < e; ++kvh) {
-      for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
-        for (int64_t t = 0; t < T; ++t) {
-          const int64_t n_keys = opt_.causal ? t + 1 : T;
-          const float* p = probs + (h * T + t) * T;
-          const float* go = dctx + t * qd + h * hd;
-          for (int64_t j = 0; j < T; ++j) {
-            float acc = 0;
-            if (j < n_keys) {
-              const float* vj = v + j * kvd + kvh * hd;
-              for (int64_t i = 0; i < hd; ++i) acc += go[i] * vj[i];
-              float* dvj = dv + j * kvd + kvh * hd;
-              for (int64_t i = 0; i < hd; ++i) dvj[i] += p[j] * go[i];
-            }
-            dp[size_t(j)] = acc;
-          }
-          softmax_backward(p, dp.data(), T, ds.data());
-          float* dqh = dq + t * qd + h * hd;
-          const float* qh = q + t * qd + h * hd;
-          std::fill(dqh, dqh + hd, 0.0f);
-          for (int64_t j = 0; j < n_keys; ++j) {
-            const float g = ds[size_t(j)] * scale;
-            const float* kj = k + j * kvd + kvh * hd;
-            float* dkj = dk + j * kvd + kvh * hd;
-            for (int64_t i = 0; i < hd; ++i) {
-              dqh[i] += g * kj[i];
-              dkj[i] += g * qh[i];
-            }
-          }
-        }
-      }
-    }
-  });
+  attention_core_backward(shape(), s.q.data<float>(), s.k.data<float>(), s.v.data<float>(), s.probs.data<float>(),
+                          dctx_t.data<float>(), T, dq, dk, dv);
 
   rope_apply(dq, T, nh, hd, 0, opt_.rope_theta, opt_.rope_style, /*inverse=*/true);
   rope_apply(dk, T, nkv, hd, 0, opt_.rope_theta, opt_.rope_style, /*inverse=*/true);

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "core/tensor.hpp"
+#include "nn/attention_core.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/rope.hpp"
 
@@ -61,6 +62,9 @@ class BitAttention {
   Grads make_grads() const;
 
  private:
+  AttentionShape shape() const {
+    return {opt_.n_head, opt_.n_head_kv, opt_.head_dim, opt_.temperature, opt_.causal};
+  }
   AttentionOptions opt_;
   std::unique_ptr<LinearLayer> proj_[4];
 };
