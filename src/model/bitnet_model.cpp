@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "nn/rms_norm.hpp"
 #include "nn/rope.hpp"
 
 namespace lowbit {
@@ -43,16 +44,8 @@ std::unique_ptr<Matrix> load_projection(const TensorLookup& lookup, const std::s
   return make_f32_matrix(t);
 }
 
-// y = x / sqrt(mean(x^2) + eps) * w, per row of length n.
 void rms_norm(const float* x, const float* w, int64_t rows, int64_t n, float eps, float* y) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* xr = x + r * n;
-    double ss = 0;
-    for (int64_t i = 0; i < n; ++i) ss += double(xr[i]) * xr[i];
-    const float inv = float(1.0 / std::sqrt(ss / double(n) + eps));
-    float* yr = y + r * n;
-    for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * inv * w[i];
-  }
+  rms_norm_forward(x, w, rows, n, eps, y, nullptr);
 }
 
 void scale_in_place(float* y, int64_t n, float s) {
