@@ -1,0 +1,92 @@
+// AVX-512 VNNI ternary kernels: one zmm holds the 32-byte chunks of two
+// output rows, the 32 activations they multiply are broadcast to both
+// halves, and vpdpbusd does codes (u8) x activations (s8) -> int32 in one
+// instruction. Integer results equal the scalar reference exactly.
+#include <immintrin.h>
+
+// GCC 12's AVX-512 headers build casts and broadcasts from deliberately
+// undefined registers and then warn about them.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include "kernels/avx2/act_quant_avx2.hpp"
+#include "kernels/dispatch.hpp"
+
+namespace lowbit {
+
+namespace {
+
+inline __m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+
+// The chunks of rows a and b (a in the low half).
+template <bool kAdjacent>
+inline __m512i load_pair(const uint8_t* a, const uint8_t* b) {
+  if constexpr (kAdjacent) return _mm512_loadu_si512(a);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(load256(a)), load256(b), 1);
+}
+
+inline int32_t hsum_lo(__m512i v) { return _mm512_mask_reduce_add_epi32(0x00FF, v); }
+inline int32_t hsum_hi(__m512i v) { return _mm512_mask_reduce_add_epi32(0xFF00, v); }
+
+// The 4 rows of the tile at o0 times NB tokens.
+template <int NB, bool kAdjacent>
+void tile_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int64_t x_stride, int32_t* raw,
+                 int64_t raw_stride) {
+  const __m512i mask = _mm512_set1_epi8(3);
+  __m512i acc01[NB], acc23[NB];
+  for (int t = 0; t < NB; ++t) acc01[t] = acc23[t] = _mm512_setzero_si512();
+  const uint8_t *r0 = w.chunk(o0, 0), *r1 = w.chunk(o0 + 1, 0), *r2 = w.chunk(o0 + 2, 0), *r3 = w.chunk(o0 + 3, 0);
+  const int64_t cs = w.chunk_stride;
+  for (int64_t k = 0; k < w.n_chunks; ++k) {
+    const __m512i b01 = load_pair<kAdjacent>(r0 + k * cs, r1 + k * cs);
+    const __m512i b23 = load_pair<kAdjacent>(r2 + k * cs, r3 + k * cs);
+    __m512i c01[4], c23[4];
+    for (int g = 0; g < 4; ++g) {
+      c01[g] = _mm512_and_si512(_mm512_srli_epi16(b01, 6 - 2 * g), mask);
+      c23[g] = _mm512_and_si512(_mm512_srli_epi16(b23, 6 - 2 * g), mask);
+    }
+    const int8_t* xk = xq + 128 * k;
+    for (int t = 0; t < NB; ++t) {
+      for (int g = 0; g < 4; ++g) {
+        const __m512i xv = _mm512_broadcast_i64x4(load256(xk + t * x_stride + 32 * g));
+        acc01[t] = _mm512_dpbusd_epi32(acc01[t], c01[g], xv);
+        acc23[t] = _mm512_dpbusd_epi32(acc23[t], c23[g], xv);
+      }
+    }
+  }
+  for (int t = 0; t < NB; ++t) {
+    int32_t* r = raw + t * raw_stride;
+    r[0] = hsum_lo(acc01[t]);
+    r[1] = hsum_hi(acc01[t]);
+    r[2] = hsum_lo(acc23[t]);
+    r[3] = hsum_hi(acc23[t]);
+  }
+}
+
+template <bool kAdjacent>
+void dot_codes_impl(const TernaryWeightsView& w, int64_t row_begin, int64_t row_end, const int8_t* xq,
+                    int64_t x_stride, int64_t nt, int32_t* raw, int64_t raw_stride) {
+  for (int64_t o = row_begin; o < row_end; o += 4) {
+    int32_t* r = raw + (o - row_begin);
+    int64_t t = 0;
+    for (; t + 4 <= nt; t += 4)
+      tile_tokens<4, kAdjacent>(w, o, xq + t * x_stride, x_stride, r + t * raw_stride, raw_stride);
+    for (; t < nt; ++t) tile_tokens<1, kAdjacent>(w, o, xq + t * x_stride, x_stride, r + t * raw_stride, raw_stride);
+  }
+}
+
+void dot_codes_avx512(const TernaryWeightsView& w, int64_t row_begin, int64_t row_end, const int8_t* xq,
+                      int64_t x_stride, int64_t nt, int32_t* raw, int64_t raw_stride) {
+  if (w.row_stride == 32)  // lowbit's tiles: rows of a pair are adjacent
+    dot_codes_impl<true>(w, row_begin, row_end, xq, x_stride, nt, raw, raw_stride);
+  else
+    dot_codes_impl<false>(w, row_begin, row_end, xq, x_stride, nt, raw, raw_stride);
+}
+
+const TernaryKernels kAvx512{Isa::kAvx512, quantize_act_avx2, dot_codes_avx512};
+
+}  // namespace
+
+const TernaryKernels* avx512_kernels() { return &kAvx512; }
+
+}  // namespace lowbit

@@ -1,0 +1,108 @@
+#include "kernels/ternary_matmul.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/error.hpp"
+#include "core/thread_pool.hpp"
+
+namespace lowbit {
+
+namespace {
+
+// Tokens per kernel call in prefill: their int8 rows (<= 16 x 6912 bytes)
+// stay in L2 while one row tile's codes stay in L1.
+constexpr int64_t kTokenBlock = 16;
+// Rows per scheduling unit: a multiple of the 4-row tile.
+constexpr int64_t kRowGrain = 4;
+
+void check_shapes(const PackedTernary& w, int64_t in, int64_t T) {
+  LOWBIT_CHECK(w.out > 0, "ternary matmul: weights are empty");
+  LOWBIT_CHECK(in == w.in, "ternary matmul: activations have {} features, weights [{}, {}] expect {}", in, w.out,
+               w.in, w.in);
+  LOWBIT_CHECK(T >= 0, "ternary matmul: {} tokens", T);
+}
+
+// Runs the kernel over rows [0, out_pad) split across the pool and hands
+// each (token block, row range) of raw accumulators to `emit`.
+template <typename Emit>
+void run_rows(const PackedTernary& w, const QuantizedActivations& xq, const TernaryKernels& k, Emit emit) {
+  const TernaryWeightsView v = w.view();
+  const int64_t T = xq.tokens;
+  ThreadPool::global().parallel_for(w.out_pad, kRowGrain, [&](int64_t b, int64_t e) {
+    thread_local std::vector<int32_t> raw;
+    const int64_t rows = e - b;
+    raw.resize(size_t(rows * std::min(T, kTokenBlock)));
+    for (int64_t t0 = 0; t0 < T; t0 += kTokenBlock) {
+      const int64_t nt = std::min(kTokenBlock, T - t0);
+      k.dot_codes(v, b, e, xq.row(t0), xq.in_pad, nt, raw.data(), rows);
+      emit(t0, nt, b, e, raw.data());
+    }
+  });
+}
+
+}  // namespace
+
+void quantize_activations(const float* x, int64_t T, int64_t in, QuantizedActivations& out, const TernaryKernels& k) {
+  const int64_t in_pad = (in + 127) / 128 * 128;
+  if (out.q.size() < size_t(T * in_pad)) out.q = AlignedBuffer(size_t(T * in_pad));
+  out.tokens = T, out.in = in, out.in_pad = in_pad;
+  out.scale.resize(size_t(T));
+  out.sum.resize(size_t(T));
+  for (int64_t t = 0; t < T; ++t)
+    out.sum[size_t(t)] = k.quantize_act(x + t * in, in, in_pad, out.q.as<int8_t>() + t * in_pad, &out.scale[size_t(t)]);
+}
+
+void ternary_matmul_i32(const PackedTernary& w, const QuantizedActivations& xq, int32_t* acc,
+                        const TernaryKernels& k) {
+  check_shapes(w, xq.in, xq.tokens);
+  run_rows(w, xq, k, [&](int64_t t0, int64_t nt, int64_t b, int64_t e, const int32_t* raw) {
+    const int64_t end = std::min(e, w.out);
+    for (int64_t t = 0; t < nt; ++t)
+      for (int64_t o = b; o < end; ++o)
+        acc[(t0 + t) * w.out + o] = raw[t * (e - b) + (o - b)] - xq.sum[size_t(t0 + t)];
+  });
+}
+
+void ternary_matmul_q8(const PackedTernary& w, const QuantizedActivations& xq, float* y, const TernaryKernels& k) {
+  check_shapes(w, xq.in, xq.tokens);
+  const float* rs = w.row_scale.data();
+  run_rows(w, xq, k, [&](int64_t t0, int64_t nt, int64_t b, int64_t e, const int32_t* raw) {
+    const int64_t end = std::min(e, w.out);
+    for (int64_t t = 0; t < nt; ++t) {
+      const float as = xq.scale[size_t(t0 + t)];
+      const int32_t sum = xq.sum[size_t(t0 + t)];
+      const int32_t* r = raw + t * (e - b) - b;
+      float* yt = y + (t0 + t) * w.out;
+      for (int64_t o = b; o < end; ++o) yt[o] = float(r[o] - sum) * (rs[o] * as);
+    }
+  });
+}
+
+void ternary_matmul(const PackedTernary& w, const float* x, int64_t T, float* y, const TernaryKernels& k) {
+  check_shapes(w, w.in, T);
+  thread_local QuantizedActivations xq;
+  quantize_activations(x, T, w.in, xq, k);
+  ternary_matmul_q8(w, xq, y, k);
+}
+
+void ternary_matmul_q8(const PackedTernary& w, const int8_t* xq, const float* act_scale, int64_t T, float* y,
+                       const TernaryKernels& k) {
+  check_shapes(w, w.in, T);
+  thread_local QuantizedActivations q;
+  q.tokens = T, q.in = w.in, q.in_pad = w.in_pad;
+  if (q.q.size() < size_t(T * w.in_pad)) q.q = AlignedBuffer(size_t(T * w.in_pad));
+  q.scale.assign(act_scale, act_scale + T);
+  q.sum.resize(size_t(T));
+  for (int64_t t = 0; t < T; ++t) {
+    int8_t* dst = q.q.as<int8_t>() + t * w.in_pad;
+    std::memcpy(dst, xq + t * w.in, size_t(w.in));
+    std::memset(dst + w.in, 0, size_t(w.in_pad - w.in));
+    int32_t s = 0;
+    for (int64_t j = 0; j < w.in; ++j) s += dst[j];
+    q.sum[size_t(t)] = s;
+  }
+  ternary_matmul_q8(w, q, y, k);
+}
+
+}  // namespace lowbit

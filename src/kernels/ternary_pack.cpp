@@ -1,0 +1,151 @@
+// Repacking ternary weights into the run-time layouts (done once, at load).
+#include <cstring>
+#include <vector>
+
+#include "core/error.hpp"
+#include "formats/ternary_formats.hpp"
+#include "kernels/ternary_matmul.hpp"
+
+namespace lowbit {
+
+namespace {
+
+PackedTernary make_empty(int64_t out, int64_t in, TernaryLayout layout) {
+  LOWBIT_CHECK(out > 0 && in > 0, "ternary weights: bad shape [{}, {}]", out, in);
+  LOWBIT_CHECK(layout != TernaryLayout::kI2sRows || in % 128 == 0,
+               "ternary weights [{}, {}]: the I2_S row layout needs in % 128 == 0", out, in);
+  PackedTernary p;
+  p.out = out, p.in = in, p.layout = layout;
+  p.out_pad = (out + 3) / 4 * 4;
+  p.in_pad = (in + 127) / 128 * 128;
+  p.codes = AlignedBuffer(size_t(p.code_bytes()));
+  std::memset(p.codes.data(), 0x55, size_t(p.code_bytes()));  // code 1 = weight 0 everywhere (padding)
+  p.row_scale.assign(size_t(p.out_pad), 0.0f);
+  return p;
+}
+
+// Writes one row of ternary values (in entries) into its chunks.
+void put_row(PackedTernary& p, int64_t o, const int8_t* t) {
+  const TernaryWeightsView v = p.view();
+  auto* base = p.codes.data();
+  for (int64_t k = 0; k < v.n_chunks; ++k) {
+    auto* c = reinterpret_cast<uint8_t*>(base) + (v.chunk(o, k) - v.data);
+    const int64_t col0 = 128 * k;
+    if (col0 + 128 <= p.in) {
+      const int8_t* tk = t + col0;
+      for (int q = 0; q < 32; ++q)
+        c[q] = uint8_t((tk[q] + 1) << 6 | (tk[32 + q] + 1) << 4 | (tk[64 + q] + 1) << 2 | (tk[96 + q] + 1));
+    } else {
+      for (int q = 0; q < 32; ++q) {
+        int byte = 0;
+        for (int g = 0; g < 4; ++g) {
+          const int64_t col = col0 + 32 * g + q;
+          byte |= (col < p.in ? t[col] + 1 : 1) << (6 - 2 * g);
+        }
+        c[q] = uint8_t(byte);
+      }
+    }
+  }
+}
+
+void check_ternary_row(const int8_t* t, int64_t in, const char* what, int64_t o) {
+  for (int64_t k = 0; k < in; ++k)
+    LOWBIT_CHECK(t[k] >= -1 && t[k] <= 1, "{} weights: value {} at row {}, column {} is not ternary", what, int(t[k]),
+                 o, k);
+}
+
+// TQ1_0/TQ2_0: decode a row's blocks, and require one scale among the
+// blocks that hold a nonzero weight.
+template <typename DecodeBlock>
+PackedTernary pack_blocks(const void* data, int64_t out, int64_t in, TernaryLayout layout, const char* name,
+                          int64_t block_bytes, DecodeBlock decode) {
+  LOWBIT_CHECK(in % 256 == 0, "{} tensor [{}, {}]: in is not a multiple of 256", name, out, in);
+  PackedTernary p = make_empty(out, in, layout);
+  std::vector<int8_t> row(static_cast<size_t>(in));
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  const int64_t blocks = in / 256;
+  for (int64_t o = 0; o < out; ++o) {
+    float scale = 0.0f;
+    for (int64_t b = 0; b < blocks; ++b) {
+      int8_t* t = row.data() + 256 * b;
+      const float d = decode(bytes + (o * blocks + b) * block_bytes, t);
+      bool nonzero = false;
+      for (int e = 0; e < 256; ++e) nonzero |= t[e] != 0;
+      if (!nonzero) continue;
+      LOWBIT_CHECK(scale == 0.0f || d == scale,
+                   "{} tensor [{}, {}]: row {} mixes block scales {} and {}; lowbit's ternary kernels need one "
+                   "scale per row",
+                   name, out, in, o, scale, d);
+      scale = d;
+    }
+    check_ternary_row(row.data(), in, name, o);
+    put_row(p, o, row.data());
+    p.row_scale[size_t(o)] = scale;
+  }
+  return p;
+}
+
+}  // namespace
+
+TernaryWeightsView PackedTernary::view() const {
+  const auto* d = codes.as<uint8_t>();
+  if (layout == TernaryLayout::kTiled4) return {d, in_pad, 32, 128, in_pad / 128};
+  return {d, in_pad, in_pad / 4, 32, in_pad / 128};
+}
+
+int PackedTernary::weight(int64_t o, int64_t k) const {
+  const uint8_t* c = view().chunk(o, k / 128);
+  const int j = int(k % 128);
+  return ((c[j % 32] >> (6 - 2 * (j / 32))) & 3) - 1;
+}
+
+PackedTernary pack_ternary_rows(const int8_t* w, int64_t out, int64_t in, const float* row_scales,
+                                TernaryLayout layout) {
+  PackedTernary p = make_empty(out, in, layout);
+  for (int64_t o = 0; o < out; ++o) {
+    check_ternary_row(w + o * in, in, "ternary", o);
+    put_row(p, o, w + o * in);
+    p.row_scale[size_t(o)] = row_scales[o];
+  }
+  return p;
+}
+
+PackedTernary pack_ternary(const int8_t* w, int64_t out, int64_t in, float scale, TernaryLayout layout) {
+  std::vector<float> s(size_t(out), scale);
+  return pack_ternary_rows(w, out, in, s.data(), layout);
+}
+
+PackedTernary pack_tq2_0(const void* data, int64_t out, int64_t in, TernaryLayout layout) {
+  return pack_blocks(data, out, in, layout, "tq2_0", kTq2BlockBytes, tq2_0_decode_block);
+}
+
+PackedTernary pack_tq1_0(const void* data, int64_t out, int64_t in, TernaryLayout layout) {
+  return pack_blocks(data, out, in, layout, "tq1_0", kTq1BlockBytes, tq1_0_decode_block);
+}
+
+PackedTernary pack_i2_s(const void* data, int64_t out, int64_t in, TernaryLayout layout) {
+  LOWBIT_CHECK(out > 0 && in > 0 && (out * in) % 128 == 0,
+               "i2_s tensor [{}, {}]: element count is not a multiple of 128", out, in);
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  const float scale = i2_s_scale(bytes, out * in);
+  PackedTernary p = make_empty(out, in, layout);
+  if (layout == TernaryLayout::kI2sRows) {  // same bytes, rows already 128-aligned
+    std::memcpy(p.codes.data(), bytes, size_t(out * in / 4));
+    for (int64_t i = 0; i < out * in / 4; ++i)
+      LOWBIT_CHECK((bytes[i] & 0xAA & (bytes[i] << 1)) == 0, "i2_s tensor [{}, {}]: code 3 in byte {}", out, in, i);
+  } else {
+    std::vector<int8_t> row(static_cast<size_t>(in));
+    for (int64_t o = 0; o < out; ++o) {
+      for (int64_t k = 0; k < in; ++k) {
+        const int c = i2_s_code(bytes, o * in + k);
+        LOWBIT_CHECK(c != 3, "i2_s tensor [{}, {}]: code 3 at row {}, column {}", out, in, o, k);
+        row[size_t(k)] = int8_t(c - 1);
+      }
+      put_row(p, o, row.data());
+    }
+  }
+  for (int64_t o = 0; o < out; ++o) p.row_scale[size_t(o)] = scale;
+  return p;
+}
+
+}  // namespace lowbit
