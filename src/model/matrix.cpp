@@ -4,9 +4,12 @@
 #include <cmath>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
+#include "kernels/ternary_matmul.hpp"
 #include "nn/float_linear.hpp"
 
 namespace lowbit {
@@ -85,69 +88,46 @@ class StreamedMatrix final : public Matrix {
   int64_t row_bytes_ = 0;
 };
 
-// Reference W1.58 x A8: int8 ternary values with one scale per 256-weight
-// block of a row (TQ1_0/TQ2_0 carry per-block scales; I2_S one per tensor,
-// which is the special case of equal block scales).
+// W1.58 x A8 on the packed kernels (kernels/ternary_matmul.hpp), repacked
+// once here from the file's layout into lowbit's run-time layout.
 class TernaryMatrix final : public Matrix {
  public:
-  TernaryMatrix(const TensorRef& t) : Matrix(t.rows, t.cols), format_(t.format->name) {
-    Tensor f = to_f32(t);
-    block_ = cols_ % 256 == 0 ? 256 : cols_;
-    nblocks_ = cols_ / block_;
-    q_.resize(size_t(rows_ * cols_));
-    scale_.resize(size_t(rows_ * nblocks_));
-    const float* v = f.data<float>();
-    for (int64_t b = 0; b < rows_ * nblocks_; ++b) {
-      float s = 0;
-      for (int64_t i = 0; i < block_; ++i) s = std::max(s, std::fabs(v[b * block_ + i]));
-      scale_[size_t(b)] = s;
-      for (int64_t i = 0; i < block_; ++i) {
-        const float w = v[b * block_ + i];
-        // Float files (e.g. llama.cpp's f16 bitnet GGUFs) hold ternary
-        // values times a scale; anything else would be silently changed.
-        LOWBIT_CHECK(w == 0 || std::fabs(w) == s, "tensor '{}': element {} = {} is not ternary (0 or +-{})", t.name,
-                     b * block_ + i, w, s);
-        q_[size_t(b * block_ + i)] = w == 0 ? 0 : (w > 0 ? 1 : -1);
-      }
+  TernaryMatrix(const TensorRef& t) : Matrix(t.rows, t.cols), source_(t.format->name) {
+    switch (t.format->format) {
+      case Format::TQ2_0: w_ = pack_tq2_0(t.data, t.rows, t.cols); break;
+      case Format::TQ1_0: w_ = pack_tq1_0(t.data, t.rows, t.cols); break;
+      case Format::I2_S: w_ = pack_i2_s(t.data, t.rows, t.cols); break;
+      default: w_ = pack_float(t); break;
     }
   }
-
-  void matmul(const float* x, int64_t T, float* y) const override {
-    std::vector<int8_t> xq(static_cast<size_t>(T * cols_));
-    std::vector<float> gamma(static_cast<size_t>(T));
-    for (int64_t t = 0; t < T; ++t) {
-      const float* xt = x + t * cols_;
-      float g = 0;
-      for (int64_t i = 0; i < cols_; ++i) g = std::max(g, std::fabs(xt[i]));
-      gamma[size_t(t)] = g;
-      const float s = g > 0 ? 127.0f / g : 0.0f;
-      for (int64_t i = 0; i < cols_; ++i)
-        xq[size_t(t * cols_ + i)] = int8_t(std::clamp(std::round(xt[i] * s), -128.0f, 127.0f));
-    }
-    ThreadPool::global().parallel_for(rows_, 16, [&](int64_t r0, int64_t r1) {
-      for (int64_t t = 0; t < T; ++t) {
-        const int8_t* xt = xq.data() + t * cols_;
-        for (int64_t r = r0; r < r1; ++r) {
-          float acc = 0;
-          for (int64_t b = 0; b < nblocks_; ++b) {
-            const int8_t* wq = q_.data() + r * cols_ + b * block_;
-            int32_t a = 0;
-            for (int64_t i = 0; i < block_; ++i) a += int32_t(wq[i]) * xt[b * block_ + i];
-            acc += float(a) * scale_[size_t(r * nblocks_ + b)];
-          }
-          y[t * rows_ + r] = acc * gamma[size_t(t)] / 127.0f;
-        }
-      }
-    });
-  }
-  size_t bytes() const override { return size_t(rows_ * cols_ / 4 + rows_ * nblocks_ * 2); }
-  std::string describe() const override { return "ternary " + std::string(format_) + " (scalar reference)"; }
+  void matmul(const float* x, int64_t T, float* y) const override { ternary_matmul(w_, x, T, y); }
+  size_t bytes() const override { return size_t(w_.code_bytes()) + w_.row_scale.size() * sizeof(float); }
+  std::string describe() const override { return fmt::format("ternary (from {})", source_); }
 
  private:
-  std::string_view format_;
-  int64_t block_ = 0, nblocks_ = 0;
-  std::vector<int8_t> q_;
-  std::vector<float> scale_;
+  // Float files (e.g. llama.cpp's f16 bitnet GGUFs) hold ternary values
+  // times a per-row scale; anything else would be silently changed.
+  static PackedTernary pack_float(const TensorRef& t) {
+    Tensor f = to_f32(t);
+    const float* v = f.data<float>();
+    std::vector<int8_t> q(static_cast<size_t>(t.numel()));
+    std::vector<float> scale(static_cast<size_t>(t.rows));
+    for (int64_t r = 0; r < t.rows; ++r) {
+      float s = 0;
+      for (int64_t i = 0; i < t.cols; ++i) s = std::max(s, std::fabs(v[r * t.cols + i]));
+      scale[size_t(r)] = s;
+      for (int64_t i = 0; i < t.cols; ++i) {
+        const float w = v[r * t.cols + i];
+        LOWBIT_CHECK(w == 0 || std::fabs(w) == s, "tensor '{}': element {} = {} is not ternary (0 or +-{})", t.name,
+                     r * t.cols + i, w, s);
+        q[size_t(r * t.cols + i)] = w == 0 ? 0 : (w > 0 ? 1 : -1);
+      }
+    }
+    return pack_ternary_rows(q.data(), t.rows, t.cols, scale.data());
+  }
+
+  std::string_view source_;
+  PackedTernary w_;
 };
 
 class LayerMatrix final : public Matrix {

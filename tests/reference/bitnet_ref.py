@@ -8,8 +8,14 @@ ternary path (per-token int8 absmax activations, W1.58 x A8).
 Writes tests/reference/golden/bitnet_tiny/*.npy: every weight under its GGUF
 name, the token ids (as f32) and the logits of both paths for every token.
 Run: /usr/bin/python3 tests/reference/bitnet_ref.py
+
+With --dir DIR it instead reads DIR/config.json (V, D, L, NH, NKV, HD, FF,
+theta, eps, tokens) and DIR/<tensor>.npy, written by a C++ test, and writes
+DIR/logits_float.npy and DIR/logits_ternary.npy.
 """
+import json
 import os
+import sys
 import numpy as np
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "bitnet_tiny")
@@ -80,7 +86,23 @@ def forward(wts, ternary):
     return x @ wts["token_embd.weight"].T
 
 
+def run_dir(d):
+    global V, D, L, NH, NKV, HD, FF, THETA, EPS, TOKENS
+    cfg = json.load(open(os.path.join(d, "config.json")))
+    V, D, L, NH, NKV, HD, FF = (cfg[k] for k in ("V", "D", "L", "NH", "NKV", "HD", "FF"))
+    THETA, EPS, TOKENS = cfg["theta"], cfg["eps"], cfg["tokens"]
+    w64 = {}
+    for f in os.listdir(d):
+        if f.endswith(".npy") and not f.startswith("logits"):
+            w64[f[:-4]] = np.load(os.path.join(d, f)).astype(np.float64)
+    np.save(os.path.join(d, "logits_float.npy"), forward(w64, False).astype("<f4"))
+    np.save(os.path.join(d, "logits_ternary.npy"), forward(w64, True).astype("<f4"))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--dir":
+        run_dir(sys.argv[2])
+        return
     rng = np.random.default_rng(2026)
 
     def ternary(rows, cols, scale):
