@@ -71,8 +71,12 @@ Tokenizer Tokenizer::from_hf_json(std::string_view text, std::string_view source
 
   Tokenizer t;
   std::vector<bool> seen;
+  // Ids must be dense: one beyond the number of entries leaves a hole, so it
+  // is an error (caught here, before it sizes an allocation).
+  const int64_t n_entries = int64_t(model["vocab"].size()) +
+                            int64_t(j.contains("added_tokens") && j["added_tokens"].is_array() ? j["added_tokens"].size() : 0);
   auto place = [&](int64_t id, std::string bytes, TokenType ty, std::string_view what) {
-    LOWBIT_CHECK(id >= 0 && id < (int64_t(1) << 24), "{}: {} has id {} out of range", source, what, id);
+    LOWBIT_CHECK(id >= 0 && id < n_entries, "{}: {} has id {}, outside 0..{}", source, what, id, n_entries - 1);
     if (size_t(id) >= t.tokens_.size()) {
       t.tokens_.resize(size_t(id) + 1);
       t.types_.resize(size_t(id) + 1, TokenType::Normal);

@@ -47,6 +47,7 @@ Tokenizer Tokenizer::from_tiktoken(std::string_view contents, std::string_view s
   Tokenizer t;
   std::vector<bool> seen;
   size_t line_no = 0;
+  const uint64_t max_rank = uint64_t(std::count(contents.begin(), contents.end(), '\n')) + 1;
   std::string bytes;
   for (size_t pos = 0; pos < contents.size();) {
     size_t eol = contents.find('\n', pos);
@@ -66,8 +67,9 @@ Tokenizer Tokenizer::from_tiktoken(std::string_view contents, std::string_view s
       LOWBIT_CHECK(c >= '0' && c <= '9', "{}:{}: bad rank '{}'", source, line_no, rank_text);
       rank = rank * 10 + uint64_t(c - '0');
     }
-    // Ranks are ids: keep them dense so the id space stays small.
-    LOWBIT_CHECK(rank < 4 * contents.size() + 1024, "{}:{}: rank {} is implausibly large", source, line_no, rank);
+    // Ranks are ids and must be dense, so a rank beyond the line count is an
+    // error (caught here, before it sizes an allocation).
+    LOWBIT_CHECK(rank < max_rank, "{}:{}: rank {} but only {} lines", source, line_no, rank, max_rank);
     if (rank >= t.tokens_.size()) {
       t.tokens_.resize(rank + 1);
       seen.resize(rank + 1);
