@@ -157,6 +157,12 @@ void run_experiment() {
       "float layer's scale.\n");
 }
 
+void check_finite(const Tensor& t, const std::string& file) {
+  const auto v = t.span<float>();
+  const auto bad = std::find_if(v.begin(), v.end(), [](float f) { return !std::isfinite(f); });
+  LOWBIT_CHECK(bad == v.end(), "{}: element {} is {}; the layers need finite values", file, bad - v.begin(), *bad);
+}
+
 void run_layer(const RunOptions& o) {
   LinearOptions opt = o.layer;
   opt.layernorm = !o.no_layernorm;
@@ -167,6 +173,8 @@ void run_layer(const RunOptions& o) {
   LOWBIT_CHECK(x.shape().rank == 2 && x.shape()[1] == w.shape()[1],
                "{}: the input must be [tokens, {}] to match the weight {} of shape {}, got shape {}", o.input,
                w.shape()[1], o.weight, w.shape().str(), x.shape().str());
+  check_finite(w, o.weight);
+  check_finite(x, o.input);
   const int64_t tokens = x.shape()[0], out = w.shape()[0];
   LOWBIT_CHECK(type != LinearType::BitLinear || out % opt.groups == 0,
                "{}: --groups {} does not divide the {} output rows of shape {}", o.weight, opt.groups, out,

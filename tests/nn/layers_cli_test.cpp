@@ -147,6 +147,18 @@ TEST_F(LayersCli, TruncatedFileIsOneLineNamingTheFile) {
   EXPECT_NE(r.err.find(path("x.npy")), std::string::npos) << r.err;
 }
 
+TEST_F(LayersCli, NonFiniteInputIsRejected) {
+  Tensor x = random_matrix(3, 16, 2);
+  x.data<float>()[17] = std::nanf("");
+  npy_save(path("w.npy"), random_matrix(6, 16, 1));
+  npy_save(path("x.npy"), x);
+  const Result r = lowbit("layers run --type int8 --weight " + path("w.npy") + " --input " + path("x.npy") + " -o " +
+                          path("y.npy"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_EQ(lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(path("x.npy") + ": element 17"), std::string::npos) << r.err;
+}
+
 TEST_F(LayersCli, UnknownTypeFails) {
   npy_save(path("w.npy"), random_matrix(6, 16, 1));
   const Result r = lowbit("layers run --type ternary --weight " + path("w.npy") + " --input " + path("w.npy") + " -o " +
