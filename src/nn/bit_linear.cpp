@@ -56,7 +56,7 @@ void BitLinear::forward(const float* x, int64_t tokens, float* y) const {
       for (int64_t t = 0; t < tokens; ++t) {
         const float* qt = q.data() + t * in_;
         double acc = 0;
-        for (int64_t i = 0; i < in_; ++i) acc += so[i] > 0 ? double(qt[i]) : -double(qt[i]);
+        for (int64_t i = 0; i < in_; ++i) acc += double(so[i]) * qt[i];
         y[t * out_ + o] = float(acc * beta * step[size_t(t)]);
       }
     }

@@ -18,11 +18,20 @@
 // lower clip bound) with step 0, so the layer's output is exactly 0, never NaN.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 namespace lowbit {
 
 inline constexpr float kQuantEps = 1e-5f;
+
+// v rounded half away from zero and saturated to int8; NaN maps to 0 so
+// that non-finite input can never reach an undefined float-to-int cast.
+inline int8_t round_to_int8(double v) {
+  if (!(v == v)) return 0;
+  const double r = std::round(v);
+  return int8_t(r < -128 ? -128 : r > 127 ? 127 : r);
+}
 
 struct ActQuantResult {
   float stat = 0;   // gamma = max|x| (absmax) or beta = mean|x| (absmean)

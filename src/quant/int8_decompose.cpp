@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/thread_pool.hpp"
+#include "quant/act_quant.hpp"
 
 namespace lowbit {
 
@@ -25,7 +26,7 @@ void int8_quantize_tokens(const float* x, int64_t tokens, int64_t in, const std:
       if (!outlier[size_t(j)]) m = std::max(m, std::fabs(xt[j]));
     cx[t] = m;
     const double k = m > 0 ? 127.0 / m : 0.0;
-    for (int64_t j = 0; j < in; ++j) x8[t * in + j] = outlier[size_t(j)] ? 0 : int8_t(std::round(xt[j] * k));
+    for (int64_t j = 0; j < in; ++j) x8[t * in + j] = outlier[size_t(j)] ? 0 : round_to_int8(xt[j] * k);
   }
 }
 

@@ -43,7 +43,7 @@ TernaryWeights ternarize_absmean(const float* w, int64_t n) {
   for (int64_t i = 0; i < n; ++i) sum_abs += std::fabs(w[i]);
   t.scale = n ? float(sum_abs / double(n)) : 0.0f;
   const double div = double(t.scale) + kQuantEps;
-  for (int64_t i = 0; i < n; ++i) t.q[size_t(i)] = int8_t(std::clamp(std::round(w[i] / div), -1.0, 1.0));
+  for (int64_t i = 0; i < n; ++i) t.q[size_t(i)] = int8_t(std::clamp<int>(round_to_int8(w[i] / div), -1, 1));
   return t;
 }
 
@@ -59,7 +59,7 @@ Int8RowWeights quantize_int8_rows(const float* w, int64_t out, int64_t in) {
     for (int64_t i = 0; i < in; ++i) m = std::max(m, std::fabs(wo[i]));
     r.scb[size_t(o)] = m;
     const double k = m > 0 ? 127.0 / m : 0.0;
-    for (int64_t i = 0; i < in; ++i) r.cb[size_t(o * in + i)] = int8_t(std::round(wo[i] * k));
+    for (int64_t i = 0; i < in; ++i) r.cb[size_t(o * in + i)] = round_to_int8(wo[i] * k);
   }
   return r;
 }

@@ -132,3 +132,15 @@ TEST(ActQuant, AbsmaxIsScaleInvariant) {
   quant_absmax_signed(x.data(), 5, 8, s2.data());
   EXPECT_EQ(s1, s2);
 }
+
+TEST(ActQuant, NanQuantizesToZeroWithoutUndefinedCasts) {
+  // NaN is skipped by max|x| and quantized to 0 (UBSan would flag a NaN cast).
+  const float x[3] = {2.0f, std::nanf(""), -1.0f};
+  int8_t q[3];
+  EXPECT_EQ(quant_int8_absmax(x, 3, q).stat, 2.0f);
+  EXPECT_EQ(q[1], 0);
+  EXPECT_EQ(q[2], -64);  // -63.5 -> -64
+  EXPECT_EQ(round_to_int8(1e9), 127);
+  EXPECT_EQ(round_to_int8(-1e9), -128);
+  EXPECT_EQ(round_to_int8(-2.5), -3);
+}
