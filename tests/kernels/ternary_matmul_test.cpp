@@ -117,7 +117,7 @@ TEST(ActQuant, EverySimdPathMatchesScalar) {
     std::vector<float> x(1024);
     const float gamma = 3.7f;
     for (size_t i = 0; i < x.size(); ++i) {
-      const float tie = (float(int(i % 255) - 127) + 0.5f) * gamma / 127.0f;
+      const float tie = (float(int(i % 254) - 127) + 0.5f) * gamma / 127.0f;
       x[i] = std::nextafter(tie, i % 3 == 0 ? 1e9f : (i % 3 == 1 ? -1e9f : tie));
     }
     x[1] = gamma;
