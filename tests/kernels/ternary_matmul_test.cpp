@@ -111,6 +111,18 @@ TEST(ActQuant, EverySimdPathMatchesScalar) {
     x[0] = 254.0f;
     cases.push_back(x);
   }
+  {
+    // Near-ties: one float step either side of (k + 0.5) * gamma / 127, where
+    // a fast inexact quotient would round the wrong way.
+    std::vector<float> x(1024);
+    const float gamma = 3.7f;
+    for (size_t i = 0; i < x.size(); ++i) {
+      const float tie = (float(int(i % 254) - 127) + 0.5f) * gamma / 127.0f;
+      x[i] = std::nextafter(tie, i % 3 == 0 ? 1e9f : (i % 3 == 1 ? -1e9f : tie));
+    }
+    x[1] = gamma;
+    cases.push_back(x);
+  }
   for (Isa isa : simd_isas()) {
     const TernaryKernels* k = kernels_for(isa);
     if (!k) continue;

@@ -76,9 +76,48 @@ const TernaryKernels kAvx2{Isa::kAvx2, quantize_act_avx2, dot_codes_avx2};
 
 }  // namespace
 
-// Same arithmetic as quantize_act_scalar, 4 doubles at a time: the quotient
-// 127 x / gamma in double, then round half away from zero built from
+namespace {
+
+// The exact path, 8 values: the quotient 127 x / gamma in double (exact
+// product, correctly rounded division), round half away from zero built from
 // truncation (v - trunc(v) is exact), NaN to 0, clamp.
+inline __m128i quant4_exact(__m128 xf, __m256d g) {
+  const __m256d sign = _mm256_set1_pd(-0.0);
+  const __m256d v = _mm256_div_pd(_mm256_mul_pd(_mm256_cvtps_pd(xf), _mm256_set1_pd(127.0)), g);
+  __m256d t = _mm256_round_pd(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256d frac = _mm256_andnot_pd(sign, _mm256_sub_pd(v, t));
+  const __m256d away = _mm256_or_pd(_mm256_and_pd(v, sign), _mm256_set1_pd(1.0));  // copysign(1, v)
+  t = _mm256_add_pd(t, _mm256_and_pd(_mm256_cmp_pd(frac, _mm256_set1_pd(0.5), _CMP_GE_OQ), away));
+  t = _mm256_and_pd(t, _mm256_cmp_pd(v, v, _CMP_ORD_Q));  // NaN -> 0
+  t = _mm256_min_pd(_mm256_max_pd(t, _mm256_set1_pd(-128.0)), _mm256_set1_pd(127.0));
+  return _mm256_cvtpd_epi32(t);
+}
+inline __m256i quant8_exact(__m256 x, __m256d g) {
+  return _mm256_setr_m128i(quant4_exact(_mm256_castps256_ps128(x), g), quant4_exact(_mm256_extractf128_ps(x, 1), g));
+}
+
+// The fast path, 8 values: x * fl(127 / gamma) in float is within 2^-23
+// relative (<= 1.6e-5 absolute) of the true quotient, so it rounds the same
+// way unless it lies within that distance of a half-integer; vectors with a
+// lane within 1e-4 of one are redone on the exact path. Real activations
+// almost never take it; exact ties (x = k gamma / 254) always do.
+inline __m256i quant8(__m256 x, __m256 r, __m256d g) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 v = _mm256_mul_ps(x, r);
+  __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m256 frac = _mm256_andnot_ps(sign, _mm256_sub_ps(v, t));
+  const __m256 tie_dist = _mm256_andnot_ps(sign, _mm256_sub_ps(frac, _mm256_set1_ps(0.5f)));
+  // not (dist >= 1e-4) also catches NaN lanes
+  if (_mm256_movemask_ps(_mm256_cmp_ps(tie_dist, _mm256_set1_ps(1e-4f), _CMP_NGE_UQ))) return quant8_exact(x, g);
+  const __m256 away = _mm256_or_ps(_mm256_and_ps(v, sign), _mm256_set1_ps(1.0f));
+  t = _mm256_add_ps(t, _mm256_and_ps(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ), away));
+  t = _mm256_min_ps(_mm256_max_ps(t, _mm256_set1_ps(-128.0f)), _mm256_set1_ps(127.0f));
+  return _mm256_cvttps_epi32(t);
+}
+
+}  // namespace
+
+// Same results as quantize_act_scalar, bit for bit.
 int32_t quantize_act_avx2(const float* x, int64_t in, int64_t in_pad, int8_t* q, float* act_scale) {
   const __m256 absmask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
   __m256 m = _mm256_setzero_ps();
@@ -96,39 +135,34 @@ int32_t quantize_act_avx2(const float* x, int64_t in, int64_t in_pad, int8_t* q,
     for (int64_t j = 0; j < in_pad; ++j) q[j] = 0;
     return 0;
   }
-  const __m256d g = _mm256_set1_pd(double(gamma)), c127 = _mm256_set1_pd(127.0), half = _mm256_set1_pd(0.5),
-                one = _mm256_set1_pd(1.0), sign = _mm256_set1_pd(-0.0), lo = _mm256_set1_pd(-128.0),
-                hi = _mm256_set1_pd(127.0);
-  auto quant4 = [&](__m128 xf) {
-    const __m256d v = _mm256_div_pd(_mm256_mul_pd(_mm256_cvtps_pd(xf), c127), g);
-    __m256d t = _mm256_round_pd(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    const __m256d frac = _mm256_andnot_pd(sign, _mm256_sub_pd(v, t));
-    const __m256d away = _mm256_or_pd(_mm256_and_pd(v, sign), one);  // copysign(1, v)
-    t = _mm256_add_pd(t, _mm256_and_pd(_mm256_cmp_pd(frac, half, _CMP_GE_OQ), away));
-    t = _mm256_and_pd(t, _mm256_cmp_pd(v, v, _CMP_ORD_Q));  // NaN -> 0
-    t = _mm256_min_pd(_mm256_max_pd(t, lo), hi);
-    return _mm256_cvtpd_epi32(t);
+  const __m256d g = _mm256_set1_pd(double(gamma));
+  const float rf = 127.0f / gamma;
+  const bool fast = std::isfinite(rf) && std::isfinite(gamma);  // tiny gamma: 127 / gamma overflows float
+  const __m256 r = _mm256_set1_ps(rf);
+  auto q8 = [&](__m256 v) { return fast ? quant8(v, r, g) : quant8_exact(v, g); };
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  __m256i sum = _mm256_setzero_si256();
+  auto quant32 = [&](const float* p, int8_t* dst) {
+    const __m256i a = q8(_mm256_loadu_ps(p)), b = q8(_mm256_loadu_ps(p + 8));
+    const __m256i c = q8(_mm256_loadu_ps(p + 16)), d = q8(_mm256_loadu_ps(p + 24));
+    sum = _mm256_add_epi32(sum, _mm256_add_epi32(_mm256_add_epi32(a, b), _mm256_add_epi32(c, d)));
+    // packs work per 128-bit lane: undo the interleave with one permute
+    const __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), _mm256_permutevar8x32_epi32(bytes, order));
   };
-  __m128i sum = _mm_setzero_si128();
-  auto quant16 = [&](const float* p, int8_t* dst) {
-    const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
-    const __m128i i0 = quant4(_mm256_castps256_ps128(a)), i1 = quant4(_mm256_extractf128_ps(a, 1));
-    const __m128i i2 = quant4(_mm256_castps256_ps128(b)), i3 = quant4(_mm256_extractf128_ps(b, 1));
-    sum = _mm_add_epi32(sum, _mm_add_epi32(_mm_add_epi32(i0, i1), _mm_add_epi32(i2, i3)));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst), _mm_packs_epi16(_mm_packs_epi32(i0, i1), _mm_packs_epi32(i2, i3)));
-  };
-  for (k = 0; k + 16 <= in; k += 16) quant16(x + k, q + k);
+  for (k = 0; k + 32 <= in; k += 32) quant32(x + k, q + k);
   if (k < in) {  // the tail through a zero-padded copy (zeros quantize to 0)
-    alignas(32) float tail[16] = {};
-    alignas(16) int8_t qt[16];
+    alignas(32) float tail[32] = {};
+    alignas(32) int8_t qt[32];
     for (int64_t j = k; j < in; ++j) tail[j - k] = x[j];
-    quant16(tail, qt);
+    quant32(tail, qt);
     for (int64_t j = k; j < in; ++j) q[j] = qt[j - k];
   }
   for (int64_t j = in; j < in_pad; ++j) q[j] = 0;
-  sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, _MM_SHUFFLE(1, 0, 3, 2)));
-  sum = _mm_add_epi32(sum, _mm_shuffle_epi32(sum, _MM_SHUFFLE(2, 3, 0, 1)));
-  return _mm_cvtsi128_si32(sum);
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
 }
 
 const TernaryKernels* avx2_kernels() { return &kAvx2; }

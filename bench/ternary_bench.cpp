@@ -1,0 +1,201 @@
+// Ternary GEMV/GEMM, activation quantization and repacking.
+//   gemv/<format>/<out>x<in>/threads:<t>       format: lowbit (run-time layout,
+//   gemm/<format>/<out>x<in>x<n>/threads:<t>   best ISA), lowbit_avx2, i2_s
+//   quant/act_i8/<n>                           (bitnet.cpp's row layout, same
+//   repack/<from>/<out>x<in>                   kernels), f32 (AVX2 FMA GEMV)
+// bytes_per_second counts weight bytes read per call, so it compares
+// directly with bandwidth/read; items_per_second counts 2*out*in*n ops.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/aligned_buffer.hpp"
+#include "core/rng.hpp"
+#include "core/thread_pool.hpp"
+#include "formats/format.hpp"
+#include "kernels/ternary_matmul.hpp"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace {
+
+using namespace lowbit;
+
+struct GemvShape {
+  int64_t out, in;
+};
+// The BitNet b1.58 2B4T projections, and one matrix far larger than the L3.
+const GemvShape kShapes[] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}, {16384, 16384}};
+constexpr int64_t kPrefillTokens = 128;
+
+std::vector<int8_t> random_ternary(int64_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<int8_t> w(static_cast<size_t>(n));
+  for (auto& v : w) v = int8_t(int(rng.next_u64() % 3) - 1);
+  return w;
+}
+std::vector<float> random_acts(int64_t n, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<float> x(static_cast<size_t>(n));
+  for (auto& v : x) v = rng.normal();
+  return x;
+}
+
+void set_counters(benchmark::State& state, int64_t weight_bytes, int64_t out, int64_t in, int64_t n) {
+  state.SetBytesProcessed(int64_t(state.iterations()) * weight_bytes);
+  state.SetItemsProcessed(int64_t(state.iterations()) * 2 * out * in * n);
+}
+
+void run_ternary(benchmark::State& state, int64_t out, int64_t in, int64_t n, int threads, TernaryLayout layout,
+                 const TernaryKernels& k) {
+  ThreadPool::set_global_threads(threads);
+  const auto w = random_ternary(out * in, 1);
+  const PackedTernary p = pack_ternary(w.data(), out, in, 0.04f, layout);
+  const auto x = random_acts(n * in, 2);
+  std::vector<float> y(static_cast<size_t>(n * out));
+  for (auto _ : state) {
+    ternary_matmul(p, x.data(), n, y.data(), k);
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_counters(state, p.code_bytes(), out, in, n);
+}
+
+#if defined(__x86_64__)
+// A plain but vectorised f32 GEMV (8 rows at a time would be faster; this
+// is the usual dot-product form): the float baseline of the ratio column.
+__attribute__((target("avx2,fma"))) void f32_gemv_rows(const float* w, const float* x, int64_t in, int64_t b,
+                                                       int64_t e, float* y) {
+  for (int64_t o = b; o < e; ++o) {
+    const float* r = w + o * in;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t k = 0;
+    for (; k + 32 <= in; k += 32) {
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k), _mm256_loadu_ps(x + k), a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k + 8), _mm256_loadu_ps(x + k + 8), a1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k + 16), _mm256_loadu_ps(x + k + 16), a2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k + 24), _mm256_loadu_ps(x + k + 24), a3);
+    }
+    const __m256 a = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_hadd_ps(s, s);
+    s = _mm_hadd_ps(s, s);
+    float acc = _mm_cvtss_f32(s);
+    for (; k < in; ++k) acc += r[k] * x[k];
+    y[o] = acc;
+  }
+}
+#else
+void f32_gemv_rows(const float* w, const float* x, int64_t in, int64_t b, int64_t e, float* y) {
+  for (int64_t o = b; o < e; ++o) {
+    float acc = 0;
+    for (int64_t k = 0; k < in; ++k) acc += w[o * in + k] * x[k];
+    y[o] = acc;
+  }
+}
+#endif
+
+void run_f32_gemv(benchmark::State& state, int64_t out, int64_t in, int threads) {
+  ThreadPool::set_global_threads(threads);
+  AlignedBuffer w(size_t(out * in) * 4);
+  auto* wp = w.as<float>();
+  for (int64_t i = 0; i < out * in; i += 1024) wp[i] = float(i % 7);  // touch pages
+  const auto x = random_acts(in, 2);
+  std::vector<float> y(static_cast<size_t>(out));
+  for (auto _ : state) {
+    ThreadPool::global().parallel_for(out, 8, [&](int64_t b, int64_t e) { f32_gemv_rows(wp, x.data(), in, b, e, y.data()); });
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_counters(state, out * in * 4, out, in, 1);
+}
+
+std::string dims(const GemvShape& s) { return std::to_string(s.out) + "x" + std::to_string(s.in); }
+
+void register_all() {
+  const TernaryKernels* avx2 = kernels_for(Isa::kAvx2);
+  for (const auto& s : kShapes)
+    for (int t : {1, 2}) {
+      const std::string tail = dims(s) + "/threads:" + std::to_string(t);
+      auto reg = [&](const std::string& name, auto fn) {
+        benchmark::RegisterBenchmark(name.c_str(), fn)->UseRealTime()->Unit(benchmark::kMicrosecond);
+      };
+      reg("gemv/lowbit/" + tail, [=](benchmark::State& st) {
+        run_ternary(st, s.out, s.in, 1, t, TernaryLayout::kTiled4, kernels());
+      });
+      if (avx2)
+        reg("gemv/lowbit_avx2/" + tail, [=](benchmark::State& st) {
+          run_ternary(st, s.out, s.in, 1, t, TernaryLayout::kTiled4, *avx2);
+        });
+      reg("gemv/i2_s/" + tail, [=](benchmark::State& st) {
+        run_ternary(st, s.out, s.in, 1, t, TernaryLayout::kI2sRows, kernels());
+      });
+      reg("gemv/f32/" + tail, [=](benchmark::State& st) { run_f32_gemv(st, s.out, s.in, t); });
+      if (s.out * s.in > 64 << 20) continue;  // prefill on the 16384^2 matrix takes seconds per call
+      const std::string gtail =
+          dims(s) + "x" + std::to_string(kPrefillTokens) + "/threads:" + std::to_string(t);
+      reg("gemm/lowbit/" + gtail, [=](benchmark::State& st) {
+        run_ternary(st, s.out, s.in, kPrefillTokens, t, TernaryLayout::kTiled4, kernels());
+      });
+      if (avx2)
+        reg("gemm/lowbit_avx2/" + gtail, [=](benchmark::State& st) {
+          run_ternary(st, s.out, s.in, kPrefillTokens, t, TernaryLayout::kTiled4, *avx2);
+        });
+      reg("gemm/i2_s/" + gtail, [=](benchmark::State& st) {
+        run_ternary(st, s.out, s.in, kPrefillTokens, t, TernaryLayout::kI2sRows, kernels());
+      });
+    }
+  // Activation quantization of one token: compare with the GEMV it feeds.
+  for (int64_t n : {2560, 6912}) {
+    benchmark::RegisterBenchmark(("quant/act_i8/" + std::to_string(n)).c_str(), [=](benchmark::State& st) {
+      const auto x = random_acts(n, 3);
+      QuantizedActivations q;
+      for (auto _ : st) {
+        quantize_activations(x.data(), 1, n, q);
+        benchmark::DoNotOptimize(q.sum.data());
+      }
+      st.SetBytesProcessed(int64_t(st.iterations()) * n * 4);
+    })->Unit(benchmark::kMicrosecond);
+  }
+  // Repacking at load, from each source format.
+  for (const auto& s : {GemvShape{2560, 2560}, GemvShape{6912, 2560}}) {
+    const auto w = random_ternary(s.out * s.in, 4);
+    std::vector<float> wf(w.size());
+    for (size_t i = 0; i < w.size(); ++i) wf[i] = float(w[i]) * 0.04f;
+    struct Src {
+      const char* name;
+      Format f;
+      PackedTernary (*pack)(const void*, int64_t, int64_t, TernaryLayout);
+    };
+    for (const Src& src : {Src{"tq2_0", Format::TQ2_0, pack_tq2_0}, Src{"tq1_0", Format::TQ1_0, pack_tq1_0},
+                           Src{"i2_s", Format::I2_S, pack_i2_s}}) {
+      const auto& tr = format_traits(src.f);
+      auto bytes = std::make_shared<std::vector<uint8_t>>(size_t(format_bytes(tr, s.out * s.in)));
+      tr.from_float(wf.data(), bytes->data(), s.out * s.in);
+      benchmark::RegisterBenchmark(("repack/" + std::string(src.name) + "/" + dims(s)).c_str(),
+                                   [=](benchmark::State& st) {
+                                     for (auto _ : st) {
+                                       PackedTernary p = src.pack(bytes->data(), s.out, s.in, TernaryLayout::kTiled4);
+                                       benchmark::DoNotOptimize(p.codes.data());
+                                     }
+                                     st.SetBytesProcessed(int64_t(st.iterations()) * int64_t(bytes->size()));
+                                   })
+          ->Unit(benchmark::kMillisecond);
+    }
+    auto wi = std::make_shared<std::vector<int8_t>>(w);
+    benchmark::RegisterBenchmark(("repack/int8/" + dims(s)).c_str(), [=](benchmark::State& st) {
+      for (auto _ : st) {
+        PackedTernary p = pack_ternary(wi->data(), s.out, s.in, 0.04f);
+        benchmark::DoNotOptimize(p.codes.data());
+      }
+      st.SetBytesProcessed(int64_t(st.iterations()) * int64_t(wi->size()));
+    })->Unit(benchmark::kMillisecond);
+  }
+}
+
+const bool kRegistered = (register_all(), true);
+
+}  // namespace
