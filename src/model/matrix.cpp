@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
+#include "kernels/f16_matmul.hpp"
 #include "kernels/ternary_matmul.hpp"
 #include "nn/float_linear.hpp"
 
@@ -56,6 +57,18 @@ class F32Matrix final : public Matrix {
 
  private:
   Tensor w_;
+};
+
+// f16 read in place by the f16 kernel (the tied output head).
+class F16Matrix final : public Matrix {
+ public:
+  F16Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(static_cast<const uint16_t*>(t.data)) {}
+  void matmul(const float* x, int64_t T, float* y) const override { f16_matmul(w_, rows_, cols_, x, T, y); }
+  size_t bytes() const override { return size_t(rows_ * cols_ * 2); }
+  std::string describe() const override { return "f16"; }
+
+ private:
+  const uint16_t* w_;
 };
 
 class StreamedMatrix final : public Matrix {
@@ -148,7 +161,10 @@ bool is_ternary_format(const FormatTraits& f) {
 }
 
 std::unique_ptr<Matrix> make_f32_matrix(const TensorRef& t) { return std::make_unique<F32Matrix>(t); }
-std::unique_ptr<Matrix> make_streamed_matrix(const TensorRef& t) { return std::make_unique<StreamedMatrix>(t); }
+std::unique_ptr<Matrix> make_streamed_matrix(const TensorRef& t) {
+  if (t.format && t.format->format == Format::F16) return std::make_unique<F16Matrix>(t);
+  return std::make_unique<StreamedMatrix>(t);
+}
 std::unique_ptr<Matrix> make_ternary_matrix(const TensorRef& t) { return std::make_unique<TernaryMatrix>(t); }
 std::unique_ptr<Matrix> make_layer_matrix(const TensorRef& t, LinearType type, const LinearOptions& opt) {
   return std::make_unique<LayerMatrix>(make_linear(type, to_f32(t), opt));
