@@ -106,6 +106,8 @@ class Tokenizer {
   class PieceCache;
 
   Tokenizer() = default;
+  static Tokenizer from_hf_json_unchecked(std::string_view json, std::string_view source);
+  void apply_hf_config_unchecked(std::string_view json, std::string_view source);
   // Builds the lookup tables from tokens_, types_, merges_ and pre_.
   void finish(std::string_view source);
   // normal_ids_, byte_ids_ and specials_ from tokens_ and types_.
