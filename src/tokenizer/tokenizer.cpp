@@ -81,7 +81,8 @@ void Tokenizer::finish(std::string_view source) {
   LOWBIT_CHECK(types_.size() == tokens_.size(), "{}: {} token types for {} tokens", source, types_.size(),
                tokens_.size());
   pretok_ = std::make_shared<const PreTokenizer>(std::string(pattern_for_pre(pre_, source)));
-  index_tokens();
+  // Loaders that resolve merges have indexed the final token list already.
+  if (normal_ids_.empty()) index_tokens();
   for (auto& v : special_by_first_) v.clear();
   has_always_special_ = false;
   std::stable_sort(specials_.begin(), specials_.end(),
