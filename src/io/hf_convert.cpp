@@ -51,6 +51,11 @@ void hf_convert_bitnet(const std::string& dir, const std::string& out_path, cons
   w.metadata().set("general.name", std::string("bitnet-b1.58"));
   w.metadata().set("general.alignment", uint32_t(kGgufDefaultAlignment));
 
+  size_t total = 0, done = 0;
+  for (const SafetensorsTensor& t : st.tensors()) total += t.name.ends_with(".weight_scale") ? 0 : 1;
+  auto tick = [&] {
+    if (opt.progress) opt.progress(++done, total);
+  };
   for (const SafetensorsTensor& t : st.tensors()) {
     if (t.name.ends_with(".weight_scale")) continue;  // folded into its projection
     const std::optional<std::string> name = hf_to_gguf_name(t.name);
@@ -58,12 +63,16 @@ void hf_convert_bitnet(const std::string& dir, const std::string& out_path, cons
     if (hf_is_ternary_projection(t.name) && t.dtype->name == "U8") {
       const std::string prefix = t.name.substr(0, t.name.size() - 7);
       const Shape shape{t.shape.at(0) * 4, t.shape.at(1)};
-      w.add_tensor(*name, tern, shape, [&st, &cfg, &opt, &tern, prefix](std::span<std::byte> out) {
+      w.add_tensor(*name, tern, shape, [&st, &cfg, &opt, &tern, &tick, prefix](std::span<std::byte> out) {
         const HfTernaryWeight tw = hf_read_ternary(st, prefix, cfg);
-        if (opt.pack_ternary) return opt.pack_ternary(tw, out);
-        std::vector<float> v(tw.values.size());
-        for (size_t i = 0; i < v.size(); ++i) v[i] = float(tw.values[i]) * tw.scale;
-        write_floats(tern, v, out);
+        if (opt.pack_ternary) {
+          opt.pack_ternary(tw, out);
+        } else {
+          std::vector<float> v(tw.values.size());
+          for (size_t i = 0; i < v.size(); ++i) v[i] = float(tw.values[i]) * tw.scale;
+          write_floats(tern, v, out);
+        }
+        tick();
       });
       continue;
     }
@@ -71,13 +80,15 @@ void hf_convert_bitnet(const std::string& dir, const std::string& out_path, cons
                  "{}: tensor '{}' has dtype {}, expected a float type", st.path(), t.name, t.dtype->name);
     const bool is_norm = t.shape.size() == 1;  // norms (and other vectors) stay F32, as llama.cpp keeps them
     const FormatTraits& fmt = is_norm ? f32 : f16;
-    w.add_tensor(*name, fmt, shape_of(t), [&st, &t, &fmt](std::span<std::byte> out) {
+    w.add_tensor(*name, fmt, shape_of(t), [&st, &t, &fmt, &tick](std::span<std::byte> out) {
       const std::byte* p = st.data(t).data();
       std::vector<float> v(size_t(t.numel()));
       for (int64_t i = 0; i < t.numel(); ++i) v[size_t(i)] = float_at(t, p, i);
       write_floats(fmt, v, out);
+      tick();
     });
   }
+  if (opt.add_metadata) opt.add_metadata(w.metadata());
   w.write(out_path);
 }
 

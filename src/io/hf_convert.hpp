@@ -23,6 +23,10 @@ struct HfConvertOptions {
   // Writes `w` (values in {-1,0,1}, [rows, cols], multiplier w.scale) in
   // ternary_format into `out` (format_bytes(ternary_format, rows*cols) bytes).
   std::function<void(const HfTernaryWeight& w, std::span<std::byte> out)> pack_ternary;
+  // Adds keys before the file is written (the tokenizer's, from `lowbit convert`).
+  std::function<void(GgufMetadata& m)> add_metadata;
+  // Called after each tensor is written: (tensors done, tensors in all).
+  std::function<void(size_t done, size_t total)> progress;
 };
 
 void hf_convert_bitnet(const std::string& hf_dir, const std::string& out_path, const HfConvertOptions& opt = {});
