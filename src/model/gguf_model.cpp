@@ -132,6 +132,8 @@ TensorLookup gguf_tensor_lookup(const GgufFile& f) {
     r.data = f.data(*t).data();
     r.cols = t->ne[0];
     r.rows = t->ne[1];
+    const auto bytes = f.data(*t);
+    r.release = [&f, bytes] { f.mapped_file().drop_pages(bytes.data(), bytes.size()); };
     return r;
   };
 }
