@@ -12,6 +12,8 @@ namespace {
 
 PackedTernary make_empty(int64_t out, int64_t in, TernaryLayout layout) {
   LOWBIT_CHECK(out > 0 && in > 0, "ternary weights: bad shape [{}, {}]", out, in);
+  LOWBIT_CHECK(in <= kTernaryMaxIn, "ternary weights [{}, {}]: rows longer than {} are not supported", out, in,
+               kTernaryMaxIn);
   LOWBIT_CHECK(layout != TernaryLayout::kI2sRows || in % 128 == 0,
                "ternary weights [{}, {}]: the I2_S row layout needs in % 128 == 0", out, in);
   PackedTernary p;

@@ -28,13 +28,17 @@ inline __m512i load_pair(const uint8_t* a, const uint8_t* b) {
 inline int32_t hsum_lo(__m512i v) { return _mm512_mask_reduce_add_epi32(0x00FF, v); }
 inline int32_t hsum_hi(__m512i v) { return _mm512_mask_reduce_add_epi32(0xFF00, v); }
 
-// The 4 rows of the tile at o0 times NB tokens.
+// The 4 rows of the tile at o0 times NB tokens. vpdpbusd has a latency of
+// several cycles, so each (row pair, token) sums into A independent
+// accumulators (column groups g spread over them), added up at the end.
 template <int NB, bool kAdjacent>
 void tile_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int64_t x_stride, int32_t* raw,
                  int64_t raw_stride) {
+  constexpr int A = NB == 1 ? 4 : 2;
   const __m512i mask = _mm512_set1_epi8(3);
-  __m512i acc01[NB], acc23[NB];
-  for (int t = 0; t < NB; ++t) acc01[t] = acc23[t] = _mm512_setzero_si512();
+  __m512i acc01[NB][A], acc23[NB][A];
+  for (int t = 0; t < NB; ++t)
+    for (int a = 0; a < A; ++a) acc01[t][a] = acc23[t][a] = _mm512_setzero_si512();
   const uint8_t *r0 = w.chunk(o0, 0), *r1 = w.chunk(o0 + 1, 0), *r2 = w.chunk(o0 + 2, 0), *r3 = w.chunk(o0 + 3, 0);
   const int64_t cs = w.chunk_stride;
   for (int64_t k = 0; k < w.n_chunks; ++k) {
@@ -42,25 +46,62 @@ void tile_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int6
     const __m512i b23 = load_pair<kAdjacent>(r2 + k * cs, r3 + k * cs);
     __m512i c01[4], c23[4];
     for (int g = 0; g < 4; ++g) {
-      c01[g] = _mm512_and_si512(_mm512_srli_epi16(b01, 6 - 2 * g), mask);
-      c23[g] = _mm512_and_si512(_mm512_srli_epi16(b23, 6 - 2 * g), mask);
+      c01[g] = _mm512_and_si512(g == 3 ? b01 : _mm512_srli_epi16(b01, 6 - 2 * g), mask);
+      c23[g] = _mm512_and_si512(g == 3 ? b23 : _mm512_srli_epi16(b23, 6 - 2 * g), mask);
     }
     const int8_t* xk = xq + 128 * k;
     for (int t = 0; t < NB; ++t) {
       for (int g = 0; g < 4; ++g) {
         const __m512i xv = _mm512_broadcast_i64x4(load256(xk + t * x_stride + 32 * g));
-        acc01[t] = _mm512_dpbusd_epi32(acc01[t], c01[g], xv);
-        acc23[t] = _mm512_dpbusd_epi32(acc23[t], c23[g], xv);
+        acc01[t][g % A] = _mm512_dpbusd_epi32(acc01[t][g % A], c01[g], xv);
+        acc23[t][g % A] = _mm512_dpbusd_epi32(acc23[t][g % A], c23[g], xv);
       }
     }
   }
   for (int t = 0; t < NB; ++t) {
+    __m512i s01 = acc01[t][0], s23 = acc23[t][0];
+    for (int a = 1; a < A; ++a) s01 = _mm512_add_epi32(s01, acc01[t][a]), s23 = _mm512_add_epi32(s23, acc23[t][a]);
     int32_t* r = raw + t * raw_stride;
-    r[0] = hsum_lo(acc01[t]);
-    r[1] = hsum_hi(acc01[t]);
-    r[2] = hsum_lo(acc23[t]);
-    r[3] = hsum_hi(acc23[t]);
+    r[0] = hsum_lo(s01);
+    r[1] = hsum_hi(s01);
+    r[2] = hsum_lo(s23);
+    r[3] = hsum_hi(s23);
   }
+}
+
+// Decode (one token): no shifts at all. Masking byte b with 0xC0, 0x30,
+// 0x0C, 0x03 leaves 64, 16, 4, 1 times the codes of column groups 0..3;
+// vpdpbusd multiplies them exactly (u8 x s8 products fit 16 bits, sums go to
+// int32 without saturation), so each group gets its own accumulator and
+// the scale is divided out at the end (exactly: every term is a multiple).
+// |acc| <= 64 * 2 * 128 * in fits int32 for in <= 131072 (checked at pack).
+template <bool kAdjacent>
+void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* x, int32_t* raw) {
+  __m512i acc01[4], acc23[4];
+  for (int g = 0; g < 4; ++g) acc01[g] = acc23[g] = _mm512_setzero_si512();
+  const __m512i m[4] = {_mm512_set1_epi8(char(0xC0)), _mm512_set1_epi8(0x30), _mm512_set1_epi8(0x0C),
+                        _mm512_set1_epi8(0x03)};
+  const uint8_t *r0 = w.chunk(o0, 0), *r1 = w.chunk(o0 + 1, 0), *r2 = w.chunk(o0 + 2, 0), *r3 = w.chunk(o0 + 3, 0);
+  const int64_t cs = w.chunk_stride;
+  for (int64_t k = 0; k < w.n_chunks; ++k) {
+    const __m512i b01 = load_pair<kAdjacent>(r0 + k * cs, r1 + k * cs);
+    const __m512i b23 = load_pair<kAdjacent>(r2 + k * cs, r3 + k * cs);
+    const int8_t* xk = x + 128 * k;
+    for (int g = 0; g < 4; ++g) {
+      const __m512i xv = _mm512_broadcast_i64x4(load256(xk + 32 * g));
+      acc01[g] = _mm512_dpbusd_epi32(acc01[g], _mm512_and_si512(b01, m[g]), xv);
+      acc23[g] = _mm512_dpbusd_epi32(acc23[g], _mm512_and_si512(b23, m[g]), xv);
+    }
+  }
+  auto combine = [](const __m512i* a) {
+    return _mm512_add_epi32(_mm512_add_epi32(_mm512_srai_epi32(a[0], 6), _mm512_srai_epi32(a[1], 4)),
+                            _mm512_add_epi32(_mm512_srai_epi32(a[2], 2), a[3]));
+  };
+  const __m512i s01 = combine(acc01), s23 = combine(acc23);
+  raw[0] = hsum_lo(s01);
+  raw[1] = hsum_hi(s01);
+  raw[2] = hsum_lo(s23);
+  raw[3] = hsum_hi(s23);
 }
 
 template <bool kAdjacent>
@@ -71,7 +112,7 @@ void dot_codes_impl(const TernaryWeightsView& w, int64_t row_begin, int64_t row_
     int64_t t = 0;
     for (; t + 4 <= nt; t += 4)
       tile_tokens<4, kAdjacent>(w, o, xq + t * x_stride, x_stride, r + t * raw_stride, raw_stride);
-    for (; t < nt; ++t) tile_tokens<1, kAdjacent>(w, o, xq + t * x_stride, x_stride, r + t * raw_stride, raw_stride);
+    for (; t < nt; ++t) tile_one_token<kAdjacent>(w, o, xq + t * x_stride, r + t * raw_stride);
   }
 }
 
