@@ -35,23 +35,34 @@ void rows_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int6
     for (int t = 0; t < NB; ++t) acc[r][t] = _mm256_setzero_si256();
   }
   const int64_t cs = w.chunk_stride;
-  for (int64_t k = 0; k < w.n_chunks; ++k) {
-    const int8_t* xk = xq + 128 * k;
-    for (int r = 0; r < NR; ++r) {
-      const __m256i b = load256(rows[r] + k * cs);
-      const __m256i c0 = _mm256_and_si256(_mm256_srli_epi16(b, 6), mask);
-      const __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(b, 4), mask);
-      const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(b, 2), mask);
-      const __m256i c3 = _mm256_and_si256(b, mask);
-      for (int t = 0; t < NB; ++t) {
-        const int8_t* x = xk + t * x_stride;
-        const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(c0, load256(x)),
-                                             _mm256_maddubs_epi16(c1, load256(x + 32)));
-        const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(c2, load256(x + 64)),
-                                             _mm256_maddubs_epi16(c3, load256(x + 96)));
-        acc[r][t] = _mm256_add_epi32(acc[r][t], _mm256_madd_epi16(_mm256_add_epi16(s01, s23), ones));
+  // Per chunk a lane of s01 + s23 is at most 4 * 512 in magnitude, so up to
+  // kSpan chunks add up in int16 before one vpmaddwd widens them.
+  constexpr int64_t kSpan = NB == 1 ? 1 : 8;  // (decode: fewer live registers wins)
+  for (int64_t k0 = 0; k0 < w.n_chunks; k0 += kSpan) {
+    const int64_t k1 = k0 + kSpan < w.n_chunks ? k0 + kSpan : w.n_chunks;
+    __m256i part[NR][NB];
+    for (int r = 0; r < NR; ++r)
+      for (int t = 0; t < NB; ++t) part[r][t] = _mm256_setzero_si256();
+    for (int64_t k = k0; k < k1; ++k) {
+      const int8_t* xk = xq + 128 * k;
+      for (int r = 0; r < NR; ++r) {
+        const __m256i b = load256(rows[r] + k * cs);
+        const __m256i c0 = _mm256_and_si256(_mm256_srli_epi16(b, 6), mask);
+        const __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(b, 4), mask);
+        const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(b, 2), mask);
+        const __m256i c3 = _mm256_and_si256(b, mask);
+        for (int t = 0; t < NB; ++t) {
+          const int8_t* x = xk + t * x_stride;
+          const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(c0, load256(x)),
+                                               _mm256_maddubs_epi16(c1, load256(x + 32)));
+          const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(c2, load256(x + 64)),
+                                               _mm256_maddubs_epi16(c3, load256(x + 96)));
+          part[r][t] = _mm256_add_epi16(part[r][t], _mm256_add_epi16(s01, s23));
+        }
       }
     }
+    for (int r = 0; r < NR; ++r)
+      for (int t = 0; t < NB; ++t) acc[r][t] = _mm256_add_epi32(acc[r][t], _mm256_madd_epi16(part[r][t], ones));
   }
   for (int r = 0; r < NR; ++r)
     for (int t = 0; t < NB; ++t) raw[t * raw_stride + r] = hsum_i32(acc[r][t]);
