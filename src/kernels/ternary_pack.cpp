@@ -1,8 +1,10 @@
 // Repacking ternary weights into the run-time layouts (done once, at load).
+#include <array>
 #include <cstring>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/half.hpp"
 #include "formats/ternary_formats.hpp"
 #include "kernels/ternary_matmul.hpp"
 
@@ -87,6 +89,22 @@ PackedTernary pack_blocks(const void* data, int64_t out, int64_t in, TernaryLayo
   return p;
 }
 
+// True if a byte of 2-bit codes holds a 3 (never written by any format).
+inline bool has_code3(uint8_t b) { return (b & (b >> 1) & 0x55) != 0; }
+
+// TQ2_0 keeps column group l of a 128-column half in bits 2l+1:2l, lowbit
+// (and I2_S) in bits 7-2l:6-2l: the same fields in reverse order.
+constexpr std::array<uint8_t, 256> kReversePairs = [] {
+  std::array<uint8_t, 256> t{};
+  for (int b = 0; b < 256; ++b)
+    t[size_t(b)] = uint8_t((b & 3) << 6 | ((b >> 2) & 3) << 4 | ((b >> 4) & 3) << 2 | (b >> 6));
+  return t;
+}();
+
+uint8_t* chunk_ptr(PackedTernary& p, const TernaryWeightsView& v, int64_t o, int64_t k) {
+  return p.codes.as<uint8_t>() + (v.chunk(o, k) - v.data);
+}
+
 }  // namespace
 
 TernaryWeightsView PackedTernary::view() const {
@@ -117,8 +135,37 @@ PackedTernary pack_ternary(const int8_t* w, int64_t out, int64_t in, float scale
   return pack_ternary_rows(w, out, in, s.data(), layout);
 }
 
+// Each 128-column half of a TQ2_0 block becomes one chunk by reversing the
+// order of the 2-bit fields in every byte: no decoding to values.
 PackedTernary pack_tq2_0(const void* data, int64_t out, int64_t in, TernaryLayout layout) {
-  return pack_blocks(data, out, in, layout, "tq2_0", kTq2BlockBytes, tq2_0_decode_block);
+  LOWBIT_CHECK(in % 256 == 0, "tq2_0 tensor [{}, {}]: in is not a multiple of 256", out, in);
+  PackedTernary p = make_empty(out, in, layout);
+  const TernaryWeightsView v = p.view();
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  const int64_t blocks = in / 256;
+  for (int64_t o = 0; o < out; ++o) {
+    float scale = 0.0f;
+    for (int64_t b = 0; b < blocks; ++b) {
+      const uint8_t* blk = bytes + (o * blocks + b) * kTq2BlockBytes;
+      bool nonzero = false, bad = false;
+      for (int i = 0; i < 64; ++i) nonzero |= blk[i] != 0x55, bad |= has_code3(blk[i]);
+      LOWBIT_CHECK(!bad, "tq2_0 tensor [{}, {}]: code 3 in block {} of row {}", out, in, b, o);
+      uint8_t* c0 = chunk_ptr(p, v, o, 2 * b);
+      uint8_t* c1 = chunk_ptr(p, v, o, 2 * b + 1);
+      for (int m = 0; m < 32; ++m) c0[m] = kReversePairs[blk[m]], c1[m] = kReversePairs[blk[32 + m]];
+      if (!nonzero) continue;
+      uint16_t h;
+      std::memcpy(&h, blk + 64, 2);
+      const float d = fp16_to_f32(h);
+      LOWBIT_CHECK(scale == 0.0f || d == scale,
+                   "tq2_0 tensor [{}, {}]: row {} mixes block scales {} and {}; lowbit's ternary kernels need one "
+                   "scale per row",
+                   out, in, o, scale, d);
+      scale = d;
+    }
+    p.row_scale[size_t(o)] = scale;
+  }
+  return p;
 }
 
 PackedTernary pack_tq1_0(const void* data, int64_t out, int64_t in, TernaryLayout layout) {
@@ -131,10 +178,16 @@ PackedTernary pack_i2_s(const void* data, int64_t out, int64_t in, TernaryLayout
   const auto* bytes = static_cast<const uint8_t*>(data);
   const float scale = i2_s_scale(bytes, out * in);
   PackedTernary p = make_empty(out, in, layout);
-  if (layout == TernaryLayout::kI2sRows) {  // same bytes, rows already 128-aligned
-    std::memcpy(p.codes.data(), bytes, size_t(out * in / 4));
+  if (in % 128 == 0) {  // rows start on block boundaries: I2_S blocks are lowbit's chunks
     for (int64_t i = 0; i < out * in / 4; ++i)
-      LOWBIT_CHECK((bytes[i] & 0xAA & (bytes[i] << 1)) == 0, "i2_s tensor [{}, {}]: code 3 in byte {}", out, in, i);
+      LOWBIT_CHECK(!has_code3(bytes[i]), "i2_s tensor [{}, {}]: code 3 in byte {}", out, in, i);
+    if (layout == TernaryLayout::kI2sRows) {
+      std::memcpy(p.codes.data(), bytes, size_t(out * in / 4));
+    } else {
+      const TernaryWeightsView v = p.view();
+      for (int64_t o = 0; o < out; ++o)
+        for (int64_t k = 0; k < in / 128; ++k) std::memcpy(chunk_ptr(p, v, o, k), bytes + (o * in / 128 + k) * 32, 32);
+    }
   } else {
     std::vector<int8_t> row(static_cast<size_t>(in));
     for (int64_t o = 0; o < out; ++o) {
