@@ -37,7 +37,7 @@ void rows_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int6
   const int64_t cs = w.chunk_stride;
   // Per chunk a lane of s01 + s23 is at most 4 * 512 in magnitude, so up to
   // kSpan chunks add up in int16 before one vpmaddwd widens them.
-  constexpr int64_t kSpan = NB == 1 ? 1 : 8;  // (decode: fewer live registers wins)
+  constexpr int64_t kSpan = 8;  // 8 * 2048 < 32768
   for (int64_t k0 = 0; k0 < w.n_chunks; k0 += kSpan) {
     const int64_t k1 = k0 + kSpan < w.n_chunks ? k0 + kSpan : w.n_chunks;
     __m256i part[NR][NB];
@@ -73,13 +73,17 @@ void dot_codes_avx2(const TernaryWeightsView& w, int64_t row_begin, int64_t row_
   for (int64_t o = row_begin; o < row_end; o += 4) {
     int32_t* r = raw + (o - row_begin);
     int64_t t = 0;
-    // Prefill: one decode of a row's codes serves 4 tokens.
+    // Prefill: one decode of a row's codes serves 4 tokens (1 row x 4 tokens keeps
+    // the int16 spans and int32 sums in registers).
     for (; t + 4 <= nt; t += 4) {
-      rows_tokens<2, 4>(w, o, xq + t * x_stride, x_stride, r + t * raw_stride, raw_stride);
-      rows_tokens<2, 4>(w, o + 2, xq + t * x_stride, x_stride, r + t * raw_stride + 2, raw_stride);
+      for (int i = 0; i < 4; ++i)
+        rows_tokens<1, 4>(w, o + i, xq + t * x_stride, x_stride, r + t * raw_stride + i, raw_stride);
     }
-    // Decode: one activation load serves the 4 rows of the tile.
-    for (; t < nt; ++t) rows_tokens<4, 1>(w, o, xq + t * x_stride, x_stride, r + t * raw_stride, raw_stride);
+    // Decode: 2 rows at a time (4 would spill: 16 ymm registers).
+    for (; t < nt; ++t) {
+      rows_tokens<2, 1>(w, o, xq + t * x_stride, x_stride, r + t * raw_stride, raw_stride);
+      rows_tokens<2, 1>(w, o + 2, xq + t * x_stride, x_stride, r + t * raw_stride + 2, raw_stride);
+    }
   }
 }
 
