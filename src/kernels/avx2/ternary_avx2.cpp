@@ -45,6 +45,12 @@ void rows_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int6
       for (int t = 0; t < NB; ++t) part[r][t] = _mm256_setzero_si256();
     for (int64_t k = k0; k < k1; ++k) {
       const int8_t* xk = xq + 128 * k;
+      // The micro-kernels walk a tile's rows in passes; pull in both cache
+      // lines of a later 4-row chunk so memory sees one sequential stream.
+      if constexpr (NB == 1) {
+        _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs + 64), _MM_HINT_T0);
+      }
       for (int r = 0; r < NR; ++r) {
         const __m256i b = load256(rows[r] + k * cs);
         const __m256i c0 = _mm256_and_si256(_mm256_srli_epi16(b, 6), mask);

@@ -86,6 +86,10 @@ void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* x, in
   for (int64_t k = 0; k < w.n_chunks; ++k) {
     const __m512i b01 = load_pair<kAdjacent>(r0 + k * cs, r1 + k * cs);
     const __m512i b23 = load_pair<kAdjacent>(r2 + k * cs, r3 + k * cs);
+    if constexpr (kAdjacent) {  // a few KB ahead of the stream: helps once weights come from DRAM
+      _mm_prefetch(reinterpret_cast<const char*>(r0 + (k + 24) * cs), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(r0 + (k + 24) * cs + 64), _MM_HINT_T0);
+    }
     const int8_t* xk = x + 128 * k;
     for (int g = 0; g < 4; ++g) {
       const __m512i xv = _mm512_broadcast_i64x4(load256(xk + 32 * g));
