@@ -9,7 +9,10 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
+#include <cmath>
+
 #include "kernels/avx2/act_quant_avx2.hpp"
+#include "kernels/scalar/act_quant_scalar.hpp"
 #include "kernels/dispatch.hpp"
 
 namespace lowbit {
@@ -128,7 +131,79 @@ void dot_codes_avx512(const TernaryWeightsView& w, int64_t row_begin, int64_t ro
     dot_codes_impl<false>(w, row_begin, row_end, xq, x_stride, nt, raw, raw_stride);
 }
 
-const TernaryKernels kAvx512{Isa::kAvx512, quantize_act_avx2, dot_codes_avx512};
+// 16 activations on the fast path; lanes near a half-integer send the whole
+// vector to the exact per-element formula (out of line: it is rare).
+__attribute__((noinline)) __m512i quant16_exact(const float* x, float gamma) {
+  alignas(64) int32_t lanes[16];
+  for (int j = 0; j < 16; ++j) lanes[j] = quantize_one(x[j], gamma);
+  return _mm512_load_si512(lanes);
+}
+inline __m512i quant16(__m512 xv, __m512 r, const float* x, float gamma) {
+  const __m512 sign = _mm512_set1_ps(-0.0f), half = _mm512_set1_ps(0.5f);
+  const __m512 v = _mm512_mul_ps(xv, r);
+  __m512 t = _mm512_roundscale_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+  const __m512 frac = _mm512_andnot_ps(sign, _mm512_sub_ps(v, t));
+  const __m512 tie_dist = _mm512_andnot_ps(sign, _mm512_sub_ps(frac, half));
+  if (_mm512_cmp_ps_mask(tie_dist, _mm512_set1_ps(1e-4f), _CMP_NGE_UQ)) return quant16_exact(x, gamma);
+  const __m512 away = _mm512_or_ps(_mm512_and_ps(v, sign), _mm512_set1_ps(1.0f));
+  t = _mm512_mask_add_ps(t, _mm512_cmp_ps_mask(frac, half, _CMP_GE_OQ), t, away);
+  t = _mm512_min_ps(_mm512_max_ps(t, _mm512_set1_ps(-128.0f)), _mm512_set1_ps(127.0f));
+  return _mm512_cvttps_epi32(t);
+}
+
+// The activation quantizer, 16 lanes: the same fast path as the AVX2 one
+// (x * fl(127 / gamma) in float, exact unless within 1e-4 of a half-integer)
+// and, for the rare vector with such a lane, the exact per-element formula.
+int32_t quantize_act_avx512(const float* x, int64_t in, int64_t in_pad, int8_t* q, float* act_scale) {
+  const __m512 absmask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
+  // four independent max chains (vmaxps latency would serialize one)
+  __m512 m0 = _mm512_setzero_ps(), m1 = m0, m2 = m0, m3 = m0;
+  int64_t k = 0;
+  for (; k + 64 <= in; k += 64) {
+    // max_ps returns its second operand when either is NaN: NaNs are skipped
+    m0 = _mm512_max_ps(_mm512_and_ps(_mm512_loadu_ps(x + k), absmask), m0);
+    m1 = _mm512_max_ps(_mm512_and_ps(_mm512_loadu_ps(x + k + 16), absmask), m1);
+    m2 = _mm512_max_ps(_mm512_and_ps(_mm512_loadu_ps(x + k + 32), absmask), m2);
+    m3 = _mm512_max_ps(_mm512_and_ps(_mm512_loadu_ps(x + k + 48), absmask), m3);
+  }
+  for (; k < in; k += 16) {
+    const __mmask16 live = in - k >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (in - k)) - 1);
+    m0 = _mm512_max_ps(_mm512_and_ps(_mm512_maskz_loadu_ps(live, x + k), absmask), m0);
+  }
+  const __m512 m = _mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3));
+  const float gamma = _mm512_reduce_max_ps(m);
+  *act_scale = gamma / 127.0f;
+  if (!(gamma > 0.0f) || !std::isfinite(127.0f / gamma) || !std::isfinite(gamma)) {
+    const int32_t sum = quantize_act_avx2(x, in, in_pad, q, act_scale);
+    return sum;
+  }
+  const __m512 r = _mm512_set1_ps(127.0f / gamma);
+  __m512i sum = _mm512_setzero_si512();
+  for (k = 0; k + 64 <= in; k += 64) {
+    const __m512i a = quant16(_mm512_loadu_ps(x + k), r, x + k, gamma);
+    const __m512i b = quant16(_mm512_loadu_ps(x + k + 16), r, x + k + 16, gamma);
+    const __m512i c = quant16(_mm512_loadu_ps(x + k + 32), r, x + k + 32, gamma);
+    const __m512i d = quant16(_mm512_loadu_ps(x + k + 48), r, x + k + 48, gamma);
+    sum = _mm512_add_epi32(sum, _mm512_add_epi32(_mm512_add_epi32(a, b), _mm512_add_epi32(c, d)));
+    // packs work per 128-bit lane: one permute restores the element order
+    const __m512i bytes = _mm512_packs_epi16(_mm512_packs_epi32(a, b), _mm512_packs_epi32(c, d));
+    _mm512_storeu_si512(q + k, _mm512_permutexvar_epi32(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), bytes));
+  }
+  for (; k < in; k += 16) {
+    const __mmask16 live = in - k >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (in - k)) - 1);
+    alignas(64) float tail[16];
+    _mm512_store_ps(tail, _mm512_maskz_loadu_ps(live, x + k));  // zeros past the end quantize to 0
+    const __m512i qi = quant16(_mm512_load_ps(tail), r, tail, gamma);
+    sum = _mm512_add_epi32(sum, qi);
+    alignas(16) int8_t qb[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(qb), _mm512_cvtsepi32_epi8(qi));
+    for (int j = 0; j < 16 && k + j < in; ++j) q[k + j] = qb[j];
+  }
+  for (int64_t j = in; j < in_pad; ++j) q[j] = 0;
+  return _mm512_reduce_add_epi32(sum);
+}
+
+const TernaryKernels kAvx512{Isa::kAvx512, quantize_act_avx512, dot_codes_avx512};
 
 }  // namespace
 
