@@ -90,7 +90,8 @@ def main():
     r = run_bench(args.bench, "quant/|repack/")
     print()
     for name, b in sorted(r.items()):
-        print(f"| {name} | {us(b):.2f} us | {b['bytes_per_second'] / 1e9:.2f} GB/s |")
+        best = f"{b['best_us']:.2f}" if "best_us" in b else "-"
+        print(f"| {name} | {us(b):.2f} | {best} | {b['bytes_per_second'] / 1e9:.2f} |")
 
 
 if __name__ == "__main__":
