@@ -10,41 +10,12 @@
 
 #include "core/aligned_buffer.hpp"
 #include "core/thread_pool.hpp"
-
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
+#include "kernels/read_bandwidth.hpp"
 
 namespace {
 
 // 256 MiB: far beyond any L3 on the machines we run on.
 constexpr size_t kBytes = size_t(256) << 20;
-
-#if defined(__x86_64__)
-__attribute__((target("avx2"))) uint64_t read_sum(const uint8_t* p, size_t n) {
-  __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-  for (size_t i = 0; i + 128 <= n; i += 128) {
-    a0 = _mm256_xor_si256(a0, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i)));
-    a1 = _mm256_xor_si256(a1, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
-    a2 = _mm256_xor_si256(a2, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
-    a3 = _mm256_xor_si256(a3, _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
-  }
-  const __m256i a = _mm256_xor_si256(_mm256_xor_si256(a0, a1), _mm256_xor_si256(a2, a3));
-  return uint64_t(_mm256_extract_epi64(a, 0) ^ _mm256_extract_epi64(a, 3));
-}
-#else
-uint64_t read_sum(const uint8_t* p, size_t n) {
-  uint64_t acc[4] = {};
-  const uint64_t* q = reinterpret_cast<const uint64_t*>(p);
-  for (size_t i = 0; i + 4 <= n / 8; i += 4) {
-    acc[0] ^= q[i];
-    acc[1] ^= q[i + 1];
-    acc[2] ^= q[i + 2];
-    acc[3] ^= q[i + 3];
-  }
-  return acc[0] ^ acc[1] ^ acc[2] ^ acc[3];
-}
-#endif
 
 void BM_ReadBandwidth(benchmark::State& state) {
   const int threads = int(state.range(0));
@@ -59,7 +30,7 @@ void BM_ReadBandwidth(benchmark::State& state) {
     // Each thread reads one contiguous slice, as a row-parallel GEMV does.
     lowbit::ThreadPool::global().run([&](int tid, int n) {
       const size_t pages = kBytes / 4096, b = pages * size_t(tid) / size_t(n), e = pages * size_t(tid + 1) / size_t(n);
-      sink[size_t(tid)] ^= read_sum(p + b * 4096, (e - b) * 4096);
+      sink[size_t(tid)] ^= lowbit::read_sum(p + b * 4096, (e - b) * 4096);
     });
     benchmark::DoNotOptimize(sink.data());
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

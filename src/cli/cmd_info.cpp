@@ -1,5 +1,6 @@
-// `lowbit info --system`: CPU features and the kernels lowbit will use.
-// (`lowbit info MODEL` prints a model file's contents once io/ lands.)
+// `lowbit info MODEL`: a GGUF or safetensors file's header, metadata, tensor
+// table and totals. `lowbit info --system`: CPU features and the kernels
+// lowbit will use.
 #include <fmt/format.h>
 
 #include <thread>
@@ -7,6 +8,7 @@
 #include "cli/command.hpp"
 #include "core/cpu_features.hpp"
 #include "core/error.hpp"
+#include "io/gguf_describe.hpp"
 
 namespace lowbit::cli {
 namespace {
@@ -32,13 +34,13 @@ void print_system() {
 const CommandRegistrar reg(40, "info", "show a model file's contents, or this machine (--system)", [](CLI::App& sub) {
   auto opt = std::make_shared<InfoOptions>();
   sub.add_flag("--system", opt->system, "print CPU features and the kernels lowbit picks");
-  sub.add_option("model", opt->model, "model file (GGUF)");
+  sub.add_option("model", opt->model, "model file (GGUF or safetensors)");
   sub.callback([opt] {
     if (opt->system || opt->model.empty()) {
       print_system();
       return;
     }
-    fail("{}: reading model files is not implemented yet", opt->model);
+    fmt::print("{}", describe_model_file(opt->model));
   });
 });
 

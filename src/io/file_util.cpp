@@ -20,13 +20,20 @@ std::string read_file(const std::string& path) {
 }
 
 void write_file_atomic(const std::string& path, std::string_view bytes) {
+  write_file_atomic(path, [&](std::ostream& out) { out.write(bytes.data(), std::streamsize(bytes.size())); });
+}
+
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& body) {
   const std::string tmp = path + ".tmp";
-  {
+  try {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     LOWBIT_CHECK(out.good(), "{}: cannot create: {}", tmp, std::strerror(errno));
-    out.write(bytes.data(), std::streamsize(bytes.size()));
+    body(out);
     out.flush();
     LOWBIT_CHECK(out.good(), "{}: write error: {}", tmp, std::strerror(errno));
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int e = errno;

@@ -15,8 +15,8 @@ class FloatLinear final : public LinearLayer {
 };
 
 // Plain f32 helpers shared by the layers' reference paths.
-// y[t, o] = sum_i x[t, i] * w[o, i]; accumulates in double for a reference
-// that is independent of summation order.
+// All three run on the blocked SGEMM (kernels/sgemm.hpp), f32 accumulation.
+// y[t, o] = sum_i x[t, i] * w[o, i]
 void matmul_xwt(const float* x, const float* w, int64_t tokens, int64_t in, int64_t out, float* y);
 // dx[t, i] = sum_o dy[t, o] * w[o, i]
 void matmul_dy_w(const float* dy, const float* w, int64_t tokens, int64_t in, int64_t out, float* dx);

@@ -1,7 +1,11 @@
 #include <array>
 
 #include "core/error.hpp"
+#include "nn/bit_linear.hpp"
+#include "nn/bit_linear158.hpp"
 #include "nn/float_linear.hpp"
+#include "nn/hbit_linear.hpp"
+#include "nn/int8_linear.hpp"
 #include "nn/linear_layer.hpp"
 
 namespace lowbit {
@@ -33,9 +37,12 @@ std::unique_ptr<LinearLayer> make_linear(LinearType type, Tensor w, const Linear
                dtype_name(w.dtype()), w.shape().str());
   switch (type) {
     case LinearType::Float: return std::make_unique<FloatLinear>(std::move(w));
-    default: break;
+    case LinearType::BitLinear: return std::make_unique<BitLinear>(std::move(w), opt);
+    case LinearType::BitLinear158: return std::make_unique<BitLinear158>(std::move(w), opt);
+    case LinearType::HBitLinear: return std::make_unique<HBitLinear>(std::move(w), opt);
+    case LinearType::Int8: return std::make_unique<Int8Linear>(std::move(w), opt);
   }
-  fail("layer type '{}' is not implemented yet", linear_type_name(type));
+  fail("layer type {} is not implemented", int(type));
 }
 
 }  // namespace lowbit

@@ -1,0 +1,87 @@
+// `lowbit bench`: prefill and decode tokens/s for each thread count, next to
+// the bandwidth bound (weight bytes read per token / measured read
+// bandwidth, the same STREAM-like read as bench/bandwidth_bench.cpp).
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/model_options.hpp"
+#include "core/rng.hpp"
+#include "core/thread_pool.hpp"
+#include "core/timer.hpp"
+#include "kernels/read_bandwidth.hpp"
+
+namespace lowbit::cli {
+namespace {
+
+struct BenchArgs {
+  ModelOptions model;
+  int n_prompt = 512;
+  int n_gen = 128;
+  std::vector<int> threads{1, 2};
+  int reps = 3;
+};
+
+// Peak resident memory of this process (VmHWM), in bytes.
+size_t peak_rss() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return size_t(std::stoull(line.substr(6))) * 1024;
+  return 0;
+}
+
+void run(const BenchArgs& a) {
+  LoadedModel m = open_model(a.model);
+  const int64_t n_ctx = a.n_prompt + a.n_gen;
+  Rng rng(1);
+  std::vector<int32_t> prompt(size_t(a.n_prompt));
+  for (auto& t : prompt) t = int32_t(rng.next_u64() % uint64_t(m.config.n_vocab));
+  const double bytes_tok = double(m.model->bytes_per_token());
+  fmt::print("model: {} ({:.1f} MiB read per token)\n", a.model.model.empty() ? default_model_path() : a.model.model,
+             bytes_tok / 1048576.0);
+  fmt::print("{:>7} {:>14} {:>14} {:>12} {:>13} {:>10}\n", "threads", "prefill tok/s", "decode tok/s", "read GB/s",
+             "bound tok/s", "of bound");
+  for (int t : a.threads) {
+    ThreadPool::set_global_threads(t);
+    const double bw = measure_read_bandwidth();
+    double best_prefill = 0, best_decode = 0;
+    for (int r = 0; r < a.reps; ++r) {
+      KVCache cache(m.config, n_ctx);
+      std::vector<float> logits(size_t(m.config.n_vocab));
+      Timer timer;
+      if (a.n_prompt > 0) m.model->forward(prompt.data(), a.n_prompt, 0, cache, logits.data());
+      best_prefill = std::max(best_prefill, double(a.n_prompt) / timer.seconds());
+      timer.reset();
+      for (int i = 0; i < a.n_gen; ++i) {
+        const int32_t tok = prompt[size_t(i) % prompt.size()];
+        m.model->forward(&tok, 1, a.n_prompt + i, cache, logits.data());
+      }
+      best_decode = std::max(best_decode, double(a.n_gen) / timer.seconds());
+    }
+    const double bound = bw / bytes_tok;
+    fmt::print("{:>7} {:>14.1f} {:>14.1f} {:>12.2f} {:>13.1f} {:>9.1f}%\n", t, best_prefill, best_decode, bw / 1e9,
+               bound, 100.0 * best_decode / bound);
+  }
+  fmt::print("peak memory: {:.1f} MiB (weights read per token {:.1f} MiB, KV cache {:.1f} MiB)\n",
+             double(peak_rss()) / 1048576.0, bytes_tok / 1048576.0,
+             double(KVCache(m.config, n_ctx).bytes()) / 1048576.0);
+}
+
+const CommandRegistrar reg(60, "bench", "prefill and decode tokens/s vs the memory-bandwidth bound", [](CLI::App& sub) {
+  auto a = std::make_shared<BenchArgs>();
+  sub.add_option("-m,--model", a->model.model, "model file (GGUF); default: the bundled model");
+  sub.add_option("-p,--n-prompt", a->n_prompt, "prompt tokens for the prefill test")->check(CLI::Range(1, 1 << 20));
+  sub.add_option("-n,--n-gen", a->n_gen, "tokens for the decode test")->check(CLI::Range(1, 1 << 20));
+  sub.add_option("-t,--threads", a->threads, "thread counts, comma separated")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 1024));
+  sub.add_option("-r,--repetitions", a->reps, "runs per thread count (the best is shown)")->check(CLI::Range(1, 100));
+  sub.add_flag("--int8", a->model.int8, "run float projections through LLM.int8");
+  sub.callback([a] { run(*a); });
+});
+
+}  // namespace
+}  // namespace lowbit::cli

@@ -1,0 +1,68 @@
+// `lowbit perplexity`: exp(mean negative log-likelihood) of a text file,
+// scored in windows of -c tokens (default 512); within each window the first
+// half only provides context and the second half is scored (llama.cpp's
+// convention, so the figures compare).
+#include <cmath>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/model_options.hpp"
+#include "core/timer.hpp"
+#include "io/file_util.hpp"
+
+namespace lowbit::cli {
+namespace {
+
+struct PplArgs {
+  ModelOptions model;
+  std::string file;
+  int max_chunks = 0;
+};
+
+void run(const PplArgs& a) {
+  LoadedModel m = open_model(a.model);
+  const std::string text = read_file(a.file);
+  const std::vector<int32_t> tokens = m.tokenizer->encode(text, false, false);
+  const int64_t n_ctx = a.model.n_ctx > 0 ? a.model.n_ctx : 512;
+  LOWBIT_CHECK(int64_t(tokens.size()) >= n_ctx, "{}: {} tokens, too few for one window of {} (lower -c)", a.file,
+               tokens.size(), n_ctx);
+  int64_t n_chunks = int64_t(tokens.size()) / n_ctx;
+  if (a.max_chunks > 0) n_chunks = std::min<int64_t>(n_chunks, a.max_chunks);
+  const int64_t V = m.config.n_vocab, first = n_ctx / 2;
+  KVCache cache(m.config, n_ctx);
+  std::vector<float> logits(size_t(n_ctx * V));
+  double nll = 0;
+  int64_t count = 0;
+  Timer timer;
+  for (int64_t c = 0; c < n_chunks; ++c) {
+    const int32_t* chunk = tokens.data() + c * n_ctx;
+    m.model->forward(chunk, n_ctx, 0, cache, logits.data(), true);
+    for (int64_t t = first; t + 1 < n_ctx; ++t) {
+      const float* z = logits.data() + t * V;
+      float mx = z[0];
+      for (int64_t j = 1; j < V; ++j) mx = std::max(mx, z[j]);
+      double sum = 0;
+      for (int64_t j = 0; j < V; ++j) sum += std::exp(double(z[j] - mx));
+      nll += std::log(sum) + mx - z[chunk[t + 1]];
+      ++count;
+    }
+    const double done = double(c + 1) / double(n_chunks), el = timer.seconds();
+    fmt::print(stderr, "\r[{:<30}] {}/{} chunks, ppl {:.4f}, ETA {:.0f} s   ", std::string(size_t(done * 30), '#'), c + 1,
+               n_chunks, std::exp(nll / double(count)), el / done - el);
+  }
+  fmt::print(stderr, "\n");
+  fmt::print("perplexity: {:.4f} over {} tokens ({} chunks of {})\n", std::exp(nll / double(count)), count, n_chunks,
+             n_ctx);
+}
+
+const CommandRegistrar reg(50, "perplexity", "perplexity of a model on a text file", [](CLI::App& sub) {
+  auto a = std::make_shared<PplArgs>();
+  add_model_options(sub, a->model);
+  sub.add_option("-f,--file", a->file, "text file")->required();
+  sub.add_option("--chunks", a->max_chunks, "score at most this many windows (0 = all)")->check(CLI::Range(0, 1 << 30));
+  sub.callback([a] { run(*a); });
+});
+
+}  // namespace
+}  // namespace lowbit::cli

@@ -1,0 +1,31 @@
+// The options every model-running command shares (-m, -t, -c, --int8) and
+// opening the model they name. -m defaults to the bundled model.
+#pragma once
+
+#include <string>
+
+#include "cli/command.hpp"
+#include "model/gguf_model.hpp"
+#include "model/sampler.hpp"
+
+namespace lowbit::cli {
+
+struct ModelOptions {
+  std::string model;  // empty: the bundled default
+  int threads = 0;
+  int n_ctx = 0;      // 0: the model's training context
+  bool int8 = false;
+  float int8_threshold = 6.0f;
+};
+
+void add_model_options(CLI::App& sub, ModelOptions& o);
+void add_sampling_options(CLI::App& sub, SamplerParams& p);
+
+// models/<default> next to the working directory, else in the source tree.
+std::string default_model_path();
+
+// Applies -t, loads the model and reports what was loaded on stderr.
+LoadedModel open_model(const ModelOptions& o);
+int64_t context_length(const ModelOptions& o, const LoadedModel& m);
+
+}  // namespace lowbit::cli

@@ -1,0 +1,37 @@
+// A model file opened for inference: the GGUF (memory-mapped), the config
+// read from its metadata, its tokenizer and the model. Also the mapping
+// between the tokenizer and GGUF's tokenizer.* keys, used both ways
+// (loading, and `convert` / the trainer's export).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "io/gguf_file.hpp"
+#include "model/bitnet_model.hpp"
+#include "model/config.hpp"
+#include "tokenizer/tokenizer.hpp"
+
+namespace lowbit {
+
+struct LoadedModel {
+  std::unique_ptr<GgufFile> file;  // owns the mapping the model's TensorRefs point into
+  ModelConfig config;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<BitNetModel> model;
+};
+
+LoadedModel load_gguf_model(const std::string& path, const ModelLoadOptions& opt = {});
+
+// <arch>.* hyper-parameters; errors name the file and the key.
+ModelConfig config_from_gguf(const GgufFile& f);
+// Writes the hyper-parameter keys of cfg (and general.architecture).
+void config_to_gguf(const ModelConfig& cfg, GgufMetadata& m);
+
+GgufVocab vocab_from_gguf(const GgufMetadata& m);
+void vocab_to_gguf(const GgufVocab& v, GgufMetadata& m);
+
+// Tensors of a GGUF file by name, for BitNetModel (2-D: ne0 = cols, ne1 = rows).
+TensorLookup gguf_tensor_lookup(const GgufFile& f);
+
+}  // namespace lowbit

@@ -1,0 +1,173 @@
+#include "model/matrix.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/tensor.hpp"
+#include "core/thread_pool.hpp"
+#include "kernels/f16_matmul.hpp"
+#include "kernels/ternary_matmul.hpp"
+#include "nn/float_linear.hpp"
+
+namespace lowbit {
+
+namespace {
+
+void check_convertible(const TensorRef& t) {
+  LOWBIT_CHECK(t.format && t.format->to_float, "tensor '{}': format {} cannot be converted to float", t.name,
+               t.format ? t.format->name : "(unknown)");
+  LOWBIT_CHECK(t.cols % t.format->block_elems == 0, "tensor '{}': row length {} is not a multiple of the {} block {}",
+               t.name, t.cols, t.format->name, t.format->block_elems);
+}
+
+Tensor to_f32(const TensorRef& t) {
+  check_convertible(t);
+  Tensor out = Tensor::f32({t.rows, t.cols});
+  t.format->to_float(t.data, out.data<float>(), t.numel());
+  return out;
+}
+
+// y = x W^T over f32 weights, parallel over output rows.
+void matmul_f32_rows(const float* w, int64_t rows, int64_t cols, const float* x, int64_t T, float* y) {
+  ThreadPool::global().parallel_for(rows, 16, [&](int64_t r0, int64_t r1) {
+    for (int64_t t = 0; t < T; ++t) {
+      const float* xt = x + t * cols;
+      for (int64_t r = r0; r < r1; ++r) {
+        const float* wr = w + r * cols;
+        float acc = 0;
+        for (int64_t i = 0; i < cols; ++i) acc += wr[i] * xt[i];
+        y[t * rows + r] = acc;
+      }
+    }
+  });
+}
+
+class F32Matrix final : public Matrix {
+ public:
+  F32Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(to_f32(t)) {}
+  void matmul(const float* x, int64_t T, float* y) const override {
+    matmul_f32_rows(w_.data<float>(), rows_, cols_, x, T, y);
+  }
+  size_t bytes() const override { return w_.nbytes(); }
+  std::string describe() const override { return "f32"; }
+
+ private:
+  Tensor w_;
+};
+
+// f16 read in place by the f16 kernel (the tied output head).
+class F16Matrix final : public Matrix {
+ public:
+  F16Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(static_cast<const uint16_t*>(t.data)) {}
+  void matmul(const float* x, int64_t T, float* y) const override { f16_matmul(w_, rows_, cols_, x, T, y); }
+  size_t bytes() const override { return size_t(rows_ * cols_ * 2); }
+  std::string describe() const override { return "f16"; }
+
+ private:
+  const uint16_t* w_;
+};
+
+class StreamedMatrix final : public Matrix {
+ public:
+  StreamedMatrix(const TensorRef& t) : Matrix(t.rows, t.cols), t_(t) {
+    check_convertible(t);
+    LOWBIT_CHECK(t.format->tensor_trailer_bytes == 0, "tensor '{}': {} rows cannot be streamed", t.name,
+                 t.format->name);
+    row_bytes_ = t.cols / t.format->block_elems * t.format->block_bytes;
+  }
+  void matmul(const float* x, int64_t T, float* y) const override {
+    ThreadPool::global().parallel_for(rows_, 64, [&](int64_t r0, int64_t r1) {
+      std::vector<float> row(static_cast<size_t>(cols_));
+      for (int64_t r = r0; r < r1; ++r) {
+        t_.format->to_float(static_cast<const uint8_t*>(t_.data) + r * row_bytes_, row.data(), cols_);
+        for (int64_t t = 0; t < T; ++t) {
+          const float* xt = x + t * cols_;
+          float acc = 0;
+          for (int64_t i = 0; i < cols_; ++i) acc += row[size_t(i)] * xt[i];
+          y[t * rows_ + r] = acc;
+        }
+      }
+    });
+  }
+  size_t bytes() const override { return size_t(row_bytes_ * rows_); }
+  std::string describe() const override { return std::string(t_.format->name) + " (streamed)"; }
+
+ private:
+  TensorRef t_;
+  int64_t row_bytes_ = 0;
+};
+
+// W1.58 x A8 on the packed kernels (kernels/ternary_matmul.hpp), repacked
+// once here from the file's layout into lowbit's run-time layout.
+class TernaryMatrix final : public Matrix {
+ public:
+  TernaryMatrix(const TensorRef& t) : Matrix(t.rows, t.cols), source_(t.format->name) {
+    switch (t.format->format) {
+      case Format::TQ2_0: w_ = pack_tq2_0(t.data, t.rows, t.cols); break;
+      case Format::TQ1_0: w_ = pack_tq1_0(t.data, t.rows, t.cols); break;
+      case Format::I2_S: w_ = pack_i2_s(t.data, t.rows, t.cols); break;
+      default: w_ = pack_float(t); break;
+    }
+  }
+  void matmul(const float* x, int64_t T, float* y) const override { ternary_matmul(w_, x, T, y); }
+  size_t bytes() const override { return size_t(w_.code_bytes()) + w_.row_scale.size() * sizeof(float); }
+  std::string describe() const override { return fmt::format("ternary (from {})", source_); }
+
+ private:
+  // Float files (e.g. llama.cpp's f16 bitnet GGUFs) hold ternary values
+  // times a per-row scale; anything else would be silently changed.
+  static PackedTernary pack_float(const TensorRef& t) {
+    Tensor f = to_f32(t);
+    const float* v = f.data<float>();
+    std::vector<int8_t> q(static_cast<size_t>(t.numel()));
+    std::vector<float> scale(static_cast<size_t>(t.rows));
+    for (int64_t r = 0; r < t.rows; ++r) {
+      float s = 0;
+      for (int64_t i = 0; i < t.cols; ++i) s = std::max(s, std::fabs(v[r * t.cols + i]));
+      scale[size_t(r)] = s;
+      for (int64_t i = 0; i < t.cols; ++i) {
+        const float w = v[r * t.cols + i];
+        LOWBIT_CHECK(w == 0 || std::fabs(w) == s, "tensor '{}': element {} = {} is not ternary (0 or +-{})", t.name,
+                     r * t.cols + i, w, s);
+        q[size_t(r * t.cols + i)] = w == 0 ? 0 : (w > 0 ? 1 : -1);
+      }
+    }
+    return pack_ternary_rows(q.data(), t.rows, t.cols, scale.data());
+  }
+
+  std::string_view source_;
+  PackedTernary w_;
+};
+
+class LayerMatrix final : public Matrix {
+ public:
+  LayerMatrix(std::unique_ptr<LinearLayer> l) : Matrix(l->out_features(), l->in_features()), l_(std::move(l)) {}
+  void matmul(const float* x, int64_t T, float* y) const override { l_->forward(x, T, y); }
+  size_t bytes() const override { return l_->weight_bytes(); }
+  std::string describe() const override { return std::string(linear_type_name(l_->type())); }
+
+ private:
+  std::unique_ptr<LinearLayer> l_;
+};
+
+}  // namespace
+
+bool is_ternary_format(const FormatTraits& f) {
+  return f.format == Format::TQ1_0 || f.format == Format::TQ2_0 || f.format == Format::I2_S;
+}
+
+std::unique_ptr<Matrix> make_f32_matrix(const TensorRef& t) { return std::make_unique<F32Matrix>(t); }
+std::unique_ptr<Matrix> make_streamed_matrix(const TensorRef& t) {
+  if (t.format && t.format->format == Format::F16) return std::make_unique<F16Matrix>(t);
+  return std::make_unique<StreamedMatrix>(t);
+}
+std::unique_ptr<Matrix> make_ternary_matrix(const TensorRef& t) { return std::make_unique<TernaryMatrix>(t); }
+std::unique_ptr<Matrix> make_layer_matrix(const TensorRef& t, LinearType type, const LinearOptions& opt) {
+  return std::make_unique<LayerMatrix>(make_linear(type, to_f32(t), opt));
+}
+
+}  // namespace lowbit

@@ -1,0 +1,84 @@
+#include "nn/bit_linear.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/thread_pool.hpp"
+#include "nn/norms.hpp"
+#include "quant/act_quant.hpp"
+#include "quant/int_matmul.hpp"
+
+namespace lowbit {
+
+BitLinear::BitLinear(Tensor w, const LinearOptions& opt) : LinearLayer(std::move(w)), opt_(opt) {
+  LOWBIT_CHECK(opt.bits >= 2 && opt.bits <= 16, "bitlinear: activation bits must be in [2, 16], got {}", opt.bits);
+  requantize();
+}
+
+void BitLinear::requantize() {
+  wq_ = binarize_weights(w_.data<float>(), out_, in_, opt_.groups);
+  w_deq_.resize(size_t(out_ * in_));
+  for (int64_t o = 0; o < out_; ++o)
+    for (int64_t i = 0; i < in_; ++i) w_deq_[size_t(o * in_ + i)] = wq_.sign[size_t(o * in_ + i)] * wq_.beta_of_row(o);
+}
+
+size_t BitLinear::weight_bytes() const { return size_t((out_ * in_ + 7) / 8) + wq_.beta.size() * sizeof(float); }
+
+void BitLinear::quantize_acts(const float* x, int64_t tokens, std::vector<float>& q, std::vector<double>& step,
+                              std::vector<uint8_t>* pass) const {
+  q.resize(size_t(tokens * in_));
+  step.resize(size_t(tokens));
+  if (pass) pass->resize(size_t(tokens * in_));
+  ThreadPool::global().parallel_for(tokens, 1, [&](int64_t t0, int64_t t1) {
+    std::vector<float> xn(static_cast<size_t>(in_));
+    for (int64_t t = t0; t < t1; ++t) {
+      const float* xt = x + t * in_;
+      if (opt_.layernorm) {
+        layernorm_forward(xt, in_, xn.data());
+        xt = xn.data();
+      }
+      uint8_t* pt = pass ? pass->data() + t * in_ : nullptr;
+      float* qt = q.data() + t * in_;
+      const ActQuantResult r = opt_.nonneg ? quant_absmax_shifted(xt, in_, opt_.bits, qt, pt)
+                                           : quant_absmax_signed(xt, in_, opt_.bits, qt, pt);
+      step[size_t(t)] = r.step;
+    }
+  });
+}
+
+void BitLinear::forward(const float* x, int64_t tokens, float* y) const {
+  std::vector<float> q;
+  std::vector<double> step;
+  quantize_acts(x, tokens, q, step, nullptr);
+  // Exact: |q| <= 2^(b-1) and the weights are signs.
+  std::vector<float> signs(wq_.sign.begin(), wq_.sign.end());
+  std::vector<double> acc(static_cast<size_t>(tokens * out_));
+  exact_int_matmul(q.data(), signs.data(), tokens, in_, out_, std::ldexp(1.0, opt_.bits), acc.data());
+  ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t)
+      for (int64_t o = 0; o < out_; ++o)
+        y[t * out_ + o] = float(acc[size_t(t * out_ + o)] * double(wq_.beta_of_row(o)) * step[size_t(t)]);
+  });
+}
+
+void BitLinear::backward(const float* x, const float* dy, int64_t tokens, float* dx, float* dw) const {
+  QuantizedActs a;
+  std::vector<float> q;
+  std::vector<double> step;
+  quantize_acts(x, tokens, q, step, &a.pass);
+  a.deq.resize(q.size());
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t i = 0; i < in_; ++i) a.deq[size_t(t * in_ + i)] = float(q[size_t(t * in_ + i)] * step[size_t(t)]);
+  std::vector<float> dh(dx ? size_t(tokens * in_) : 0);
+  ste_linear_backward(a, w_deq_.data(), dy, tokens, in_, out_, dx ? dh.data() : nullptr, dw);
+  if (!dx) return;
+  for (int64_t t = 0; t < tokens; ++t) {
+    if (opt_.layernorm)
+      layernorm_backward(x + t * in_, dh.data() + t * in_, in_, dx + t * in_);
+    else
+      std::copy(dh.begin() + t * in_, dh.begin() + (t + 1) * in_, dx + t * in_);
+  }
+}
+
+}  // namespace lowbit

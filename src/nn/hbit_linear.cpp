@@ -1,0 +1,38 @@
+#include "nn/hbit_linear.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "core/error.hpp"
+#include "nn/norms.hpp"
+#include "quant/hadamard.hpp"
+
+namespace lowbit {
+
+HBitLinear::HBitLinear(Tensor w, const LinearOptions& opt) : TernaryLinear(std::move(w), opt) {
+  LOWBIT_CHECK(opt.act_bits == 4 || opt.act_bits == 8, "hbitlinear: activation bits must be 4 or 8, got {}",
+               opt.act_bits);
+}
+
+void HBitLinear::transform(const float* x, float* h) const {
+  if (opt_.subln)
+    rmsnorm_forward(x, in_, h);
+  else
+    std::copy(x, x + in_, h);
+  fwht(h, in_);
+}
+
+void HBitLinear::transform_backward(const float* x, const float* dh, float* dx) const {
+  std::vector<float> g(dh, dh + in_);
+  fwht(g.data(), in_);
+  if (opt_.subln)
+    rmsnorm_backward(x, g.data(), in_, dx);
+  else
+    std::copy(g.begin(), g.end(), dx);
+}
+
+ActQuantResult HBitLinear::quantize(const float* h, int8_t* q, uint8_t* pass) const {
+  return opt_.act_bits == 4 ? quant_int4_absmean(h, in_, q, pass) : quant_int8_absmax(h, in_, q, pass);
+}
+
+}  // namespace lowbit

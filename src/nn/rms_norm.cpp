@@ -1,0 +1,39 @@
+#include "nn/rms_norm.hpp"
+
+#include <cmath>
+
+namespace lowbit {
+
+void rms_norm_forward(const float* x, const float* w, int64_t rows, int64_t n, float eps, float* y, float* inv_rms) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * n;
+    double ss = 0;
+    for (int64_t i = 0; i < n; ++i) ss += double(xr[i]) * xr[i];
+    const float inv = float(1.0 / std::sqrt(ss / double(n) + eps));
+    if (inv_rms) inv_rms[r] = inv;
+    float* yr = y + r * n;
+    for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * inv * (w ? w[i] : 1.0f);
+  }
+}
+
+// With xhat = x * inv and g = dy * w:  dx = inv * (g - xhat * mean(g * xhat)).
+void rms_norm_backward(const float* x, const float* w, const float* inv_rms, const float* dy, int64_t rows, int64_t n,
+                       float* dx, float* dw) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * n;
+    const float* dyr = dy + r * n;
+    const float inv = inv_rms[r];
+    double dot = 0;
+    for (int64_t i = 0; i < n; ++i) dot += double(dyr[i]) * (w ? w[i] : 1.0f) * xr[i] * inv;
+    const float mean = float(dot / double(n));
+    if (dw)
+      for (int64_t i = 0; i < n; ++i) dw[i] += dyr[i] * xr[i] * inv;
+    float* dxr = dx + r * n;
+    for (int64_t i = 0; i < n; ++i) {
+      const float g = dyr[i] * (w ? w[i] : 1.0f);
+      dxr[i] = inv * (g - xr[i] * inv * mean);
+    }
+  }
+}
+
+}  // namespace lowbit

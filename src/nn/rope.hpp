@@ -1,0 +1,22 @@
+// Rotary position embeddings (RoPE). Head vector element pairs are rotated
+// by pos * theta^(-2i/d). Two pairings are in use and a model must be run
+// with the one it was trained with:
+//  - Neox: pairs (i, i + d/2). Hugging Face Llama/BitNet checkpoints, and
+//    llama.cpp's `bitnet` architecture (LLAMA_ROPE_TYPE_NEOX).
+//  - Interleaved: pairs (2i, 2i + 1). GPT-J, and llama.cpp's "normal" mode
+//    used with Q/K weights that were permuted at conversion.
+#pragma once
+
+#include <cstdint>
+
+namespace lowbit {
+
+enum class RopeStyle { Neox, Interleaved };
+
+// Rotates x [tokens, n_heads * head_dim] in place; token t sits at
+// position pos0 + t. inverse = true rotates by the negative angle, which is
+// the backward pass (a rotation's transpose is its inverse).
+void rope_apply(float* x, int64_t tokens, int64_t n_heads, int64_t head_dim, int64_t pos0, float theta,
+                RopeStyle style, bool inverse = false);
+
+}  // namespace lowbit

@@ -1,0 +1,17 @@
+#include "nn/ste.hpp"
+
+#include "nn/float_linear.hpp"
+
+namespace lowbit {
+
+void ste_linear_backward(const QuantizedActs& a, const float* w_deq, const float* dy, int64_t tokens, int64_t in,
+                         int64_t out, float* dh, float* dw) {
+  if (dw) accumulate_dyt_x(dy, a.deq.data(), tokens, in, out, dw);
+  if (dh) {
+    matmul_dy_w(dy, w_deq, tokens, in, out, dh);
+    for (int64_t k = 0; k < tokens * in; ++k)
+      if (!a.pass[size_t(k)]) dh[k] = 0.0f;
+  }
+}
+
+}  // namespace lowbit

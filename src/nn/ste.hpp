@@ -1,0 +1,32 @@
+// The straight-through estimator (STE) shared by the quantized layers.
+//
+// A layer computes y = W_q . Q(h(x)) where h is its per-token transform
+// (LayerNorm, RMSNorm, Hadamard, or nothing) and Q a quantizer; W_q is the
+// dequantized weight. The STE treats both quantizers as the identity, the
+// way PyTorch's `x + (q(x) - x).detach()` does:
+//   dW += dy^T . Q(h(x))           (the weight gradient reaches the f32
+//                                    master weight unmasked: masking the
+//                                    ternary clip would freeze every weight
+//                                    beyond 1.5 s for good)
+//   dh  = (dy . W_q) * pass        (pass = 0 where the activation clip was
+//                                    active, see quant/act_quant.hpp)
+//   dx  = h'(x)^T dh               (the transform's own backward)
+// The statistics (gamma, beta, eta) are treated as constants.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace lowbit {
+
+// What a quantized layer fed its matmul, kept for the backward.
+struct QuantizedActs {
+  std::vector<float> deq;     // [tokens, in]: q * step
+  std::vector<uint8_t> pass;  // [tokens, in]: STE mask
+};
+
+// dw += dy^T a.deq (if dw); dh = (dy w_deq) * a.pass (if dh).
+void ste_linear_backward(const QuantizedActs& a, const float* w_deq, const float* dy, int64_t tokens, int64_t in,
+                         int64_t out, float* dh, float* dw);
+
+}  // namespace lowbit

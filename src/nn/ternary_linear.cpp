@@ -1,0 +1,53 @@
+#include "nn/ternary_linear.hpp"
+
+#include "core/thread_pool.hpp"
+#include "quant/int_matmul.hpp"
+
+namespace lowbit {
+
+TernaryLinear::TernaryLinear(Tensor w, const LinearOptions& opt) : LinearLayer(std::move(w)), opt_(opt) {
+  requantize();
+}
+
+void TernaryLinear::requantize() {
+  wq_ = ternarize_absmean(w_.data<float>(), out_ * in_);
+  w_deq_.resize(wq_.q.size());
+  for (size_t k = 0; k < wq_.q.size(); ++k) w_deq_[k] = wq_.q[k] * wq_.scale;
+}
+
+void TernaryLinear::quantize_acts(const float* x, int64_t tokens, std::vector<int8_t>& q, std::vector<double>& step,
+                                  std::vector<uint8_t>* pass) const {
+  q.resize(size_t(tokens * in_));
+  step.resize(size_t(tokens));
+  if (pass) pass->resize(size_t(tokens * in_));
+  ThreadPool::global().parallel_for(tokens, 1, [&](int64_t t0, int64_t t1) {
+    std::vector<float> h(static_cast<size_t>(in_));
+    for (int64_t t = t0; t < t1; ++t) {
+      transform(x + t * in_, h.data());
+      step[size_t(t)] = quantize(h.data(), q.data() + t * in_, pass ? pass->data() + t * in_ : nullptr).step;
+    }
+  });
+}
+
+void TernaryLinear::forward(const float* x, int64_t tokens, float* y) const {
+  std::vector<int8_t> q;
+  std::vector<double> step;
+  quantize_acts(x, tokens, q, step, nullptr);
+  int8_matmul_scaled(q.data(), step.data(), tokens, in_, wq_.q.data(), nullptr, wq_.scale, out_, y);
+}
+
+void TernaryLinear::backward(const float* x, const float* dy, int64_t tokens, float* dx, float* dw) const {
+  QuantizedActs a;
+  std::vector<int8_t> q;
+  std::vector<double> step;
+  quantize_acts(x, tokens, q, step, &a.pass);
+  a.deq.resize(q.size());
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t i = 0; i < in_; ++i) a.deq[size_t(t * in_ + i)] = float(q[size_t(t * in_ + i)] * step[size_t(t)]);
+  std::vector<float> dh(dx ? size_t(tokens * in_) : 0);
+  ste_linear_backward(a, w_deq_.data(), dy, tokens, in_, out_, dx ? dh.data() : nullptr, dw);
+  if (!dx) return;
+  for (int64_t t = 0; t < tokens; ++t) transform_backward(x + t * in_, dh.data() + t * in_, dx + t * in_);
+}
+
+}  // namespace lowbit

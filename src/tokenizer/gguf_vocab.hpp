@@ -1,0 +1,32 @@
+// A tokenizer as GGUF stores it (the tokenizer.* metadata keys), in plain
+// vectors so the GGUF reader and writer can fill and read it without knowing
+// the tokenizer, and `lowbit convert` can write it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lowbit {
+
+// llama.cpp's token types (tokenizer.ggml.token_type).
+enum class TokenType : int32_t { Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5, Byte = 6 };
+
+struct GgufVocab {
+  std::string model = "gpt2";            // tokenizer.ggml.model: byte-level BPE
+  std::string pre = "llama-bpe";         // tokenizer.ggml.pre: the pre-tokenizer regex; empty
+                                         //   (absent) reads as llama-bpe, since the official
+                                         //   BitNet b1.58 2B4T GGUF lacks the key
+  std::vector<std::string> tokens;       // tokenizer.ggml.tokens: GPT-2 byte-to-unicode form;
+                                         //   control/user-defined tokens as their text
+  std::vector<std::string> merges;       // tokenizer.ggml.merges: "left right", in priority order
+  std::vector<int32_t> token_type;       // tokenizer.ggml.token_type (TokenType values)
+  int32_t bos_id = -1;                   // tokenizer.ggml.bos_token_id (-1: absent)
+  int32_t eos_id = -1;                   // tokenizer.ggml.eos_token_id
+  int32_t eot_id = -1;                   // tokenizer.ggml.eot_token_id
+  int32_t pad_id = -1;                   // tokenizer.ggml.padding_token_id
+  bool add_bos = true;                   // tokenizer.ggml.add_bos_token
+  std::string chat_template;             // tokenizer.chat_template (Jinja text; may be empty)
+};
+
+}  // namespace lowbit

@@ -1,0 +1,249 @@
+// Tokenizer <-> Hugging Face tokenizer.json (model.type "BPE" over the GPT-2
+// byte-level alphabet), and the bits of tokenizer_config.json that matter to
+// running a model (bos/eos, add_bos_token, chat_template).
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "tokenizer/byte_unicode.hpp"
+#include "tokenizer/read_whole_file.hpp"
+#include "tokenizer/tokenizer.hpp"
+
+namespace lowbit {
+
+namespace {
+using nlohmann::json;
+
+json parse_json(std::string_view text, std::string_view source) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    fail("{}: not valid JSON: {}", source, e.what());
+  }
+}
+
+// The pre-tokenizer's regex, found in a Split step (LLaMA-3) or implied by a
+// ByteLevel step with use_regex (GPT-2); LLaMA-3's when there is none.
+std::string pre_name_of(const json& pre, std::string_view source) {
+  std::string found;
+  // Real pre_tokenizers nest two or three levels; the bound keeps a hostile
+  // file from recursing deep enough to exhaust the stack.
+  std::function<void(const json&, int)> walk = [&](const json& j, int depth) {
+    if (depth > 16) return;
+    if (j.is_array()) {
+      for (const json& e : j) walk(e, depth + 1);
+      return;
+    }
+    if (!j.is_object()) return;
+    const std::string type = j.value("type", "");
+    if (type == "Split" && j.contains("pattern") && j["pattern"].is_object() && j["pattern"].contains("Regex")) {
+      const json& r = j["pattern"]["Regex"];
+      LOWBIT_CHECK(r.is_string(), "{}: pre_tokenizer Split pattern is not a string", source);
+      const std::string re = r.get<std::string>();
+      if (re == kLlama3Pattern)
+        found = "llama-bpe";
+      else if (re == kGpt2Pattern)
+        found = "gpt2";
+      else
+        fail("{}: pre_tokenizer regex is neither LLaMA-3's nor GPT-2's: {}", source, re);
+    } else if (type == "ByteLevel" && j.value("use_regex", false) && found.empty()) {
+      found = "gpt2";
+    }
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (it->is_array() || it->is_object()) walk(*it, depth + 1);
+  };
+  walk(pre, 0);
+  return found.empty() ? "llama-bpe" : found;
+}
+
+std::string token_text(const json& j) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_object() && j.contains("content") && j["content"].is_string()) return j["content"].get<std::string>();
+  return "";
+}
+}  // namespace
+
+Tokenizer Tokenizer::from_hf_json(std::string_view text, std::string_view source) {
+  // json::value() and friends throw on a field of the wrong JSON type; those
+  // become one error naming the file, like every other malformed input.
+  try {
+    return from_hf_json_unchecked(text, source);
+  } catch (const json::exception& e) {
+    fail("{}: unexpected JSON structure: {}", source, e.what());
+  }
+}
+
+Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_view source) {
+  const json j = parse_json(text, source);
+  LOWBIT_CHECK(j.is_object() && j.contains("model") && j["model"].is_object(), "{}: no 'model' object", source);
+  const json& model = j["model"];
+  const std::string type = model.value("type", "BPE");
+  LOWBIT_CHECK(type == "BPE", "{}: model.type '{}' is not supported (only BPE)", source, type);
+  LOWBIT_CHECK(model.contains("vocab") && model["vocab"].is_object(), "{}: model.vocab is not an object", source);
+  LOWBIT_CHECK(!model.value("byte_fallback", false), "{}: byte_fallback BPE (SentencePiece style) is not supported",
+               source);
+
+  Tokenizer t;
+  std::vector<bool> seen;
+  // Ids must be dense: one beyond the number of entries leaves a hole, so it
+  // is an error (caught here, before it sizes an allocation).
+  const int64_t n_entries = int64_t(model["vocab"].size()) +
+                            int64_t(j.contains("added_tokens") && j["added_tokens"].is_array() ? j["added_tokens"].size() : 0);
+  auto place = [&](int64_t id, std::string bytes, TokenType ty, std::string_view what) {
+    LOWBIT_CHECK(id >= 0 && id < n_entries, "{}: {} has id {}, outside 0..{}", source, what, id, n_entries - 1);
+    if (size_t(id) >= t.tokens_.size()) {
+      t.tokens_.resize(size_t(id) + 1);
+      t.types_.resize(size_t(id) + 1, TokenType::Normal);
+      seen.resize(size_t(id) + 1);
+    }
+    t.tokens_[size_t(id)] = std::move(bytes);
+    t.types_[size_t(id)] = ty;
+    seen[size_t(id)] = true;
+  };
+  for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it) {
+    LOWBIT_CHECK(it->is_number_integer(), "{}: model.vocab['{}'] is not an integer id", source, it.key());
+    auto bytes = unicode_to_bytes(it.key());
+    LOWBIT_CHECK(bytes && !bytes->empty(), "{}: model.vocab token '{}' is not in the byte-level alphabet", source,
+                 it.key());
+    place(it->get<int64_t>(), std::move(*bytes), TokenType::Normal, "model.vocab['" + it.key() + "']");
+  }
+  if (j.contains("added_tokens") && j["added_tokens"].is_array()) {
+    for (const json& a : j["added_tokens"]) {
+      LOWBIT_CHECK(a.is_object() && a.contains("id") && a["id"].is_number_integer() && a.contains("content") &&
+                       a["content"].is_string(),
+                   "{}: added_tokens entry without integer 'id' and string 'content'", source);
+      const std::string content = a["content"].get<std::string>();
+      LOWBIT_CHECK(!content.empty(), "{}: added token {} is empty", source, a["id"].get<int64_t>());
+      place(a["id"].get<int64_t>(), content, a.value("special", false) ? TokenType::Control : TokenType::UserDefined,
+            "added token '" + content + "'");
+    }
+  }
+  LOWBIT_CHECK(!t.tokens_.empty(), "{}: empty vocabulary", source);
+  for (size_t i = 0; i < seen.size(); ++i) LOWBIT_CHECK(seen[i], "{}: no token has id {}", source, i);
+  t.index_tokens();
+
+  if (model.contains("merges")) {
+    LOWBIT_CHECK(model["merges"].is_array(), "{}: model.merges is not an array", source);
+    const json& merges = model["merges"];
+    t.merges_.reserve(merges.size());
+    for (size_t i = 0; i < merges.size(); ++i) {
+      const json& m = merges[i];
+      std::string parts[2];
+      if (m.is_string()) {  // "left right"
+        const std::string s = m.get<std::string>();
+        const size_t sp = s.find(' ');
+        LOWBIT_CHECK(sp != std::string::npos && s.find(' ', sp + 1) == std::string::npos,
+                     "{}: model.merges[{}]: expected 'left right'", source, i);
+        parts[0] = s.substr(0, sp);
+        parts[1] = s.substr(sp + 1);
+      } else {  // ["left", "right"]
+        LOWBIT_CHECK(m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string(),
+                     "{}: model.merges[{}]: expected a string or a pair of strings", source, i);
+        parts[0] = m[0].get<std::string>();
+        parts[1] = m[1].get<std::string>();
+      }
+      TokenId ids[2];
+      for (int side = 0; side < 2; ++side) {
+        auto bytes = unicode_to_bytes(parts[side]);
+        auto it = bytes ? t.normal_ids_.find(*bytes) : t.normal_ids_.end();
+        LOWBIT_CHECK(it != t.normal_ids_.end(), "{}: model.merges[{}]: '{}' is not a token", source, i, parts[side]);
+        ids[side] = it->second;
+      }
+      t.add_merge(ids[0], ids[1], uint32_t(i), fmt::format("{}: model.merges", source), i);
+    }
+  }
+  t.pre_ = j.contains("pre_tokenizer") ? pre_name_of(j["pre_tokenizer"], source) : "llama-bpe";
+  t.ignore_merges_ = model.value("ignore_merges", false);
+  t.finish(source);
+  t.guess_special_ids();
+  return t;
+}
+
+Tokenizer Tokenizer::load_hf_json(const std::string& path) {
+  return from_hf_json(detail::read_whole_file(path), path);
+}
+
+void Tokenizer::apply_hf_config(std::string_view text, std::string_view source) {
+  try {
+    apply_hf_config_unchecked(text, source);
+  } catch (const json::exception& e) {
+    fail("{}: unexpected JSON structure: {}", source, e.what());
+  }
+}
+
+void Tokenizer::apply_hf_config_unchecked(std::string_view text, std::string_view source) {
+  const json j = parse_json(text, source);
+  LOWBIT_CHECK(j.is_object(), "{}: not a JSON object", source);
+  auto id_of = [&](const char* key, TokenId current) -> TokenId {
+    if (!j.contains(key) || j[key].is_null()) return current;
+    const std::string name = token_text(j[key]);
+    auto id = find_token(name);
+    LOWBIT_CHECK(id.has_value(), "{}: {} '{}' is not in the vocabulary", source, key, name);
+    return *id;
+  };
+  bos_ = id_of("bos_token", bos_);
+  eos_ = id_of("eos_token", eos_);
+  pad_ = id_of("pad_token", pad_);
+  if (j.contains("add_bos_token") && j["add_bos_token"].is_boolean()) add_bos_ = j["add_bos_token"].get<bool>();
+  if (j.contains("chat_template")) {
+    const json& c = j["chat_template"];
+    if (c.is_string()) {
+      chat_template_ = c.get<std::string>();
+    } else if (c.is_array() && !c.empty()) {  // named templates: take "default", else the first
+      chat_template_.clear();
+      for (const json& e : c)
+        if (e.is_object() && e.value("name", "") == "default") chat_template_ = e.value("template", "");
+      if (chat_template_.empty() && c[0].is_object()) chat_template_ = c[0].value("template", "");
+    }
+  }
+}
+
+std::string Tokenizer::to_hf_json() const {
+  using ojson = nlohmann::ordered_json;
+  ojson added = ojson::array();
+  ojson vocab = ojson::object();
+  for (size_t i = 0; i < tokens_.size(); ++i) {
+    if (is_special(TokenId(i))) {
+      added.push_back({{"id", i},
+                       {"content", tokens_[i]},
+                       {"single_word", false},
+                       {"lstrip", false},
+                       {"rstrip", false},
+                       {"normalized", false},
+                       {"special", types_[i] == TokenType::Control}});
+    } else {
+      vocab[bytes_to_unicode(tokens_[i])] = i;
+    }
+  }
+  ojson merges = ojson::array();
+  for (const Merge& m : merges_)
+    merges.push_back({bytes_to_unicode(tokens_[size_t(m.left)]), bytes_to_unicode(tokens_[size_t(m.right)])});
+  const std::string_view pattern = pattern_for_pre(pre_, "tokenizer");
+  ojson out = {
+      {"version", "1.0"},
+      {"truncation", nullptr},
+      {"padding", nullptr},
+      {"added_tokens", added},
+      {"normalizer", nullptr},
+      {"pre_tokenizer",
+       {{"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"}, {"pattern", {{"Regex", pattern}}}, {"behavior", "Isolated"}, {"invert", false}},
+          {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", false}}}}}},
+      {"post_processor", nullptr},
+      {"decoder", {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}}},
+      {"model",
+       {{"type", "BPE"},
+        {"dropout", nullptr},
+        {"unk_token", nullptr},
+        {"continuing_subword_prefix", nullptr},
+        {"end_of_word_suffix", nullptr},
+        {"fuse_unk", false},
+        {"byte_fallback", false},
+        {"ignore_merges", ignore_merges_},
+        {"vocab", vocab},
+        {"merges", merges}}},
+  };
+  return out.dump(1) + "\n";
+}
+
+}  // namespace lowbit

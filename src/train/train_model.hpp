@@ -1,0 +1,94 @@
+// The BitNet decoder of src/model as a trainable graph: f32 shadow weights,
+// each projection a LinearLayer (float, BitLinear v1, b1.58, H-BitLinear)
+// that quantizes in its forward and passes gradients straight through in
+// its backward. Forward and backward are written out op by op (llm.c
+// style) over activations allocated once per batch shape.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/rng.hpp"
+#include "core/tensor.hpp"
+#include "model/config.hpp"
+#include "nn/linear_layer.hpp"
+
+namespace lowbit {
+
+// The seven projections of a block, in this order everywhere.
+enum Proj { kQ, kK, kV, kO, kGate, kUp, kDown, kProjCount };
+const char* proj_gguf_name(int p);  // "attn_q", ..., "ffn_down"
+
+struct ProjSpec {
+  LinearType type = LinearType::BitLinear158;
+  LinearOptions opt;
+};
+
+struct TrainModelSpec {
+  ModelConfig arch;  // n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, rope, eps, relu^2, tied
+  // proj[layer][p]: per layer and per projection (bit widths may differ).
+  std::vector<std::array<ProjSpec, kProjCount>> proj;
+};
+
+// A trainable tensor and its gradient (same shape).
+struct Param {
+  std::string name;  // GGUF name, e.g. "blk.0.attn_q.weight"
+  Tensor* value;
+  Tensor* grad;
+  bool decay;  // weight decay applies (matrices, not norms)
+};
+
+class TrainModel {
+ public:
+  // Weights initialised like the usual PyTorch defaults (N(0, 0.02) for
+  // matrices, ones for norms), from rng.
+  TrainModel(const TrainModelSpec& spec, Rng& rng);
+  ~TrainModel();
+
+  const TrainModelSpec& spec() const { return spec_; }
+  std::vector<Param> params();
+
+  // Mean cross-entropy of targets [B*T] given inputs [B*T] (B sequences of
+  // T tokens, positions 0..T-1). With backward, adds the gradients to the
+  // params' grads (call zero_grads first) and uses progressive blending:
+  // each projection outputs blend * quantized + (1 - blend) * float.
+  float forward(const int32_t* inputs, const int32_t* targets, int64_t B, int64_t T, bool backward);
+  void zero_grads();
+
+  // After the optimizer changed the f32 shadow weights.
+  void requantize();
+  // Rebuilds projection p of layer l with a new spec, keeping its weight
+  // (progressive quantization: lowering activation bits mid-training).
+  void set_proj_spec(int64_t layer, int p, const ProjSpec& s);
+  // 1 = fully quantized forward (the default); 0 = float.
+  void set_blend(float b) { blend_ = b; }
+  float blend() const { return blend_; }
+
+  LinearLayer& proj(int64_t layer, int p) { return *layers_[size_t(layer)].proj[p]; }
+  Tensor& tok_embd() { return tok_embd_; }
+  int64_t n_params() const;
+
+ private:
+  struct Layer {
+    Tensor attn_norm, attn_sub_norm, ffn_norm, ffn_sub_norm;
+    Tensor d_attn_norm, d_attn_sub_norm, d_ffn_norm, d_ffn_sub_norm;
+    std::unique_ptr<LinearLayer> proj[kProjCount];
+    Tensor dproj[kProjCount];
+  };
+  struct Acts;  // per-layer saved activations
+
+  void proj_forward(int64_t l, int p, const float* x, int64_t n, float* y);
+  void proj_backward(int64_t l, int p, const float* x, const float* dy, int64_t n, float* dx);
+
+  TrainModelSpec spec_;
+  Tensor tok_embd_, d_tok_embd_, output_norm_, d_output_norm_;
+  std::vector<Layer> layers_;
+  float blend_ = 1.0f;
+  std::vector<std::unique_ptr<Acts>> acts_;
+  std::vector<float> scratch_;
+};
+
+}  // namespace lowbit
