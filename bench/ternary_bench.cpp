@@ -18,6 +18,7 @@
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 #include "formats/format.hpp"
+#include "kernels/fwht.hpp"
 #include "kernels/ternary_matmul.hpp"
 
 #if defined(__x86_64__)
@@ -184,6 +185,21 @@ void register_all() {
         best.start();
         quantize_activations(x.data(), 1, n, q);
         benchmark::DoNotOptimize(q.sum.data());
+        best.stop();
+      }
+      st.SetBytesProcessed(int64_t(st.iterations()) * n * 4);
+      st.counters["best_us"] = best.us();
+    })->Unit(benchmark::kMicrosecond);
+  }
+  // The H-BitLinear transform on one token (o_proj / down_proj inputs).
+  for (int64_t n : {2560, 6912}) {
+    benchmark::RegisterBenchmark(("fwht/f32/" + std::to_string(n)).c_str(), [=](benchmark::State& st) {
+      auto x = random_acts(n, 5);
+      BestOf best;
+      for (auto _ : st) {
+        best.start();
+        fwht_f32(x.data(), n);
+        benchmark::DoNotOptimize(x.data());
         best.stop();
       }
       st.SetBytesProcessed(int64_t(st.iterations()) * n * 4);

@@ -9,6 +9,7 @@
 
 #include "kernels/avx2/act_quant_avx2.hpp"
 #include "kernels/dispatch.hpp"
+#include "kernels/avx2/fwht_avx2.hpp"
 
 namespace lowbit {
 
@@ -131,7 +132,7 @@ void dot_codes_avx2(const TernaryWeightsView& w, int64_t row_begin, int64_t row_
   }
 }
 
-const TernaryKernels kAvx2{Isa::kAvx2, quantize_act_avx2, dot_codes_avx2};
+const TernaryKernels kAvx2{Isa::kAvx2, quantize_act_avx2, dot_codes_avx2, fwht_block_avx2};
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <arm_neon.h>
 
 #include "kernels/dispatch.hpp"
+#include "kernels/scalar/fwht_scalar.hpp"
 #include "kernels/scalar/act_quant_scalar.hpp"
 
 namespace lowbit {
@@ -58,7 +59,7 @@ void dot_codes_neon(const TernaryWeightsView& w, int64_t row_begin, int64_t row_
   }
 }
 
-const TernaryKernels kNeon{Isa::kNeon, quantize_act_scalar, dot_codes_neon};
+const TernaryKernels kNeon{Isa::kNeon, quantize_act_scalar, dot_codes_neon, fwht_block_scalar};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/dispatch.hpp"
+#include "kernels/scalar/fwht_scalar.hpp"
 #include "kernels/scalar/act_quant_scalar.hpp"
 
 namespace lowbit {
@@ -26,7 +27,7 @@ void dot_codes_scalar(const TernaryWeightsView& w, int64_t row_begin, int64_t ro
   }
 }
 
-const TernaryKernels kScalar{Isa::kScalar, quantize_act_scalar, dot_codes_scalar};
+const TernaryKernels kScalar{Isa::kScalar, quantize_act_scalar, dot_codes_scalar, fwht_block_scalar};
 
 }  // namespace
 
