@@ -11,15 +11,21 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 
 SHAPES = [(2560, 2560), (640, 2560), (6912, 2560), (2560, 6912), (16384, 16384)]
 PREFILL = 128
 
 
 def run_bench(exe, regex):
-    out = subprocess.run([exe, f"--benchmark_filter={regex}", "--benchmark_repetitions=3",
-                          "--benchmark_report_aggregates_only=true", "--benchmark_format=json"],
-                         check=True, capture_output=True, text=True).stdout
+    for _ in range(3):  # on the shared machine a run has come back empty now and then: retry
+        p = subprocess.run([exe, f"--benchmark_filter={regex}", "--benchmark_repetitions=3",
+                            "--benchmark_report_aggregates_only=true", "--benchmark_format=json"],
+                           check=True, capture_output=True, text=True)
+        out = p.stdout
+        if out.strip():
+            break
+        print(f"(empty output for {regex!r}: {p.stderr.strip()[:200]}; retrying)", file=sys.stderr)
     res = {}
     for b in json.loads(out)["benchmarks"]:
         if b.get("aggregate_name") != "median":
@@ -87,7 +93,7 @@ def main():
                     of_bw = f"{100 * gbs / bw[t]:.0f}%" if kind == "gemv" else "-"
                     print(f"| {kind}/{f} | {dims} | {t} | {tu:.1f} | {best:.1f} | {gbs:.1f} | {gops:.0f} | {vs_f32} | "
                           f"{of_bw} | {anchor:.1f} | {anchor / best:.2f}x |", flush=True)
-    r = run_bench(args.bench, "quant/|repack/")
+    r = run_bench(args.bench, "quant/|fwht/|repack/")
     print()
     for name, b in sorted(r.items()):
         best = f"{b['best_us']:.2f}" if "best_us" in b else "-"

@@ -21,7 +21,12 @@
 // zero weights. Scales are per output row (a per-tensor scale is repeated):
 // TQ1_0/TQ2_0 blocks of one row must share one nonzero fp16 scale, as they
 // do in every BitNet file (the per-tensor scale folded into each block).
-// Work is split over output rows on ThreadPool::global().
+// Work is split over output rows on ThreadPool::global(), so these calls must
+// not be made from inside a job of that pool (it is not reentrant). Scratch
+// buffers are thread_local: concurrent calls from different threads are safe.
+//
+// A4 activations (S3): quantize to int8 values in [-8, 7] with their own
+// per-token scale and call ternary_matmul_q8; the kernels are the same.
 #pragma once
 
 #include <cstdint>

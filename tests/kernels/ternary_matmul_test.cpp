@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <unistd.h>
 #include <limits>
 #include <vector>
 
@@ -296,6 +298,21 @@ TEST(TernaryPack, RejectsBadInput) {
   quantize_activations(x.data(), 1, 4, xq);
   EXPECT_THROW(ternary_matmul_q8(p, xq, y.data()), Error);  // 4 features, weights expect 3
   EXPECT_THROW(pack_ternary(ok.data(), 1, 3, 1.0f, TernaryLayout::kI2sRows), Error);
+}
+
+TEST(Dispatch, EnvOverrideChoosesTheTable) {
+  // The choice is made once per process: ask a child process (this test
+  // binary, running only the test below) which table LOWBIT_ISA gave it.
+  char self[4096] = {};
+  ASSERT_GT(readlink("/proc/self/exe", self, sizeof self - 1), 0);
+  const std::string cmd = std::string("LOWBIT_ISA=scalar '") + self + "' --gtest_filter='Dispatch.ScalarAlways*' 2>&1";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[256];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    pclose(p);
+  }
+  EXPECT_NE(out.find("kernels: scalar"), std::string::npos) << out;
 }
 
 TEST(Dispatch, ScalarAlwaysAvailableAndChoiceIsRunnable) {
