@@ -1,7 +1,7 @@
 // GGUF v2/v3 reader: parses and validates a whole file once, then hands out
 // zero-copy views of tensor data inside the (memory-mapped) file.
 //
-// Layout (ggml include/gguf.h; docs/FORMATS-gguf.md): magic "GGUF", u32
+// Layout (ggml include/gguf.h; docs/FORMATS.md): magic "GGUF", u32
 // version, i64 n_tensors, i64 n_kv, the key/values, the tensor infos, zero
 // padding to `general.alignment` (default 32), then the data section; tensor
 // offsets are relative to the data section and aligned.

@@ -1,7 +1,7 @@
 // The Hugging Face BitNet b1.58 checkpoint layout (microsoft/bitnet-b1.58-2B-4T):
 // ternary weights packed 4 per uint8 along the output dimension, a per-tensor
 // weight_scale, HF tensor names, and their GGUF names and metadata keys.
-// docs/FORMATS-gguf.md gives the sources.
+// docs/FORMATS.md gives the sources.
 #pragma once
 
 #include <cstdint>
