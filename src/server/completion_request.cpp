@@ -36,7 +36,7 @@ int64_t get_integer(const json& v, const std::string& param, int64_t lo, int64_t
   // Integers beyond int64 arrive as unsigned or float: out of range either way.
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
-    if (u > uint64_t(hi)) throw bad(param, fmt::format("'{}' must be between {} and {}", param, lo, hi));
+    if (u > uint64_t(hi) || (lo > 0 && u < uint64_t(lo))) throw bad(param, fmt::format("'{}' must be between {} and {}", param, lo, hi));
     return int64_t(u);
   }
   if (!v.is_number_integer()) throw bad(param, fmt::format("'{}' must be an integer, not {}", param, type_name(v)));

@@ -96,7 +96,7 @@ void check_batch_matches_single(bool ternary) {
   std::vector<KVCache> batch_caches, single_caches;
   std::vector<int64_t> pos(n);
   std::vector<int32_t> next(n);
-  std::vector<float> logits(size_t(V));
+  std::vector<float> logits(static_cast<size_t>(V), 0.0f);
   for (int64_t i = 0; i < n; ++i) {
     batch_caches.emplace_back(mem.config(), ctx);
     single_caches.emplace_back(mem.config(), ctx);
@@ -121,7 +121,9 @@ void check_batch_matches_single(bool ternary) {
                              single_caches[size_t(i)].k(1, pos[size_t(i)]), mem.config().kv_dim()),
                 1e-5);
       // Rows really are different sequences: their logits differ.
-      if (i > 0) EXPECT_GT(max_rel_diff(batch_logits.data() + i * V, batch_logits.data(), V), 1e-3);
+      if (i > 0) {
+        EXPECT_GT(max_rel_diff(batch_logits.data() + i * V, batch_logits.data(), V), 1e-3);
+      }
     }
     for (int64_t i = 0; i < n; ++i) {
       ++pos[size_t(i)];
