@@ -241,12 +241,14 @@ void Scheduler::finish(Slot& s, const std::string& reason, const std::string& er
     metrics_.observe_job(o.queue_seconds, o.first_token_seconds, o.total_seconds, o.n_prompt, o.n_generated);
   // A failed evaluation may have left the cache half-written.
   if (reason == "error") s.tokens.clear();
-  s.job->finish(std::move(o));
-  s.job.reset();
+  // The slot is free before the client hears the job is done, so /metrics
+  // never shows a finished request as busy.
+  --metrics_.busy_slots;
+  std::shared_ptr<GenerationJob> job = std::move(s.job);
   s.decoding = false;
   s.decoder.finish();
   s.pending.clear();
-  --metrics_.busy_slots;
+  job->finish(std::move(o));
 }
 
 }  // namespace lowbit::server
