@@ -27,6 +27,11 @@ inline std::string tiny_model_path() {
     const std::string cmd = std::string(LOWBIT_EXE) + " random-model -o " + p +
                             " --vocab 512 --embd 256 --layers 2 --heads 4 --kv-heads 2 --ff 512 --ctx 512 2>/dev/null";
     if (std::system(cmd.c_str()) != 0) return std::string();
+    static const std::filesystem::path cleanup_dir = dir;
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(cleanup_dir, ec);
+    });
     return p;
   }();
   return path;
