@@ -50,9 +50,10 @@ void Metrics::observe_job(double queue_s, double first_token_s, double total_s, 
 void Metrics::observe_step(int64_t tokens, double seconds) {
   if (seconds <= 0) return;
   std::lock_guard lock(mu_);
+  busy_seconds_ += seconds;
+  if (tokens == 0) return;  // a prefill chunk: busy time, but no decode rate
   const double rate = double(tokens) / seconds;
   step_tokens_per_s_ = step_tokens_per_s_ == 0 ? rate : 0.9 * step_tokens_per_s_ + 0.1 * rate;
-  busy_seconds_ += seconds;
 }
 
 std::string Metrics::render() const {

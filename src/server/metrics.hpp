@@ -33,7 +33,8 @@ class Metrics {
 
   void count_request(const std::string& endpoint, int status);
   void observe_job(double queue_s, double first_token_s, double total_s, int64_t n_prompt, int64_t n_generated);
-  // One scheduler step that produced `tokens` tokens in `seconds`.
+  // One model call of the scheduler: a decode step that produced `tokens`
+  // tokens, or a prefill chunk (tokens = 0), taking `seconds`.
   void observe_step(int64_t tokens, double seconds);
 
   std::atomic<int64_t> queue_length{0}, busy_slots{0}, total_slots{0}, rejected{0};

@@ -62,7 +62,10 @@ TEST(Load, TwoHundredRequestsSixteenClientsCompleteOrGet503) {
   EXPECT_EQ(t.other, 0);
   EXPECT_GT(t.ok, 0);
   // Memory stays flat: a leak of even 50 KiB per request would show.
+  // (Not under AddressSanitizer: its quarantine holds freed memory on purpose.)
+#if !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(rss_after - rss_before, 8 * 1024) << rss_before << " KiB -> " << rss_after << " KiB";
+#endif
   std::printf("load: %d ok, %d busy (503); VmRSS %ld -> %ld KiB\n", t.ok.load(), t.busy.load(), rss_before,
               rss_after);
   // Everything is released afterwards.
