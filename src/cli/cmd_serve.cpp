@@ -60,14 +60,16 @@ void run(ServeArgs a) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&sigs, &sig);
-    if (sig == SIGUSR1) return;  // our own wake-up after listen() failed
+    if (sig == SIGUSR1) return;  // our own wake-up: listen() ended by itself
     fmt::print(stderr, "lowbit: signal {}: finishing running requests (up to {} s)\n", sig, a.shutdown_grace);
+    // New requests get 503 from here on; running ones finish or are
+    // cancelled; then their responses are written out, and only then does
+    // the listener stop (stopping cpp-httplib cuts streams short).
+    scheduler.shutdown(std::chrono::milliseconds(int64_t(a.shutdown_grace * 1000)));
+    http.wait_idle(std::chrono::seconds(5));
     http.stop();
   });
   http.listen();
-  // listen() returns once stopped and its handlers are done; the scheduler
-  // may still hold jobs whose handlers gave up.
-  scheduler.shutdown(std::chrono::milliseconds(int64_t(a.shutdown_grace * 1000)));
   pthread_kill(waiter.native_handle(), SIGUSR1);
   waiter.join();
   fmt::print(stderr, "lowbit: stopped\n");

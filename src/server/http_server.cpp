@@ -5,6 +5,7 @@
 #include <atomic>
 #include <ctime>
 #include <random>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -113,6 +114,11 @@ void HttpServer::listen() { svr_->listen_after_bind(); }
 
 void HttpServer::stop() { svr_->stop(); }
 
+void HttpServer::wait_idle(std::chrono::milliseconds max) {
+  const auto end = std::chrono::steady_clock::now() + max;
+  while (*active_ > 0 && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(kPoll / 5);
+}
+
 void HttpServer::routes() {
   svr_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (opt_.api_key.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
@@ -189,6 +195,9 @@ void HttpServer::routes() {
           throw ApiError(503, "The server is busy: too many requests are queued. Retry later.", "server_error", "",
                          "overloaded");
         }
+        // Counted until the response is written (for a stream: released).
+        ++*active_;
+        std::shared_ptr<void> active_guard(nullptr, [active = active_](void*) { --*active; });
         const int fd = find_connection_fd(req.local_port, req.remote_addr, req.remote_port);
         const Reply reply{endpoint, new_id(chat ? "chatcmpl" : "cmpl"), opt_.model_id, int64_t(std::time(nullptr)),
                           cr.include_usage};
@@ -239,7 +248,7 @@ void HttpServer::routes() {
                 sink.done();
                 return true;
               },
-              [job](bool success) {
+              [job, active_guard](bool success) {
                 if (!success) job->cancelled = true;
               });
           return;

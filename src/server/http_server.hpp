@@ -5,6 +5,7 @@
 // the job's channel; a client that disconnects cancels its job.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -41,8 +42,11 @@ class HttpServer {
   int bind();
   // Serves until stop(); returns after in-flight handlers have returned.
   void listen();
-  // Stops accepting connections (callable from another thread).
+  // Stops accepting connections (callable from another thread). Responses
+  // still streaming are cut, so call wait_idle() first.
   void stop();
+  // Waits (up to `max`) until no completion response is being written.
+  void wait_idle(std::chrono::milliseconds max);
 
  private:
   void routes();
@@ -53,6 +57,7 @@ class HttpServer {
   ServerOptions opt_;
   std::unique_ptr<httplib::Server> svr_;
   int64_t created_ = 0;
+  std::shared_ptr<std::atomic<int>> active_ = std::make_shared<std::atomic<int>>(0);
 };
 
 }  // namespace lowbit::server

@@ -48,7 +48,10 @@ Scheduler::~Scheduler() { shutdown(std::chrono::milliseconds(0)); }
 bool Scheduler::submit(std::shared_ptr<GenerationJob> job) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || queue_.size() >= opt_.queue_capacity) return false;
+    // Capacity is the free slots plus the queue, so --queue 0 still admits
+    // a request when a slot is free.
+    if (stopping_ || int64_t(queue_.size()) + metrics_.busy_slots >= int64_t(opt_.n_slots + opt_.queue_capacity))
+      return false;
     job->submitted = Clock::now();
     queue_.push_back(std::move(job));
     metrics_.queue_length = int64_t(queue_.size());

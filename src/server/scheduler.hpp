@@ -39,6 +39,7 @@ class Scheduler {
   bool submit(std::shared_ptr<GenerationJob> job);
   // Refuses new jobs; cancels queued ones; lets running ones finish for up
   // to `grace`, then cancels them; returns when the thread has stopped.
+  // Callable from any thread, once or more.
   void shutdown(std::chrono::milliseconds grace);
 
   int64_t slot_ctx() const { return opt_.slot_ctx; }

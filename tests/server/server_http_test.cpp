@@ -266,3 +266,42 @@ TEST(ServerLifecycle, SigtermLetsRunningRequestsFinish) {
 
 }  // namespace
 }  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+TEST(ServerLifecycle, SigtermAfterTheGracePeriodCancelsRunningRequests) {
+  ASSERT_FALSE(tiny_model_path().empty());
+  ServerProcess s({"--parallel", "2", "--queue", "0", "--shutdown-grace", "0"});
+  ASSERT_GT(s.port(), 0);
+  std::promise<void> first_data;
+  std::string body;
+  auto pending = std::async(std::launch::async, [&] {
+    httplib::Client c("127.0.0.1", s.port());
+    c.set_read_timeout(60);
+    httplib::Request req;
+    req.method = "POST";
+    req.path = "/v1/completions";
+    req.body = completion_body("x", 500, /*stream=*/true);
+    req.set_header("Content-Type", "application/json");
+    bool told = false;
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      body.append(data, n);
+      if (!told) first_data.set_value(), told = true;
+      return true;
+    };
+    return c.send(req);
+  });
+  // --queue 0 still admits while a slot is free.
+  ASSERT_EQ(first_data.get_future().wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_EQ(s.terminate(std::chrono::seconds(30)), 0);
+  auto r = pending.get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  // The stream ends with an error event instead of a finish_reason, then [DONE].
+  EXPECT_NE(body.find("\"error\""), std::string::npos) << body.substr(body.size() > 300 ? body.size() - 300 : 0);
+  EXPECT_NE(body.find("data: [DONE]"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lowbit::test
