@@ -266,6 +266,8 @@ void HttpServer::routes() {
         res.set_content(dump(j), "application/json");
       } catch (const ApiError& e) {
         send_error(res, e);
+      } catch (const Error& e) {  // from tokenizing or formatting this request's text
+        send_error(res, ApiError(400, e.what(), "invalid_request_error"));
       } catch (const std::exception& e) {
         send_error(res, ApiError(500, e.what(), "server_error"));
       }
