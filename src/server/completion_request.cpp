@@ -141,10 +141,13 @@ CompletionRequest parse_completion_request(std::string_view body, Endpoint endpo
 
   CompletionRequest r;
   r.endpoint = endpoint;
-  // OpenAI's defaults: temperature 1, top_p 1, no top-k or min-p truncation.
+  // OpenAI's defaults (temperature 1, top_p 1), but top-k 40 as llama.cpp's
+  // server: sampling from the full distribution sorts the whole vocabulary
+  // (128k for 2B4T) for every token, and the tail below the top 40 carries
+  // almost no mass. "top_k": 0 asks for the full distribution.
   r.sampling.temperature = 1.0f;
   r.sampling.top_p = 1.0f;
-  r.sampling.top_k = 0;
+  r.sampling.top_k = 40;
   r.sampling.min_p = 0.0f;
   r.max_tokens = limits.max_tokens;
   bool have_input = false;

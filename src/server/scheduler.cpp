@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/thread_pool.hpp"
 #include "core/timer.hpp"
 #include "model/sampler.hpp"
 #include "model/session.hpp"
@@ -194,10 +195,22 @@ void Scheduler::decode_step() {
     for (Slot* s : rows) finish(*s, "error", e.what());
     return;
   }
+  for (size_t i = 0; i < rows.size(); ++i) rows[i]->tokens.push_back(tokens[i]);
+  // Sampling scans the whole vocabulary per row: rows in parallel.
+  std::vector<int32_t> ids(rows.size(), -1);
+  ThreadPool::global().parallel_for(n, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      Slot& s = *rows[size_t(i)];
+      try {
+        ids[size_t(i)] = s.sampler->sample(std::span<const float>(logits.data() + i * V, size_t(V)), s.tokens);
+      } catch (const std::exception&) {
+        // left at -1: reported below, on this thread
+      }
+    }
+  });
   for (size_t i = 0; i < rows.size(); ++i) {
-    Slot& s = *rows[i];
-    s.tokens.push_back(tokens[i]);
-    accept_token(s, s.sampler->sample(std::span<const float>(logits.data() + int64_t(i) * V, size_t(V)), s.tokens));
+    if (ids[i] < 0) finish(*rows[i], "error", "sampling failed");
+    else accept_token(*rows[i], ids[i]);
   }
 }
 
