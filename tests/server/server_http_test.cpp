@@ -305,3 +305,25 @@ TEST(ServerLifecycle, SigtermAfterTheGracePeriodCancelsRunningRequests) {
 
 }  // namespace
 }  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+TEST(ServerLifecycle, ApiKeyFromTheEnvironment) {
+  ASSERT_FALSE(tiny_model_path().empty());
+  setenv("LOWBIT_API_KEY", "from-env", 1);
+  ServerProcess s({"--parallel", "1"});
+  unsetenv("LOWBIT_API_KEY");
+  ASSERT_GT(s.port(), 0);
+  httplib::Client c("127.0.0.1", s.port());
+  auto r = c.Get("/v1/models");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  c.set_bearer_token_auth("from-env");
+  r = c.Get("/v1/models");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+}  // namespace
+}  // namespace lowbit::test
