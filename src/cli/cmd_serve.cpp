@@ -45,7 +45,6 @@ void run(ServeArgs a) {
   a.http.model_id = a.model_id;
   if (a.http.model_id.empty())
     a.http.model_id = std::filesystem::path(a.model.model.empty() ? default_model_path() : a.model.model).stem();
-  a.http.limits.max_tokens = std::min<int64_t>(a.http.limits.max_tokens, a.sched.slot_ctx);
   a.http.http_threads = a.sched.n_slots + int(a.sched.queue_capacity) + 4;
 
   server::Metrics metrics;
