@@ -80,6 +80,7 @@ const CommandRegistrar reg(60, "bench", "prefill and decode tokens/s vs the memo
       ->check(CLI::Range(1, 1024));
   sub.add_option("-r,--repetitions", a->reps, "runs per thread count (the best is shown)")->check(CLI::Range(1, 100));
   sub.add_flag("--int8", a->model.int8, "run float projections through LLM.int8");
+  sub.add_option("--int8-threshold", a->model.int8_threshold, "LLM.int8 outlier threshold (0 = no decomposition)");
   sub.callback([a] { run(*a); });
 });
 

@@ -14,6 +14,8 @@
 #include "core/rng.hpp"
 #include "core/timer.hpp"
 #include "io/npy.hpp"
+#include "kernels/ternary_matmul.hpp"
+#include "nn/attention.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/norms.hpp"
 #include "quant/act_quant.hpp"
@@ -100,6 +102,50 @@ void print_row(const std::string& name, const Stats& s, const std::string& bytes
   fmt::print("{:<38} {:>9.4f} {:>11.4f} {:>9.4f} {:>12} {:>9}\n", name, s.mean, s.var, s.rel_err, bytes, us);
 }
 
+// S2: multi-head attention (8 heads, 4 KV heads, rope, causal) with each
+// layer type as its Q/K/V/O projections, against the same attention with
+// float projections; without the residual, so the table shows the
+// attention's own error.
+void attention_table(const std::vector<float>& x) {
+  constexpr int64_t kHeads = 8, kKvHeads = 4, kHeadDim = kIn / kHeads;
+  Rng rng(kSeed + 1);
+  const float bound = 1.0f / std::sqrt(float(kIn));
+  auto weight = [&](int64_t rows) {
+    Tensor t = Tensor::f32({rows, kIn});
+    for (float& v : t.span<float>()) v = rng.uniform(-bound, bound);
+    return t;
+  };
+  const Tensor wq = weight(kIn), wk = weight(kKvHeads * kHeadDim), wv = weight(kKvHeads * kHeadDim), wo = weight(kIn);
+  AttentionOptions ao;
+  ao.n_embd = kIn, ao.n_head = kHeads, ao.n_head_kv = kKvHeads, ao.head_dim = kHeadDim, ao.residual = false;
+  auto build = [&](LinearType t) {
+    return make_attention(ao, t, {}, copy_of(wq), copy_of(wk), copy_of(wv), copy_of(wo));
+  };
+  std::vector<float> y_float(x.size()), y(x.size());
+  build(LinearType::Float)->forward(x.data(), kTokens, y_float.data());
+  fmt::print("\nS2 attention: {} heads ({} KV heads) x {}, rope, causal, softmax in f32; Q/K/V/O of each type, vs float "
+             "Q/K/V/O\n",
+             kHeads, kKvHeads, kHeadDim);
+  fmt::print("{:<38} {:>9} {:>11} {:>9} {:>12} {:>9}\n", "projections", "mean", "var", "rel.err", "weight bytes",
+             "fwd us");
+  for (LinearType t : {LinearType::Float, LinearType::BitLinear, LinearType::BitLinear158, LinearType::HBitLinear,
+                       LinearType::Int8}) {
+    auto a = build(t);
+    std::vector<double> us;
+    for (int r = 0; r < 5; ++r) {
+      Timer timer;
+      a->forward(x.data(), kTokens, y.data());
+      us.push_back(timer.seconds() * 1e6);
+    }
+    std::sort(us.begin(), us.end());
+    print_row(std::string(linear_type_name(t)), stats_of(y, y_float), fmt::format("{}", a->weight_bytes()),
+              fmt::format("{:.0f}", us[2]));
+  }
+  fmt::print("bitlinear normalizes each projection's input (LayerNorm, as BitNet v1 does) and hbitlinear's weights\n"
+             "expect Hadamard-transformed inputs, so those rows differ from float attention by construction;\n"
+             "bitlinear158 and int8 are the like-for-like rows.\n");
+}
+
 void run_experiment() {
   Rng rng(kSeed);
   std::vector<float> x(static_cast<size_t>(kTokens * kIn));
@@ -149,7 +195,23 @@ void run_experiment() {
     const auto& ref = r.type == LinearType::HBitLinear ? y_float_h : y_float;
     print_row(r.name, stats_of(y, ref), fmt::format("{}", layer->weight_bytes()), fmt::format("{:.0f}", us));
   }
+  {
+    // S4 on the packed kernels (kernels/ternary_matmul): the same ternary
+    // weights and int8 activations as the bitlinear158 row, 2 bits a weight.
+    const TernaryWeights tw = ternarize_absmean(w.data<float>(), w.numel());
+    const PackedTernary packed = pack_ternary(tw.q.data(), kOut, kIn, tw.scale);
+    std::vector<double> us;
+    for (int r = 0; r < 7; ++r) {
+      Timer timer;
+      ternary_matmul(packed, x.data(), kTokens, y.data());
+      us.push_back(timer.seconds() * 1e6);
+    }
+    std::sort(us.begin(), us.end());
+    print_row(fmt::format("bitlinear158 (S4, packed, {})", isa_name(kernels().isa)), stats_of(y, y_float),
+              fmt::format("{}", packed.code_bytes() + packed.row_scale.size() * 4), fmt::format("{:.0f}", us[3]));
+  }
   print_row("bitlinear (BUGGY: stats after quant)", stats_of(buggy_bitlinear(w, x), y_float), "-", "-");
+  attention_table(x);
   fmt::print(
       "rel.err = ||y - y_float|| / ||y_float||; for hbitlinear y_float = W (H x) (its weight is trained on H x).\n"
       "Seed note 000's buggy layer gave mean -0.57, var 1150 where float gave 0.01, 0.33; the BUGGY row is a small\n"

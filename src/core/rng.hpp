@@ -47,6 +47,12 @@ class Rng {
     return float(std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
   }
 
+  // The full state, for checkpoints that resume bit-exactly.
+  const uint64_t* state() const { return s_; }
+  void set_state(const uint64_t s[4]) {
+    for (int i = 0; i < 4; ++i) s_[i] = s[i];
+  }
+
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];

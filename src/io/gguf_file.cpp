@@ -179,14 +179,17 @@ class GgufParser {
     const uint32_t n_dims = read<uint32_t>(field + " n_dims");
     LOWBIT_CHECK(n_dims <= 4, "{}: {} n_dims at byte {} is {}, at most 4 allowed", name_, field, dims_at, n_dims);
     t.n_dims = int(n_dims);
-    int64_t numel = 1;
+    // The product of the non-zero dims must fit too: with a zero among them
+    // the count is 0, but code that multiplies in another order would overflow.
+    int64_t nonzero = 1;
     for (uint32_t d = 0; d < n_dims; ++d) {
       const size_t at = pos_;
       t.ne[d] = read<int64_t>(field + " ne");
       LOWBIT_CHECK(t.ne[d] >= 0, "{}: {} ne[{}] at byte {} is negative ({})", name_, field, d, at, t.ne[d]);
-      LOWBIT_CHECK(!__builtin_mul_overflow(numel, t.ne[d], &numel), "{}: {} ne[{}] at byte {}: element count overflows",
-                   name_, field, d, at);
+      LOWBIT_CHECK(!__builtin_mul_overflow(nonzero, std::max<int64_t>(t.ne[d], 1), &nonzero),
+                   "{}: {} ne[{}] at byte {}: element count overflows", name_, field, d, at);
     }
+    const int64_t numel = t.numel();
     const size_t type_at = pos_;
     t.ggml_type = read<int32_t>(field + " type");
     t.format = find_ggml_type(t.ggml_type, f_.bitnet_fork_);

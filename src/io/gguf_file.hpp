@@ -62,6 +62,7 @@ class GgufFile {
   uint32_t alignment() const { return alignment_; }
   uint64_t data_offset() const { return data_offset_; }
   const std::string& path() const { return file_.path(); }
+  const MappedFile& mapped_file() const { return file_; }
   size_t file_size() const { return file_.size(); }
 
   // The tensor's bytes inside the file; Error for an unknown type.

@@ -35,6 +35,10 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
   bool mapped() const { return map_ != nullptr; }
+  // Tells the kernel the pages inside [p, p + n) are not needed any more
+  // (a tensor repacked at load): they leave this process's resident set and
+  // are read from the file again if touched. No-op for read-in files.
+  void drop_pages(const void* p, size_t n) const;
 
  private:
   void release();

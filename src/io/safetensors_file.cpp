@@ -121,12 +121,16 @@ struct SafetensorsParser {
     LOWBIT_CHECK(t.dtype, "{}: tensor '{}' has unknown dtype '{}'", name, key, dt->get<std::string>());
     const auto sh = v.find("shape");
     LOWBIT_CHECK(sh != v.end() && sh->is_array(), "{}: tensor '{}' has no shape array", name, key);
-    int64_t numel = 1;
+    // As in GGUF: the non-zero dims must not overflow in any order either.
+    int64_t nonzero = 1;
     for (const json& d : *sh) {
-      LOWBIT_CHECK(is_count(d) && d.get<uint64_t>() <= uint64_t(INT64_MAX), "{}: tensor '{}' shape has {}, not a dimension", name, key, d.dump());
+      LOWBIT_CHECK(is_count(d) && d.get<uint64_t>() <= uint64_t(INT64_MAX),
+                   "{}: tensor '{}' shape has {}, not a dimension", name, key, d.dump());
       t.shape.push_back(d.get<int64_t>());
-      LOWBIT_CHECK(!__builtin_mul_overflow(numel, t.shape.back(), &numel), "{}: tensor '{}' shape overflows", name, key);
+      LOWBIT_CHECK(!__builtin_mul_overflow(nonzero, std::max<int64_t>(t.shape.back(), 1), &nonzero),
+                   "{}: tensor '{}' shape overflows", name, key);
     }
+    const int64_t numel = t.numel();
     const auto off = v.find("data_offsets");
     LOWBIT_CHECK(off != v.end() && off->is_array() && off->size() == 2 && is_count((*off)[0]) && is_count((*off)[1]),
                  "{}: tensor '{}' data_offsets is not [begin, end]", name, key);

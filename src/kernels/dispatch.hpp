@@ -34,6 +34,9 @@ struct TernaryKernels {
   // 4) and tokens t < nt; xq rows are in_pad long.
   void (*dot_codes)(const TernaryWeightsView& w, int64_t row_begin, int64_t row_end, const int8_t* xq,
                     int64_t x_stride, int64_t nt, int32_t* raw, int64_t raw_stride);
+  // The activation-side transform of H-BitLinear: one normalized
+  // Walsh-Hadamard block of n = 2^k >= 2 floats, in place (kernels/fwht.hpp).
+  void (*fwht_block)(float* x, int64_t n);
 };
 
 // The table for this host (or LOWBIT_ISA), chosen on first use.

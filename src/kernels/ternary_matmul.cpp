@@ -23,20 +23,29 @@ void check_shapes(const PackedTernary& w, int64_t in, int64_t T) {
   LOWBIT_CHECK(T >= 0, "ternary matmul: {} tokens", T);
 }
 
+// Weight bytes per row block in prefill: a block stays in L2 while every
+// token block passes over it (instead of each token block streaming all of
+// a thread's rows from L3 or DRAM again).
+constexpr int64_t kRowBlockBytes = 256 << 10;
+
 // Runs the kernel over rows [0, out_pad) split across the pool and hands
 // each (token block, row range) of raw accumulators to `emit`.
 template <typename Emit>
 void run_rows(const PackedTernary& w, const QuantizedActivations& xq, const TernaryKernels& k, Emit emit) {
   const TernaryWeightsView v = w.view();
   const int64_t T = xq.tokens;
+  const int64_t block_rows =
+      T <= kTokenBlock ? w.out_pad : std::max<int64_t>(kRowGrain, kRowBlockBytes / (w.in_pad / 4) / 4 * 4);
   ThreadPool::global().parallel_for(w.out_pad, kRowGrain, [&](int64_t b, int64_t e) {
     thread_local std::vector<int32_t> raw;
-    const int64_t rows = e - b;
-    raw.resize(size_t(rows * std::min(T, kTokenBlock)));
-    for (int64_t t0 = 0; t0 < T; t0 += kTokenBlock) {
-      const int64_t nt = std::min(kTokenBlock, T - t0);
-      k.dot_codes(v, b, e, xq.row(t0), xq.in_pad, nt, raw.data(), rows);
-      emit(t0, nt, b, e, raw.data());
+    raw.resize(size_t(std::min(e - b, block_rows) * std::min(T, kTokenBlock)));
+    for (int64_t rb = b; rb < e; rb += block_rows) {
+      const int64_t re = std::min(e, rb + block_rows), rows = re - rb;
+      for (int64_t t0 = 0; t0 < T; t0 += kTokenBlock) {
+        const int64_t nt = std::min(kTokenBlock, T - t0);
+        k.dot_codes(v, rb, re, xq.row(t0), xq.in_pad, nt, raw.data(), rows);
+        emit(t0, nt, rb, re, raw.data());
+      }
     }
   });
 }

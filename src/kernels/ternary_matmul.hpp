@@ -32,6 +32,10 @@
 
 namespace lowbit {
 
+// Longest row the kernels accept: the AVX-512 decode path keeps int32 sums
+// of 64 x code x activation (see kernels/avx512).
+inline constexpr int64_t kTernaryMaxIn = 131072;
+
 enum class TernaryLayout : uint8_t {
   kTiled4,  // lowbit: per 128-column chunk, 4 rows x 32 bytes back to back
   kI2sRows  // bitnet.cpp I2_S: each row's chunks back to back (needs in % 128 == 0)

@@ -30,12 +30,15 @@ std::vector<float> load_vector(const TensorLookup& lookup, const std::string& na
   return v;
 }
 
-std::unique_ptr<Matrix> load_projection(const TensorLookup& lookup, const std::string& name, int64_t rows,
-                                        int64_t cols, const ModelLoadOptions& opt) {
+std::unique_ptr<Matrix> load_projection(const ModelConfig& cfg, const TensorLookup& lookup, const std::string& name,
+                                        int64_t rows, int64_t cols, const ModelLoadOptions& opt) {
   TensorRef t = require(lookup, name);
   LOWBIT_CHECK(t.rows == rows && t.cols == cols, "tensor '{}' is [{}, {}], expected [{}, {}] (rows, cols)", name,
                t.rows, t.cols, rows, cols);
   LOWBIT_CHECK(t.format != nullptr, "tensor '{}' has a type lowbit does not know", name);
+  const auto lt = cfg.layer_types.find(name.substr(0, name.size() - std::string(".weight").size()));
+  if (lt != cfg.layer_types.end() && !(opt.int8 && lt->second.first == LinearType::Float))
+    return make_layer_matrix(t, lt->second.first, lt->second.second);
   if (is_ternary_format(*t.format) || opt.ternary_float_weights) return make_ternary_matrix(t);
   if (opt.int8) {
     LinearOptions lo;
@@ -81,13 +84,13 @@ BitNetModel::BitNetModel(const ModelConfig& cfg, const TensorLookup& lookup, con
       L.attn_sub_norm = load_vector(lookup, p + "attn_sub_norm.weight", qd);
       L.ffn_sub_norm = load_vector(lookup, p + "ffn_sub_norm.weight", ff);
     }
-    L.wq = load_projection(lookup, p + "attn_q.weight", qd, d, opt);
-    L.wk = load_projection(lookup, p + "attn_k.weight", kvd, d, opt);
-    L.wv = load_projection(lookup, p + "attn_v.weight", kvd, d, opt);
-    L.wo = load_projection(lookup, p + "attn_output.weight", d, qd, opt);
-    L.gate = load_projection(lookup, p + "ffn_gate.weight", ff, d, opt);
-    L.up = load_projection(lookup, p + "ffn_up.weight", ff, d, opt);
-    L.down = load_projection(lookup, p + "ffn_down.weight", d, ff, opt);
+    L.wq = load_projection(cfg_, lookup, p + "attn_q.weight", qd, d, opt);
+    L.wk = load_projection(cfg_, lookup, p + "attn_k.weight", kvd, d, opt);
+    L.wv = load_projection(cfg_, lookup, p + "attn_v.weight", kvd, d, opt);
+    L.wo = load_projection(cfg_, lookup, p + "attn_output.weight", d, qd, opt);
+    L.gate = load_projection(cfg_, lookup, p + "ffn_gate.weight", ff, d, opt);
+    L.up = load_projection(cfg_, lookup, p + "ffn_up.weight", ff, d, opt);
+    L.down = load_projection(cfg_, lookup, p + "ffn_down.weight", d, ff, opt);
     for (int i = 0; i < 7; ++i)
       if (auto s = lookup(p + kProj[i] + ".scale")) L.scale[i] = load_vector(lookup, s->name, 1)[0];
   }

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
+#include "nn/linear_layer.hpp"
 #include "nn/rope.hpp"
 
 namespace lowbit {
@@ -28,6 +30,10 @@ struct ModelConfig {
   bool tied_output = true;   // logits from token_embd when there is no output.weight
   bool sub_norms = true;     // attn_sub_norm before o_proj, ffn_sub_norm before down_proj
   int bos_id = -1, eos_id = -1, eot_id = -1;
+  // Projections of lowbit-trained models that are not plain ternary or
+  // float, by tensor name without ".weight" ("blk.0.attn_output"): the
+  // layer type and options to build from the stored f32 weight.
+  std::map<std::string, std::pair<LinearType, LinearOptions>> layer_types;
 
   int64_t q_dim() const { return n_head * head_dim; }
   int64_t kv_dim() const { return n_head_kv * head_dim; }

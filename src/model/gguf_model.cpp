@@ -10,6 +10,26 @@ namespace {
 
 std::string key(const ModelConfig& c, std::string_view k) { return fmt::format("{}.{}", c.arch, k); }
 
+// lowbit.blk.<l>.<proj>.{type,bits,act_bits,groups,nonneg,subln,threshold}
+// (written by the trainer's export for non-ternary projection types).
+void read_layer_types(const GgufFile& f, ModelConfig& c) {
+  const GgufMetadata& m = f.metadata();
+  for (const auto& [k, v] : m.entries()) {
+    const std::string pre = "lowbit.blk.", suf = ".type";
+    if (k.rfind(pre, 0) != 0 || k.size() <= pre.size() + suf.size() || k.substr(k.size() - suf.size()) != suf) continue;
+    const std::string base = k.substr(0, k.size() - suf.size());  // lowbit.blk.0.attn_q
+    LinearOptions o;
+    const LinearType type = parse_linear_type(m.get_string(k));
+    o.bits = int(m.find_int(base + ".bits").value_or(o.bits));
+    o.act_bits = int(m.find_int(base + ".act_bits").value_or(o.act_bits));
+    o.groups = int(m.find_int(base + ".groups").value_or(o.groups));
+    o.nonneg = m.find_bool(base + ".nonneg").value_or(o.nonneg);
+    o.subln = m.find_bool(base + ".subln").value_or(o.subln);
+    o.threshold = m.find_f32(base + ".threshold").value_or(o.threshold);
+    c.layer_types[base.substr(std::string("lowbit.").size())] = {type, o};
+  }
+}
+
 }  // namespace
 
 ModelConfig config_from_gguf(const GgufFile& f) {
@@ -38,6 +58,7 @@ ModelConfig config_from_gguf(const GgufFile& f) {
   if (auto nv = m.find_int(key(c, "vocab_size")))
     LOWBIT_CHECK(*nv == c.n_vocab, "{}: {}.vocab_size {} disagrees with token_embd.weight's {} rows", f.path(), c.arch,
                  *nv, c.n_vocab);
+  read_layer_types(f, c);
   c.tied_output = f.find_tensor("output.weight") == nullptr;
   c.sub_norms = f.find_tensor("blk.0.attn_sub_norm.weight") != nullptr;
   try {
@@ -111,6 +132,8 @@ TensorLookup gguf_tensor_lookup(const GgufFile& f) {
     r.data = f.data(*t).data();
     r.cols = t->ne[0];
     r.rows = t->ne[1];
+    const auto bytes = f.data(*t);
+    r.release = [&f, bytes] { f.mapped_file().drop_pages(bytes.data(), bytes.size()); };
     return r;
   };
 }

@@ -48,7 +48,9 @@ void matmul_f32_rows(const float* w, int64_t rows, int64_t cols, const float* x,
 
 class F32Matrix final : public Matrix {
  public:
-  F32Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(to_f32(t)) {}
+  F32Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(to_f32(t)) {
+    if (t.release) t.release();
+  }
   void matmul(const float* x, int64_t T, float* y) const override {
     matmul_f32_rows(w_.data<float>(), rows_, cols_, x, T, y);
   }
@@ -112,6 +114,7 @@ class TernaryMatrix final : public Matrix {
       case Format::I2_S: w_ = pack_i2_s(t.data, t.rows, t.cols); break;
       default: w_ = pack_float(t); break;
     }
+    if (t.release) t.release();
   }
   void matmul(const float* x, int64_t T, float* y) const override { ternary_matmul(w_, x, T, y); }
   size_t bytes() const override { return size_t(w_.code_bytes()) + w_.row_scale.size() * sizeof(float); }
@@ -167,7 +170,9 @@ std::unique_ptr<Matrix> make_streamed_matrix(const TensorRef& t) {
 }
 std::unique_ptr<Matrix> make_ternary_matrix(const TensorRef& t) { return std::make_unique<TernaryMatrix>(t); }
 std::unique_ptr<Matrix> make_layer_matrix(const TensorRef& t, LinearType type, const LinearOptions& opt) {
-  return std::make_unique<LayerMatrix>(make_linear(type, to_f32(t), opt));
+  auto m = std::make_unique<LayerMatrix>(make_linear(type, to_f32(t), opt));
+  if (t.release) t.release();
+  return m;
 }
 
 }  // namespace lowbit

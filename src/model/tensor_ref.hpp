@@ -21,6 +21,9 @@ struct TensorRef {
   int64_t rows = 1;  // GGUF ne[1] (1 for vectors)
   int64_t cols = 0;  // GGUF ne[0]: the contiguous dimension
   int64_t numel() const { return rows * cols; }
+  // Releases the source bytes once a matrix keeps its own repacked copy, so
+  // they do not count twice in the resident set (may be empty).
+  std::function<void()> release;
 };
 
 // Returns the tensor of that name, or nullopt when the file lacks it.

@@ -5,88 +5,63 @@
 #include <vector>
 
 #include "core/thread_pool.hpp"
+#include "kernels/sgemm.hpp"
 #include "nn/softmax.hpp"
 
 namespace lowbit {
 
+// Per head, as SGEMMs over strided views of q/k/v (head h's columns of a
+// [T, q_dim] matrix are a [T, head_dim] matrix with row stride q_dim):
+//   S = Q_h K_h^T * scale,  P = softmax(S + mask),  ctx_h = P V_h.
 void attention_core_forward(const AttentionShape& s, const float* q, const float* k, const float* v, int64_t T,
                             float* probs, float* ctx) {
   const int64_t nh = s.n_head, hd = s.head_dim, group = s.n_head / s.n_head_kv;
   const int64_t qd = s.q_dim(), kvd = s.kv_dim();
   const float scale = 1.0f / (std::sqrt(float(hd)) * s.temperature);
-  ThreadPool::global().parallel_for(nh * T, 1, [&](int64_t b, int64_t e) {
-    for (int64_t job = b; job < e; ++job) {
-      const int64_t h = job / T, t = job % T, kvh = h / group;
-      const int64_t n_keys = s.causal ? t + 1 : T;
-      float* p = probs + (h * T + t) * T;
-      const float* qh = q + t * qd + h * hd;
-      for (int64_t j = 0; j < T; ++j) {
-        if (j >= n_keys) {
-          p[j] = -INFINITY;  // masked
-          continue;
-        }
-        const float* kj = k + j * kvd + kvh * hd;
-        float dot = 0;
-        for (int64_t i = 0; i < hd; ++i) dot += qh[i] * kj[i];
-        p[j] = dot * scale;
+  for (int64_t h = 0; h < nh; ++h) {
+    const int64_t kvh = h / group;
+    float* p = probs + h * T * T;
+    sgemm(false, true, T, T, hd, q + h * hd, qd, k + kvh * hd, kvd, 0.0f, p, T);
+    ThreadPool::global().parallel_for(T, 8, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        float* row = p + t * T;
+        const int64_t n_keys = s.causal ? t + 1 : T;
+        for (int64_t j = 0; j < n_keys; ++j) row[j] *= scale;
+        for (int64_t j = n_keys; j < T; ++j) row[j] = -INFINITY;  // masked: softmax gives exactly 0
+        softmax_inplace(row, T);
       }
-      softmax_inplace(p, T);
-      float* out = ctx + t * qd + h * hd;
-      std::fill(out, out + hd, 0.0f);
-      for (int64_t j = 0; j < n_keys; ++j) {
-        const float* vj = v + j * kvd + kvh * hd;
-        for (int64_t i = 0; i < hd; ++i) out[i] += p[j] * vj[i];
-      }
-    }
-  });
+    });
+    sgemm(false, false, T, hd, T, p, T, v + kvh * hd, kvd, 0.0f, ctx + h * hd, qd);
+  }
 }
 
+// With dctx_h the gradient of ctx_h:
+//   dV_h += P^T dctx_h,  dP = dctx_h V_h^T,  dS = softmax_backward(P, dP),
+//   dQ_h = dS K_h * scale,  dK_h += dS^T Q_h * scale.
+// K/V heads shared by a group accumulate over its query heads (beta = 1).
 void attention_core_backward(const AttentionShape& s, const float* q, const float* k, const float* v,
                              const float* probs, const float* dctx, int64_t T, float* dq, float* dk, float* dv) {
-  const int64_t nkv = s.n_head_kv, hd = s.head_dim, group = s.n_head / nkv;
+  const int64_t nh = s.n_head, hd = s.head_dim, group = nh / s.n_head_kv;
   const int64_t qd = s.q_dim(), kvd = s.kv_dim();
   const float scale = 1.0f / (std::sqrt(float(hd)) * s.temperature);
   std::fill(dk, dk + T * kvd, 0.0f);
   std::fill(dv, dv + T * kvd, 0.0f);
-  // One job per KV head: dK and dV of a KV head receive contributions from
-  // every query head of its group, so this split needs no atomics.
-  ThreadPool::global().parallel_for(nkv, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> dp(static_cast<size_t>(T)), ds(static_cast<size_t>(T));
-    for (int64_t kvh = b; kvh < e; ++kvh) {
-      for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
-        for (int64_t t = 0; t < T; ++t) {
-          const int64_t n_keys = s.causal ? t + 1 : T;
-          const float* p = probs + (h * T + t) * T;
-          const float* go = dctx + t * qd + h * hd;
-          for (int64_t j = 0; j < T; ++j) {
-            float acc = 0;
-            if (j < n_keys) {
-              const float* vj = v + j * kvd + kvh * hd;
-              float* dvj = dv + j * kvd + kvh * hd;
-              for (int64_t i = 0; i < hd; ++i) {
-                acc += go[i] * vj[i];
-                dvj[i] += p[j] * go[i];
-              }
-            }
-            dp[size_t(j)] = acc;
-          }
-          softmax_backward(p, dp.data(), T, ds.data());
-          float* dqh = dq + t * qd + h * hd;
-          const float* qh = q + t * qd + h * hd;
-          std::fill(dqh, dqh + hd, 0.0f);
-          for (int64_t j = 0; j < n_keys; ++j) {
-            const float g = ds[size_t(j)] * scale;
-            const float* kj = k + j * kvd + kvh * hd;
-            float* dkj = dk + j * kvd + kvh * hd;
-            for (int64_t i = 0; i < hd; ++i) {
-              dqh[i] += g * kj[i];
-              dkj[i] += g * qh[i];
-            }
-          }
-        }
+  std::vector<float> ds(static_cast<size_t>(T * T));
+  for (int64_t h = 0; h < nh; ++h) {
+    const int64_t kvh = h / group;
+    const float* p = probs + h * T * T;
+    sgemm(true, false, T, hd, T, p, T, dctx + h * hd, qd, 1.0f, dv + kvh * hd, kvd);
+    sgemm(false, true, T, T, hd, dctx + h * hd, qd, v + kvh * hd, kvd, 0.0f, ds.data(), T);  // dP
+    ThreadPool::global().parallel_for(T, 8, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        float* row = ds.data() + t * T;
+        softmax_backward(p + t * T, row, T, row);
+        for (int64_t j = 0; j < T; ++j) row[j] *= scale;
       }
-    }
-  });
+    });
+    sgemm(false, false, T, hd, T, ds.data(), T, k + kvh * hd, kvd, 0.0f, dq + h * hd, qd);
+    sgemm(true, false, T, hd, T, ds.data(), T, q + h * hd, qd, 1.0f, dk + kvh * hd, kvd);
+  }
 }
 
 }  // namespace lowbit

@@ -1,11 +1,13 @@
 #include "nn/bit_linear.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
 #include "nn/norms.hpp"
 #include "quant/act_quant.hpp"
+#include "quant/int_matmul.hpp"
 
 namespace lowbit {
 
@@ -49,17 +51,14 @@ void BitLinear::forward(const float* x, int64_t tokens, float* y) const {
   std::vector<float> q;
   std::vector<double> step;
   quantize_acts(x, tokens, q, step, nullptr);
-  ThreadPool::global().parallel_for(out_, 8, [&](int64_t o0, int64_t o1) {
-    for (int64_t o = o0; o < o1; ++o) {
-      const int8_t* so = wq_.sign.data() + o * in_;
-      const double beta = wq_.beta_of_row(o);
-      for (int64_t t = 0; t < tokens; ++t) {
-        const float* qt = q.data() + t * in_;
-        double acc = 0;
-        for (int64_t i = 0; i < in_; ++i) acc += double(so[i]) * qt[i];
-        y[t * out_ + o] = float(acc * beta * step[size_t(t)]);
-      }
-    }
+  // Exact: |q| <= 2^(b-1) and the weights are signs.
+  std::vector<float> signs(wq_.sign.begin(), wq_.sign.end());
+  std::vector<double> acc(static_cast<size_t>(tokens * out_));
+  exact_int_matmul(q.data(), signs.data(), tokens, in_, out_, std::ldexp(1.0, opt_.bits), acc.data());
+  ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t)
+      for (int64_t o = 0; o < out_; ++o)
+        y[t * out_ + o] = float(acc[size_t(t * out_ + o)] * double(wq_.beta_of_row(o)) * step[size_t(t)]);
   });
 }
 

@@ -17,8 +17,7 @@ double absmax(const float* x, int64_t n) {
 
 // clip(round(v), lo, hi) and the STE mask bit for it.
 double round_clip(double v, double lo, double hi, uint8_t* pass) {
-  if (!(v == v)) v = 0;  // NaN input: quantize to 0 rather than cast NaN to an integer
-  const double r = std::round(v);
+  const double r = round_half_away(v);  // NaN input: 0 rather than NaN cast to an integer
   const double c = std::clamp(r, lo, hi);
   if (pass) *pass = std::fabs(c - r) < 0.5 ? 1 : 0;
   return c;

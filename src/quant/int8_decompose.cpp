@@ -5,6 +5,7 @@
 
 #include "core/thread_pool.hpp"
 #include "quant/act_quant.hpp"
+#include "quant/int_matmul.hpp"
 
 namespace lowbit {
 
@@ -40,15 +41,15 @@ void int8_mixed_matmul(const float* x, int64_t tokens, const Int8RowWeights& w, 
   std::vector<float> cx(static_cast<size_t>(tokens));
   int8_quantize_tokens(x, tokens, in, outlier, x8.data(), cx.data());
 
+  std::vector<float> xf(x8.begin(), x8.end()), wf(w.cb.begin(), w.cb.end());
+  std::vector<double> acc(static_cast<size_t>(tokens * out));
+  exact_int_matmul(xf.data(), wf.data(), tokens, in, out, 127.0 * 127.0, acc.data());
   ThreadPool::global().parallel_for(out, 8, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o) {
       const int8_t* cb = w.cb.data() + o * in;
       const double cw = w.scb[size_t(o)];
       for (int64_t t = 0; t < tokens; ++t) {
-        const int8_t* xt = x8.data() + t * in;
-        int64_t acc = 0;
-        for (int64_t j = 0; j < in; ++j) acc += int32_t(xt[j]) * int32_t(cb[j]);
-        const double y8 = double(acc) * double(cx[size_t(t)]) * cw / (127.0 * 127.0);
+        const double y8 = acc[size_t(t * out + o)] * double(cx[size_t(t)]) * cw / (127.0 * 127.0);
         double yf = 0;
         for (int64_t j : cols) yf += double(x[t * in + j]) * (double(cb[j]) * cw / 127.0);
         y[t * out + o] = float(y8 + yf);

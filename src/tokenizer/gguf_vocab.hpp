@@ -14,7 +14,9 @@ enum class TokenType : int32_t { Normal = 1, Unknown = 2, Control = 3, UserDefin
 
 struct GgufVocab {
   std::string model = "gpt2";            // tokenizer.ggml.model: byte-level BPE
-  std::string pre = "llama-bpe";         // tokenizer.ggml.pre: the pre-tokenizer regex
+  std::string pre = "llama-bpe";         // tokenizer.ggml.pre: the pre-tokenizer regex; empty
+                                         //   (absent) reads as llama-bpe, since the official
+                                         //   BitNet b1.58 2B4T GGUF lacks the key
   std::vector<std::string> tokens;       // tokenizer.ggml.tokens: GPT-2 byte-to-unicode form;
                                          //   control/user-defined tokens as their text
   std::vector<std::string> merges;       // tokenizer.ggml.merges: "left right", in priority order

@@ -25,9 +25,21 @@ PreTokenizer::PreTokenizer(std::string pattern) : pattern_(std::move(pattern)) {
   // interprets the same pattern with the same results.
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
   code_ = code;
+  // The default match limit (10 million steps) is reached by legitimate text:
+  // "\s*[\r\n]+" backtracks over a whole run of 20 MB of spaces before
+  // "\s+(?!\S)" takes it. Every step is linear in the run, so lifting the
+  // limit costs time proportional to the input, not an explosion.
+  pcre2_match_context* ctx = pcre2_match_context_create(nullptr);
+  LOWBIT_CHECK(ctx != nullptr, "pre-tokenizer: out of memory for the match context");
+  pcre2_set_match_limit(ctx, 0xFFFFFFFFu);
+  pcre2_set_depth_limit(ctx, 0xFFFFFFFFu);
+  match_ctx_ = ctx;
 }
 
-PreTokenizer::~PreTokenizer() { pcre2_code_free(static_cast<pcre2_code*>(code_)); }
+PreTokenizer::~PreTokenizer() {
+  pcre2_match_context_free(static_cast<pcre2_match_context*>(match_ctx_));
+  pcre2_code_free(static_cast<pcre2_code*>(code_));
+}
 
 PreTokenizer::Matcher::Matcher(const PreTokenizer& p, std::string_view text)
     : p_(p), text_(text), match_data_(pcre2_match_data_create_from_pattern(static_cast<pcre2_code*>(p.code_), nullptr)) {
@@ -41,7 +53,7 @@ bool PreTokenizer::Matcher::next(std::string_view& piece) {
   if (!pending_ && !exhausted_) {
     auto* md = static_cast<pcre2_match_data*>(match_data_);
     const int rc = pcre2_match(static_cast<pcre2_code*>(p_.code_), reinterpret_cast<PCRE2_SPTR>(text_.data()),
-                               text_.size(), pos_, 0, md, nullptr);
+                               text_.size(), pos_, 0, md, static_cast<pcre2_match_context*>(p_.match_ctx_));
     if (rc == PCRE2_ERROR_NOMATCH) {
       exhausted_ = true;
     } else if (rc < 0) {

@@ -58,7 +58,8 @@ class PreTokenizer {
   };
 
   std::string pattern_;
-  void* code_ = nullptr;  // pcre2_code_8*, kept out of the header
+  void* code_ = nullptr;       // pcre2_code_8*, kept out of the header
+  void* match_ctx_ = nullptr;  // pcre2_match_context_8*: read-only while matching
 };
 
 }  // namespace lowbit

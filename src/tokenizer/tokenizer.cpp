@@ -23,10 +23,14 @@ std::vector<std::string> small_special_tokens() {
 }
 
 std::string_view pattern_for_pre(std::string_view pre, std::string_view source) {
-  if (pre == "llama-bpe" || pre == "llama3" || pre == "bitnet" || pre.empty()) return kLlama3Pattern;
+  if (pre == "llama-bpe" || pre == "llama3" || pre.empty()) return kLlama3Pattern;
   if (pre == "gpt2" || pre == "default") return kGpt2Pattern;
   fail("{}: unsupported pre-tokenizer '{}' (supported: llama-bpe, gpt2)", source, pre);
 }
+
+// Long pieces (runs of whitespace or symbols) rarely repeat; caching them
+// would only copy them.
+constexpr size_t kMaxCachedPiece = 256;
 
 // Token ids of the pieces already merged in this encode call: natural text
 // repeats its words, so most pieces skip BPE. Per call, so encode stays const
@@ -77,7 +81,8 @@ void Tokenizer::finish(std::string_view source) {
   LOWBIT_CHECK(types_.size() == tokens_.size(), "{}: {} token types for {} tokens", source, types_.size(),
                tokens_.size());
   pretok_ = std::make_shared<const PreTokenizer>(std::string(pattern_for_pre(pre_, source)));
-  index_tokens();
+  // Loaders that resolve merges have indexed the final token list already.
+  if (normal_ids_.empty()) index_tokens();
   for (auto& v : special_by_first_) v.clear();
   has_always_special_ = false;
   std::stable_sort(specials_.begin(), specials_.end(),
@@ -182,7 +187,7 @@ void Tokenizer::encode_piece(std::string_view piece, std::vector<TokenId>& out, 
   std::vector<TokenId> ids(piece.size());
   for (size_t i = 0; i < piece.size(); ++i) ids[i] = byte_token(uint8_t(piece[i]));
   bpe_merge(pairs_, ids);
-  cache.add(piece, ids);
+  if (piece.size() <= kMaxCachedPiece) cache.add(piece, ids);
   out.insert(out.end(), ids.begin(), ids.end());
 }
 

@@ -6,7 +6,7 @@
 // Encoding: special tokens are cut out first (control tokens only when asked,
 // user-defined ones always), the rest is pre-tokenized by the regex, and each
 // piece is merged by BPE from its bytes. Special tokens are never produced by
-// merging. Immutable after construction, so encode/decode are thread-safe.
+// merging. encode/decode are const and keep no shared state: thread-safe.
 #pragma once
 
 #include <array>
@@ -59,7 +59,8 @@ class Tokenizer {
   void apply_hf_config(std::string_view json, std::string_view source);
 
   GgufVocab to_gguf() const;
-  // A tokenizer.json that from_hf_json (and Hugging Face) can load.
+  // A tokenizer.json in Hugging Face's layout (BPE model, LLaMA-3 Split +
+  // ByteLevel pre-tokenizer) that from_hf_json reads back.
   std::string to_hf_json() const;
 
   std::vector<TokenId> encode(std::string_view text, bool add_bos = false, bool parse_special = false) const;
@@ -106,6 +107,8 @@ class Tokenizer {
   class PieceCache;
 
   Tokenizer() = default;
+  static Tokenizer from_hf_json_unchecked(std::string_view json, std::string_view source);
+  void apply_hf_config_unchecked(std::string_view json, std::string_view source);
   // Builds the lookup tables from tokens_, types_, merges_ and pre_.
   void finish(std::string_view source);
   // normal_ids_, byte_ids_ and specials_ from tokens_ and types_.

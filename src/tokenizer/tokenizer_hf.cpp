@@ -25,9 +25,12 @@ json parse_json(std::string_view text, std::string_view source) {
 // ByteLevel step with use_regex (GPT-2); LLaMA-3's when there is none.
 std::string pre_name_of(const json& pre, std::string_view source) {
   std::string found;
-  std::function<void(const json&)> walk = [&](const json& j) {
+  // Real pre_tokenizers nest two or three levels; the bound keeps a hostile
+  // file from recursing deep enough to exhaust the stack.
+  std::function<void(const json&, int)> walk = [&](const json& j, int depth) {
+    if (depth > 16) return;
     if (j.is_array()) {
-      for (const json& e : j) walk(e);
+      for (const json& e : j) walk(e, depth + 1);
       return;
     }
     if (!j.is_object()) return;
@@ -46,9 +49,9 @@ std::string pre_name_of(const json& pre, std::string_view source) {
       found = "gpt2";
     }
     for (auto it = j.begin(); it != j.end(); ++it)
-      if (it->is_array() || it->is_object()) walk(*it);
+      if (it->is_array() || it->is_object()) walk(*it, depth + 1);
   };
-  walk(pre);
+  walk(pre, 0);
   return found.empty() ? "llama-bpe" : found;
 }
 
@@ -60,6 +63,16 @@ std::string token_text(const json& j) {
 }  // namespace
 
 Tokenizer Tokenizer::from_hf_json(std::string_view text, std::string_view source) {
+  // json::value() and friends throw on a field of the wrong JSON type; those
+  // become one error naming the file, like every other malformed input.
+  try {
+    return from_hf_json_unchecked(text, source);
+  } catch (const json::exception& e) {
+    fail("{}: unexpected JSON structure: {}", source, e.what());
+  }
+}
+
+Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_view source) {
   const json j = parse_json(text, source);
   LOWBIT_CHECK(j.is_object() && j.contains("model") && j["model"].is_object(), "{}: no 'model' object", source);
   const json& model = j["model"];
@@ -150,6 +163,14 @@ Tokenizer Tokenizer::load_hf_json(const std::string& path) {
 }
 
 void Tokenizer::apply_hf_config(std::string_view text, std::string_view source) {
+  try {
+    apply_hf_config_unchecked(text, source);
+  } catch (const json::exception& e) {
+    fail("{}: unexpected JSON structure: {}", source, e.what());
+  }
+}
+
+void Tokenizer::apply_hf_config_unchecked(std::string_view text, std::string_view source) {
   const json j = parse_json(text, source);
   LOWBIT_CHECK(j.is_object(), "{}: not a JSON object", source);
   auto id_of = [&](const char* key, TokenId current) -> TokenId {

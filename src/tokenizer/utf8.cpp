@@ -66,6 +66,34 @@ bool utf8_next(std::string_view s, size_t& i, uint32_t& cp) {
   return true;
 }
 
+std::string utf8_sanitize(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const uint8_t lead = uint8_t(s[i]);
+    const int n = sequence_length(lead);
+    if (n == 1) {
+      out += char(lead);
+      ++i;
+      continue;
+    }
+    // Take as many bytes as still form a valid prefix; a complete sequence
+    // is copied, anything shorter is one U+FFFD.
+    int ok = n == 0 ? 0 : 1;
+    if (ok && i + 1 < s.size() && second_byte_ok(lead, uint8_t(s[i + 1]))) {
+      ok = 2;
+      while (ok < n && i + size_t(ok) < s.size() && (uint8_t(s[i + size_t(ok)]) & 0xC0) == 0x80) ++ok;
+    }
+    if (n > 0 && ok == n) {
+      out.append(s.substr(i, size_t(n)));
+    } else {
+      out += "\xEF\xBF\xBD";
+    }
+    i += size_t(ok == 0 ? 1 : ok);
+  }
+  return out;
+}
+
 size_t utf8_complete_prefix(std::string_view s) {
   // A partial character is at most 3 bytes: a lead byte and up to two
   // continuation bytes that are each still acceptable.

@@ -22,4 +22,9 @@ bool utf8_next(std::string_view s, size_t& i, uint32_t& cp);
 // at the very end is held back.
 size_t utf8_complete_prefix(std::string_view s);
 
+// `s` with each malformed sequence replaced by U+FFFD (one per maximal
+// invalid subpart, as the Unicode standard recommends): for outputs that must
+// be valid UTF-8, such as JSON from the server. Valid text is returned as is.
+std::string utf8_sanitize(std::string_view s);
+
 }  // namespace lowbit

@@ -161,6 +161,9 @@ TEST(GgufParse, RejectsBadTensorInfos) {
   EXPECT_THAT(error_of(one_tensor(0, {4, -2})), HasSubstr("tensor 'w' ne[1] at byte 45 is negative"));
   EXPECT_THAT(error_of(one_tensor(0, {int64_t(1) << 40, int64_t(1) << 40})), HasSubstr("element count overflows"));
   EXPECT_THAT(error_of(one_tensor(0, {int64_t(1) << 40, 1})), HasSubstr("needs more bytes than the file has"));
+  // Found by fuzzing: a zero dim hid the overflow of the others.
+  EXPECT_THAT(error_of(one_tensor(0, {0, int64_t(1) << 40, int64_t(1) << 40})), HasSubstr("element count overflows"));
+  EXPECT_EQ(parse(one_tensor(0, {0, 3}, 0, 0)).tensors()[0].nbytes, 0u);
   EXPECT_THAT(error_of(one_tensor(0, {4, 2}, 16)), HasSubstr("offset at byte 57 is 16, not a multiple of the alignment 32"));
   EXPECT_THAT(error_of(one_tensor(0, {4, 2}, 0, 31)), AllOf(HasSubstr("tensor 'w'"), HasSubstr("runs past the end")));
   EXPECT_THAT(error_of(one_tensor(0, {4, 2}, 32)), HasSubstr("runs past the end"));

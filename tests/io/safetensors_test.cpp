@@ -131,6 +131,8 @@ TEST(Safetensors, RejectsBadTensorEntries) {
               HasSubstr("data_offsets is not [begin, end]"));
   EXPECT_THAT(error_of(one("{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],\"data_offsets\":[0,4]}", 4)),
               HasSubstr("shape overflows"));
+  EXPECT_THAT(error_of(one("{\"dtype\":\"F32\",\"shape\":[0,4294967296,4294967296],\"data_offsets\":[0,0]}", 0)),
+              HasSubstr("shape overflows"));
   EXPECT_THAT(error_of(one("{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}", 3)),
               HasSubstr("run past the 3 data bytes"));
   EXPECT_THAT(error_of(one("{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}", 5)),

@@ -54,7 +54,8 @@ struct Shape3 {
   int64_t out, in, tokens;
 };
 const Shape3 kShapes[] = {{1, 1, 1},    {3, 5, 2},    {4, 128, 1},  {5, 129, 3},   {13, 300, 5},
-                          {64, 256, 7}, {33, 1000, 9}, {8, 2560, 17}, {260, 384, 4}, {7, 6912, 2}};
+                          {64, 256, 7}, {33, 1000, 9}, {8, 2560, 17}, {260, 384, 4}, {7, 6912, 2},
+                          {2100, 512, 20}};  // the last: several row blocks in prefill
 
 }  // namespace
 
@@ -302,4 +303,31 @@ TEST(Dispatch, ScalarAlwaysAvailableAndChoiceIsRunnable) {
   EXPECT_NE(kernels_for(kernels().isa), nullptr);
   std::printf("kernels: %s (avx2 %s, avx512 %s)\n", isa_name(kernels().isa), kernels_for(Isa::kAvx2) ? "yes" : "no",
               kernels_for(Isa::kAvx512) ? "yes" : "no");
+}
+
+TEST(TernaryPack, RandomBytesEitherPackOrThrowError) {
+  // Bad input must never crash: whatever the bytes, packing either succeeds
+  // (and then every weight is ternary) or throws lowbit::Error.
+  Rng rng(21);
+  int packed = 0, rejected = 0;
+  for (int it = 0; it < 60; ++it) {
+    const int64_t out = 1 + int64_t(rng.next_u64() % 5), in = 256 * (1 + int64_t(rng.next_u64() % 2));
+    std::vector<uint8_t> bytes(size_t(out * in / 4 * 2 + 64));
+    for (auto& b : bytes) b = uint8_t(rng.next_u64());
+    if (it % 2) {  // mostly valid codes (0x55 = zeros) with random scales
+      for (auto& b : bytes) b = (b & 7) ? 0x55 : b;
+    }
+    for (auto pack : {pack_tq2_0, pack_tq1_0, pack_i2_s}) {
+      try {
+        const PackedTernary p = pack(bytes.data(), out, in, TernaryLayout::kTiled4);
+        for (int64_t o = 0; o < out; ++o)
+          for (int64_t k = 0; k < in; ++k) ASSERT_LE(std::abs(p.weight(o, k)), 1);
+        ++packed;
+      } catch (const Error&) {
+        ++rejected;
+      }
+    }
+  }
+  EXPECT_GT(packed, 0);
+  EXPECT_GT(rejected, 0);
 }

@@ -73,6 +73,9 @@ const ordinary = [
   "x\u00a0y\u2003z\u3000w",
   "mixed123numbers456abc7890",
   "<|begin_of_text|>not special here<|eot_id|>",
+  // Unicode corners where regex engines differ: case folding (long s, Kelvin
+  // sign), NEL and line separator as whitespace, zero-width and BOM, math letters.
+  "\u017f's \u212a'S x\u0085y\u2028z \u200b\ufeff\u{1d518}\u2115 \u0663\u216b \u0130\u01c5",
 ];
 const withSpecial = [
   "<|begin_of_text|>Hello<|eot_id|>",

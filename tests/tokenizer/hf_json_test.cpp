@@ -144,4 +144,7 @@ TEST(Gguf, MalformedVectorsAreErrors) {
   EXPECT_THROW(Tokenizer::from_gguf(v), Error);
   v.bos_id = 1;
   EXPECT_EQ(Tokenizer::from_gguf(v).encode("ab", true), (std::vector<TokenId>{1, 0, 1}));
+  // An absent tokenizer.ggml.pre (as in the official BitNet 2B4T GGUF) is LLaMA-3's.
+  v.pre = "";
+  EXPECT_EQ(Tokenizer::from_gguf(v).pre(), "llama-bpe");
 }

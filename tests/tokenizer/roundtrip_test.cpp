@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "tokenizer/bpe_trainer.hpp"
 #include "tokenizer/shared_data.hpp"
@@ -51,4 +52,22 @@ TEST(RoundTrip, Llama3) {
   const std::string path = find_shared_data("llama3-tiktoken.model");
   if (path.empty()) GTEST_SKIP() << "llama3-tiktoken.model not found (set LOWBIT_DATA_DIR)";
   expect_lossless(Tokenizer::load_llama3_tiktoken(path));
+}
+
+TEST(RoundTrip, ConcurrentEncodesAgree) {
+  // The server encodes from several threads with one tokenizer.
+  std::string corpus;
+  for (int i = 0; i < 200; ++i) corpus += "to be, or not to be: that is the question " + std::to_string(i) + "\n";
+  BpeTrainOptions o;
+  o.vocab_size = 400;
+  const Tokenizer t = Tokenizer::from_gguf(train_bpe(corpus, o));
+  const auto want = t.encode(corpus);
+  std::vector<std::vector<TokenId>> got(4);
+  std::vector<std::thread> threads;
+  for (size_t k = 0; k < got.size(); ++k)
+    threads.emplace_back([&, k] {
+      for (int r = 0; r < 5; ++r) got[k] = t.encode(corpus);
+    });
+  for (auto& th : threads) th.join();
+  for (const auto& g : got) EXPECT_EQ(g, want);
 }

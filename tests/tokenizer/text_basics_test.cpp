@@ -48,6 +48,17 @@ TEST(Utf8, CompletePrefixHoldsBackOnlyPartialCharacters) {
   EXPECT_EQ(utf8_complete_prefix(""), 0u);
 }
 
+TEST(Utf8, SanitizeReplacesMaximalInvalidSubparts) {
+  const std::string r = "\xEF\xBF\xBD";  // U+FFFD
+  EXPECT_EQ(utf8_sanitize("caf\xC3\xA9 \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+  EXPECT_EQ(utf8_sanitize("a\xFF" "b"), "a" + r + "b");
+  EXPECT_EQ(utf8_sanitize("a\xE2\x82" "b"), "a" + r + "b");      // truncated €: one replacement
+  EXPECT_EQ(utf8_sanitize("\xF0\x9F\x98"), r);                  // truncated at the end
+  EXPECT_EQ(utf8_sanitize("\xE0\x80\x80"), r + r + r);          // overlong: every byte invalid
+  EXPECT_EQ(utf8_sanitize("\xED\xA0\x80"), r + r + r);          // surrogate U+D800
+  EXPECT_EQ(utf8_sanitize("\x80\x80"), r + r);
+}
+
 namespace {
 std::vector<std::string> pieces(const PreTokenizer& p, std::string_view text) {
   std::vector<std::string> out;

@@ -9,6 +9,7 @@
 
 #include "kernels/avx2/act_quant_avx2.hpp"
 #include "kernels/dispatch.hpp"
+#include "kernels/avx2/fwht_avx2.hpp"
 
 namespace lowbit {
 
@@ -35,26 +36,84 @@ void rows_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int6
     for (int t = 0; t < NB; ++t) acc[r][t] = _mm256_setzero_si256();
   }
   const int64_t cs = w.chunk_stride;
-  for (int64_t k = 0; k < w.n_chunks; ++k) {
-    const int8_t* xk = xq + 128 * k;
-    for (int r = 0; r < NR; ++r) {
-      const __m256i b = load256(rows[r] + k * cs);
-      const __m256i c0 = _mm256_and_si256(_mm256_srli_epi16(b, 6), mask);
-      const __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(b, 4), mask);
-      const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(b, 2), mask);
-      const __m256i c3 = _mm256_and_si256(b, mask);
-      for (int t = 0; t < NB; ++t) {
-        const int8_t* x = xk + t * x_stride;
-        const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(c0, load256(x)),
-                                             _mm256_maddubs_epi16(c1, load256(x + 32)));
-        const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(c2, load256(x + 64)),
-                                             _mm256_maddubs_epi16(c3, load256(x + 96)));
-        acc[r][t] = _mm256_add_epi32(acc[r][t], _mm256_madd_epi16(_mm256_add_epi16(s01, s23), ones));
+  // Per chunk a lane of s01 + s23 is at most 4 * 512 in magnitude, so up to
+  // kSpan chunks add up in int16 before one vpmaddwd widens them.
+  constexpr int64_t kSpan = 8;  // 8 * 2048 < 32768
+  for (int64_t k0 = 0; k0 < w.n_chunks; k0 += kSpan) {
+    const int64_t k1 = k0 + kSpan < w.n_chunks ? k0 + kSpan : w.n_chunks;
+    __m256i part[NR][NB];
+    for (int r = 0; r < NR; ++r)
+      for (int t = 0; t < NB; ++t) part[r][t] = _mm256_setzero_si256();
+    for (int64_t k = k0; k < k1; ++k) {
+      const int8_t* xk = xq + 128 * k;
+      // The micro-kernels walk a tile's rows in passes; pull in both cache
+      // lines of a later 4-row chunk so memory sees one sequential stream.
+      if constexpr (NB == 1) {
+        _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs + 64), _MM_HINT_T0);
+      }
+      for (int r = 0; r < NR; ++r) {
+        const __m256i b = load256(rows[r] + k * cs);
+        const __m256i c0 = _mm256_and_si256(_mm256_srli_epi16(b, 6), mask);
+        const __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(b, 4), mask);
+        const __m256i c2 = _mm256_and_si256(_mm256_srli_epi16(b, 2), mask);
+        const __m256i c3 = _mm256_and_si256(b, mask);
+        for (int t = 0; t < NB; ++t) {
+          const int8_t* x = xk + t * x_stride;
+          const __m256i s01 = _mm256_add_epi16(_mm256_maddubs_epi16(c0, load256(x)),
+                                               _mm256_maddubs_epi16(c1, load256(x + 32)));
+          const __m256i s23 = _mm256_add_epi16(_mm256_maddubs_epi16(c2, load256(x + 64)),
+                                               _mm256_maddubs_epi16(c3, load256(x + 96)));
+          part[r][t] = _mm256_add_epi16(part[r][t], _mm256_add_epi16(s01, s23));
+        }
       }
     }
+    for (int r = 0; r < NR; ++r)
+      for (int t = 0; t < NB; ++t) acc[r][t] = _mm256_add_epi32(acc[r][t], _mm256_madd_epi16(part[r][t], ones));
   }
   for (int r = 0; r < NR; ++r)
     for (int t = 0; t < NB; ++t) raw[t * raw_stride + r] = hsum_i32(acc[r][t]);
+}
+
+// Decode: all 4 rows of a tile per chunk (one pass over the tile's single
+// stream, which matters once weights come from DRAM), with the register
+// budget of 16 ymm: int16 spans per row, widened with vpmaddwd and folded
+// two rows per int32 accumulator with vphaddd.
+void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int32_t* raw) {
+  const __m256i mask = _mm256_set1_epi8(3), ones = _mm256_set1_epi16(1);
+  __m256i acc01 = _mm256_setzero_si256(), acc23 = acc01;
+  const uint8_t* rows[4] = {w.chunk(o0, 0), w.chunk(o0 + 1, 0), w.chunk(o0 + 2, 0), w.chunk(o0 + 3, 0)};
+  const int64_t cs = w.chunk_stride;
+  constexpr int64_t kSpan = 8;  // 8 * 2048 < 32768
+  for (int64_t k0 = 0; k0 < w.n_chunks; k0 += kSpan) {
+    const int64_t k1 = k0 + kSpan < w.n_chunks ? k0 + kSpan : w.n_chunks;
+    __m256i part[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                       _mm256_setzero_si256()};
+    for (int64_t k = k0; k < k1; ++k) {
+      _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs + 64), _MM_HINT_T0);
+      const int8_t* x = xq + 128 * k;
+      const __m256i x0 = load256(x), x1 = load256(x + 32), x2 = load256(x + 64), x3 = load256(x + 96);
+      for (int r = 0; r < 4; ++r) {
+        const __m256i b = load256(rows[r] + k * cs);
+        __m256i s = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b, 6), mask), x0);
+        s = _mm256_add_epi16(s, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b, 4), mask), x1));
+        s = _mm256_add_epi16(s, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b, 2), mask), x2));
+        s = _mm256_add_epi16(s, _mm256_maddubs_epi16(_mm256_and_si256(b, mask), x3));
+        part[r] = _mm256_add_epi16(part[r], s);
+      }
+    }
+    acc01 = _mm256_add_epi32(acc01, _mm256_hadd_epi32(_mm256_madd_epi16(part[0], ones), _mm256_madd_epi16(part[1], ones)));
+    acc23 = _mm256_add_epi32(acc23, _mm256_hadd_epi32(_mm256_madd_epi16(part[2], ones), _mm256_madd_epi16(part[3], ones)));
+  }
+  // hadd lanes: [a01 a23 b01 b23 | a45 a67 b45 b67] for rows a, b
+  alignas(32) int32_t l[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(l), acc01);
+  raw[0] = l[0] + l[1] + l[4] + l[5];
+  raw[1] = l[2] + l[3] + l[6] + l[7];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(l), acc23);
+  raw[2] = l[0] + l[1] + l[4] + l[5];
+  raw[3] = l[2] + l[3] + l[6] + l[7];
 }
 
 void dot_codes_avx2(const TernaryWeightsView& w, int64_t row_begin, int64_t row_end, const int8_t* xq,
@@ -62,17 +121,18 @@ void dot_codes_avx2(const TernaryWeightsView& w, int64_t row_begin, int64_t row_
   for (int64_t o = row_begin; o < row_end; o += 4) {
     int32_t* r = raw + (o - row_begin);
     int64_t t = 0;
-    // Prefill: one decode of a row's codes serves 4 tokens.
+    // Prefill: one decode of a row's codes serves 4 tokens (1 row x 4 tokens keeps
+    // the int16 spans and int32 sums in registers).
     for (; t + 4 <= nt; t += 4) {
-      rows_tokens<2, 4>(w, o, xq + t * x_stride, x_stride, r + t * raw_stride, raw_stride);
-      rows_tokens<2, 4>(w, o + 2, xq + t * x_stride, x_stride, r + t * raw_stride + 2, raw_stride);
+      for (int i = 0; i < 4; ++i)
+        rows_tokens<1, 4>(w, o + i, xq + t * x_stride, x_stride, r + t * raw_stride + i, raw_stride);
     }
-    // Decode: one activation load serves the 4 rows of the tile.
-    for (; t < nt; ++t) rows_tokens<4, 1>(w, o, xq + t * x_stride, x_stride, r + t * raw_stride, raw_stride);
+    // Decode: 2 rows at a time (4 would spill: 16 ymm registers).
+    for (; t < nt; ++t) tile_one_token(w, o, xq + t * x_stride, r + t * raw_stride);
   }
 }
 
-const TernaryKernels kAvx2{Isa::kAvx2, quantize_act_avx2, dot_codes_avx2};
+const TernaryKernels kAvx2{Isa::kAvx2, quantize_act_avx2, dot_codes_avx2, fwht_block_avx2};
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/dispatch.hpp"
+#include "kernels/scalar/fwht_scalar.hpp"
 #include "kernels/scalar/act_quant_scalar.hpp"
 
 namespace lowbit {
@@ -26,7 +27,7 @@ void dot_codes_scalar(const TernaryWeightsView& w, int64_t row_begin, int64_t ro
   }
 }
 
-const TernaryKernels kScalar{Isa::kScalar, quantize_act_scalar, dot_codes_scalar};
+const TernaryKernels kScalar{Isa::kScalar, quantize_act_scalar, dot_codes_scalar, fwht_block_scalar};
 
 }  // namespace
 
@@ -35,13 +36,7 @@ int32_t quantize_act_scalar(const float* x, int64_t in, int64_t in_pad, int8_t* 
   for (int64_t k = 0; k < in; ++k) gamma = std::fmax(gamma, std::fabs(x[k]));
   int32_t sum = 0;
   for (int64_t k = 0; k < in; ++k) {
-    // 127 * x is exact in double and the division correctly rounded, so
-    // round() sees the true quotient except where it is exactly a tie.
-    double v = gamma > 0.0f ? double(x[k]) * 127.0 / double(gamma) : 0.0;
-    v = std::round(v);
-    if (!(v == v)) v = 0.0;  // NaN (non-finite input)
-    v = v > 127.0 ? 127.0 : (v < -128.0 ? -128.0 : v);
-    q[k] = int8_t(v);
+    q[k] = gamma > 0.0f ? quantize_one(x[k], gamma) : int8_t(0);
     sum += q[k];
   }
   for (int64_t k = in; k < in_pad; ++k) q[k] = 0;

@@ -1,0 +1,95 @@
+// `lowbit quantize IN.gguf OUT.gguf TYPE`: rewrites the seven projections of
+// every block in TYPE (tq2_0, tq1_0, i2_s, f16, f32) and copies everything
+// else. Float projections become ternary by BitNet b1.58's absmean rule,
+// unless they already hold ternary values times one scale (kept exactly).
+#include <cmath>
+#include <deque>
+
+#include <fmt/format.h>
+
+#include "cli/command.hpp"
+#include "cli/progress_bar.hpp"
+#include "core/error.hpp"
+#include "io/gguf_file.hpp"
+#include "io/gguf_writer.hpp"
+#include "quant/weight_quant.hpp"
+
+namespace lowbit::cli {
+namespace {
+
+bool is_projection(const std::string& name) {
+  static const char* kProj[] = {".attn_q.weight", ".attn_k.weight", ".attn_v.weight", ".attn_output.weight",
+                                ".ffn_gate.weight", ".ffn_up.weight", ".ffn_down.weight"};
+  if (name.rfind("blk.", 0) != 0) return false;
+  for (const char* p : kProj)
+    if (name.ends_with(p)) return true;
+  return false;
+}
+
+// Ternary values times a scale: kept if w already is one (every nonzero
+// magnitude equal), else absmean-quantized.
+std::vector<float> ternarize(const std::vector<float>& w) {
+  float s = 0;
+  bool ternary = true;
+  for (float v : w) {
+    if (v == 0) continue;
+    if (s == 0) s = std::fabs(v);
+    ternary &= std::fabs(v) == s;
+  }
+  std::vector<float> out(w.size());
+  if (ternary) return w;
+  const TernaryWeights q = ternarize_absmean(w.data(), int64_t(w.size()));
+  for (size_t i = 0; i < w.size(); ++i) out[i] = float(q.q[i]) * q.scale;
+  return out;
+}
+
+void run(const std::string& in, const std::string& out, const std::string& type) {
+  const FormatTraits* f = find_format(type);
+  LOWBIT_CHECK(f && f->from_float &&
+                   (f->format == Format::TQ1_0 || f->format == Format::TQ2_0 || f->format == Format::I2_S ||
+                    f->format == Format::F16 || f->format == Format::F32),
+               "type {}: expected tq2_0, tq1_0, i2_s, f16 or f32", type);
+  const GgufFile g = GgufFile::open(in);
+  LOWBIT_CHECK(f->format != Format::I2_S || g.architecture() == "bitnet-b1.58",
+               "{}: i2_s needs architecture bitnet-b1.58 (the file is '{}'); only bitnet.cpp reads I2_S", in,
+               g.architecture());
+  const bool ternary = f->format != Format::F16 && f->format != Format::F32;
+  GgufWriter w;
+  for (const auto& [k, v] : g.metadata().entries()) w.metadata().set(k, v);
+  ProgressBar bar("quantize");
+  size_t done = 0;
+  const size_t total = g.tensors().size();
+  std::deque<std::vector<float>> keep;
+  for (const GgufTensorInfo& t : g.tensors()) {
+    LOWBIT_CHECK(t.format, "{}: tensor '{}' has type {}, which lowbit cannot read", in, t.name, t.type_name());
+    const auto bytes = g.data(t);
+    if (!is_projection(t.name) || t.format == f) {
+      w.add_tensor(t.name, *t.format, t.shape(), bytes);
+      bar.update(++done, total);
+      continue;
+    }
+    LOWBIT_CHECK(t.format->to_float, "{}: tensor '{}': {} cannot be converted", in, t.name, t.format->name);
+    LOWBIT_CHECK(t.ne[0] % f->block_elems == 0, "{}: tensor '{}' has rows of {}, not a multiple of the {} block {}",
+                 in, t.name, t.ne[0], f->name, f->block_elems);
+    w.add_tensor(t.name, *f, t.shape(), [&g, &t, f, ternary, &bar, &done, total](std::span<std::byte> dst) {
+      std::vector<float> v(size_t(t.numel()));
+      t.format->to_float(g.data(t).data(), v.data(), t.numel());
+      if (ternary) v = ternarize(v);
+      f->from_float(v.data(), dst.data(), t.numel());
+      bar.update(++done, total);
+    });
+  }
+  w.write(out);
+  fmt::print(stderr, "lowbit: wrote {} ({})\n", out, type);
+}
+
+const CommandRegistrar reg(75, "quantize", "rewrite a GGUF's projections in another type", [](CLI::App& sub) {
+  auto args = std::make_shared<std::array<std::string, 3>>();
+  sub.add_option("input", (*args)[0], "input GGUF")->required();
+  sub.add_option("output", (*args)[1], "output GGUF")->required();
+  sub.add_option("type", (*args)[2], "tq2_0, tq1_0, i2_s, f16 or f32")->required();
+  sub.callback([args] { run((*args)[0], (*args)[1], (*args)[2]); });
+});
+
+}  // namespace
+}  // namespace lowbit::cli

@@ -1,0 +1,208 @@
+#include "train/train_config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "io/file_util.hpp"
+
+namespace lowbit {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Reads obj[key] into out when present, with a clear error on a wrong type;
+// marks the key as used.
+template <typename T>
+void get(const json& obj, const char* key, T& out, const std::string& where, std::vector<std::string>& used) {
+  used.push_back(key);
+  if (!obj.contains(key)) return;
+  try {
+    out = obj.at(key).get<T>();
+  } catch (const json::exception&) {
+    fail("{}: '{}' has the wrong type ({})", where, key, obj.at(key).type_name());
+  }
+}
+
+void reject_unknown(const json& obj, const std::vector<std::string>& used, const std::string& where) {
+  for (auto it = obj.begin(); it != obj.end(); ++it)
+    if (std::find(used.begin(), used.end(), it.key()) == used.end())
+      fail("{}: unknown key '{}'", where, it.key());
+}
+
+int proj_index(const std::string& name, const std::string& where) {
+  for (int p = 0; p < kProjCount; ++p)
+    if (name == proj_gguf_name(p)) return p;
+  fail("{}: unknown projection '{}' (expected attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down)",
+       where, name);
+}
+
+ProjSpec parse_spec(const json& j, const ProjSpec& base, const std::string& where, std::vector<std::string>& used) {
+  ProjSpec s = base;
+  std::string type(linear_type_name(s.type));
+  get(j, "type", type, where, used);
+  s.type = parse_linear_type(type);
+  get(j, "bits", s.opt.bits, where, used);
+  get(j, "act_bits", s.opt.act_bits, where, used);
+  get(j, "groups", s.opt.groups, where, used);
+  get(j, "nonneg", s.opt.nonneg, where, used);
+  get(j, "subln", s.opt.subln, where, used);
+  get(j, "threshold", s.opt.threshold, where, used);
+  LOWBIT_CHECK(s.opt.act_bits == 4 || s.opt.act_bits == 8, "{}: act_bits must be 4 or 8", where);
+  LOWBIT_CHECK(s.opt.bits >= 2 && s.opt.bits <= 16, "{}: bits must be in [2, 16]", where);
+  LOWBIT_CHECK(s.opt.groups >= 1, "{}: groups must be >= 1", where);
+  return s;
+}
+
+}  // namespace
+
+TrainModelSpec TrainConfig::model_spec() const {
+  TrainModelSpec s;
+  s.arch = arch;
+  std::array<ProjSpec, kProjCount> row;
+  row.fill(proj_default);
+  s.proj.assign(size_t(arch.n_layer), row);
+  for (const ProjOverride& o : overrides)
+    for (int64_t l = 0; l < arch.n_layer; ++l) {
+      if (!o.layers.empty() && std::find(o.layers.begin(), o.layers.end(), l) == o.layers.end()) continue;
+      for (int p = 0; p < kProjCount; ++p)
+        if (o.projs.empty() || std::find(o.projs.begin(), o.projs.end(), proj_gguf_name(p)) != o.projs.end())
+          s.proj[size_t(l)][size_t(p)] = o.spec;
+    }
+  return s;
+}
+
+TrainConfig parse_train_config(const std::string& text, const std::string& source) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    fail("{}: invalid JSON at byte {}: {}", source, e.byte, e.what());
+  }
+  LOWBIT_CHECK(j.is_object(), "{}: the config must be a JSON object", source);
+  TrainConfig c;
+  c.json_text = text;
+  ModelConfig& a = c.arch;
+  a.arch = "bitnet-b1.58";
+  a.n_embd = 256, a.n_layer = 4, a.n_head = 4, a.n_head_kv = 2, a.n_ff = 768, a.n_ctx_train = 256;
+  a.rope_theta = 10000.0f;
+  std::vector<std::string> used;
+  const std::string w = source;
+  auto section = [&](const char* name) -> const json* {
+    used.push_back(name);
+    if (!j.contains(name)) return nullptr;
+    LOWBIT_CHECK(j.at(name).is_object(), "{}: '{}' must be an object", source, name);
+    return &j.at(name);
+  };
+  if (const json* d = section("data")) {
+    std::vector<std::string> u;
+    get(*d, "path", c.data_path, w + ": data", u);
+    get(*d, "split", c.split, w + ": data", u);
+    reject_unknown(*d, u, w + ": data");
+  }
+  if (const json* t = section("tokenizer")) {
+    std::vector<std::string> u;
+    get(*t, "type", c.tokenizer, w + ": tokenizer", u);
+    get(*t, "vocab_size", c.vocab_size, w + ": tokenizer", u);
+    reject_unknown(*t, u, w + ": tokenizer");
+  }
+  if (const json* m = section("model")) {
+    std::vector<std::string> u;
+    const std::string mw = w + ": model";
+    get(*m, "n_embd", a.n_embd, mw, u);
+    get(*m, "n_layer", a.n_layer, mw, u);
+    get(*m, "n_head", a.n_head, mw, u);
+    get(*m, "n_head_kv", a.n_head_kv, mw, u);
+    get(*m, "n_ff", a.n_ff, mw, u);
+    get(*m, "context", a.n_ctx_train, mw, u);
+    get(*m, "rope_theta", a.rope_theta, mw, u);
+    reject_unknown(*m, u, mw);
+  }
+  if (const json* q = section("quant")) {
+    std::vector<std::string> u;
+    const std::string qw = w + ": quant";
+    c.proj_default = parse_spec(*q, c.proj_default, qw, u);
+    get(*q, "blend_start", c.blend_start, qw, u);
+    get(*q, "blend_steps", c.blend_steps, qw, u);
+    u.push_back("overrides");
+    if (q->contains("overrides")) {
+      LOWBIT_CHECK(q->at("overrides").is_array(), "{}: 'overrides' must be an array", qw);
+      for (const json& o : q->at("overrides")) {
+        LOWBIT_CHECK(o.is_object(), "{}: each override must be an object", qw);
+        std::vector<std::string> ou;
+        ProjOverride po;
+        const std::string ow = qw + ": override";
+        get(o, "layers", po.layers, ow, ou);
+        get(o, "projs", po.projs, ow, ou);
+        for (const std::string& p : po.projs) proj_index(p, ow);
+        po.spec = parse_spec(o, c.proj_default, ow, ou);
+        reject_unknown(o, ou, ow);
+        c.overrides.push_back(po);
+      }
+    }
+    u.push_back("act_bits_schedule");
+    if (q->contains("act_bits_schedule")) {
+      LOWBIT_CHECK(q->at("act_bits_schedule").is_array(), "{}: 'act_bits_schedule' must be an array", qw);
+      for (const json& e : q->at("act_bits_schedule")) {
+        std::vector<std::string> eu;
+        ActBitsEvent ev;
+        get(e, "step", ev.step, qw + ": act_bits_schedule", eu);
+        get(e, "act_bits", ev.act_bits, qw + ": act_bits_schedule", eu);
+        reject_unknown(e, eu, qw + ": act_bits_schedule");
+        LOWBIT_CHECK(ev.act_bits == 4 || ev.act_bits == 8, "{}: act_bits_schedule: act_bits must be 4 or 8", qw);
+        c.act_bits_schedule.push_back(ev);
+      }
+    }
+    reject_unknown(*q, u, qw);
+  }
+  if (const json* o = section("optim")) {
+    std::vector<std::string> u;
+    const std::string ow = w + ": optim";
+    get(*o, "lr", c.lr, ow, u);
+    get(*o, "min_lr", c.min_lr, ow, u);
+    get(*o, "warmup", c.warmup, ow, u);
+    get(*o, "steps", c.steps, ow, u);
+    get(*o, "weight_decay", c.weight_decay, ow, u);
+    get(*o, "beta1", c.beta1, ow, u);
+    get(*o, "beta2", c.beta2, ow, u);
+    get(*o, "eps", c.adam_eps, ow, u);
+    get(*o, "grad_clip", c.grad_clip, ow, u);
+    get(*o, "two_stage", c.two_stage, ow, u);
+    get(*o, "stage2_at", c.stage2_at, ow, u);
+    get(*o, "stage2_lr", c.stage2_lr, ow, u);
+    reject_unknown(*o, u, ow);
+  }
+  get(j, "batch_size", c.batch_size, w, used);
+  get(j, "seq_len", c.seq_len, w, used);
+  get(j, "seed", c.seed, w, used);
+  get(j, "eval_every", c.eval_every, w, used);
+  get(j, "eval_batches", c.eval_batches, w, used);
+  get(j, "checkpoint_every", c.checkpoint_every, w, used);
+  get(j, "out_dir", c.out_dir, w, used);
+  if (const json* e = section("export")) {
+    std::vector<std::string> u;
+    get(*e, "path", c.export_path, w + ": export", u);
+    get(*e, "type", c.export_type, w + ": export", u);
+    reject_unknown(*e, u, w + ": export");
+  }
+  reject_unknown(j, used, w);
+
+  LOWBIT_CHECK(c.tokenizer == "bpe" || c.tokenizer == "byte", "{}: tokenizer.type must be 'bpe' or 'byte'", source);
+  LOWBIT_CHECK(c.split > 0 && c.split < 1, "{}: data.split must be in (0, 1)", source);
+  LOWBIT_CHECK(c.vocab_size >= 261 && c.vocab_size <= 65536, "{}: tokenizer.vocab_size must be in [261, 65536]", source);
+  LOWBIT_CHECK(c.steps > 0 && c.warmup >= 0 && c.batch_size > 0 && c.seq_len > 1, "{}: steps, batch_size and seq_len must be positive", source);
+  LOWBIT_CHECK(c.seq_len <= a.n_ctx_train, "{}: seq_len {} exceeds model.context {}", source, c.seq_len, a.n_ctx_train);
+  LOWBIT_CHECK(c.lr > 0 && c.min_lr >= 0 && c.stage2_lr > 0, "{}: learning rates must be positive", source);
+  LOWBIT_CHECK(c.stage2_at > 0 && c.stage2_at < 1, "{}: optim.stage2_at must be in (0, 1)", source);
+  LOWBIT_CHECK(c.export_type == "tq2_0" || c.export_type == "tq1_0" || c.export_type == "i2_s" || c.export_type == "f16" ||
+                   c.export_type == "f32",
+               "{}: export.type must be tq2_0, tq1_0, i2_s, f16 or f32", source);
+  LOWBIT_CHECK(a.n_head > 0 && a.n_embd % a.n_head == 0, "{}: model.n_embd must be a multiple of n_head", source);
+  a.head_dim = a.n_embd / a.n_head;
+  a.n_vocab = c.vocab_size;  // replaced by the tokenizer's size once it is built
+  return c;
+}
+
+TrainConfig load_train_config(const std::string& path) { return parse_train_config(read_file(path), path); }
+
+}  // namespace lowbit

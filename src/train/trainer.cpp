@@ -1,0 +1,219 @@
+#include "train/trainer.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/timer.hpp"
+#include "io/file_util.hpp"
+#include "tokenizer/bpe_trainer.hpp"
+#include "tokenizer/shared_data.hpp"
+#include "train/adamw.hpp"
+#include "train/checkpoint.hpp"
+#include "train/export_gguf.hpp"
+#include "train/loss_plot.hpp"
+#include "train/schedule.hpp"
+#include "train/text_data.hpp"
+
+namespace lowbit {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string resolve_data_path(const std::string& p) {
+  if (fs::exists(p)) return p;
+  // "../shared/data/x" written relative to the repository root: also try
+  // the shared data lookup, so the bundled configs work from any directory.
+  const std::string found = find_shared_data(fs::path(p).filename().string());
+  LOWBIT_CHECK(!found.empty(), "training data '{}' not found", p);
+  return found;
+}
+
+Tokenizer build_tokenizer(const TrainConfig& c, const std::string& text) {
+  if (c.tokenizer == "byte") return Tokenizer::byte_level();
+  BpeTrainOptions o;
+  o.vocab_size = c.vocab_size;
+  const size_t cut = size_t(double(text.size()) * c.split);  // train the vocabulary on the training part only
+  return Tokenizer::from_gguf(train_bpe(std::string_view(text).substr(0, cut), o));
+}
+
+// Sets the activation bits of every quantized projection (progressive
+// quantization, the BitNet v2 a8 -> a4 recipe).
+void apply_act_bits(TrainModel& m, int bits) {
+  for (int64_t l = 0; l < m.spec().arch.n_layer; ++l)
+    for (int p = 0; p < kProjCount; ++p) {
+      ProjSpec s = m.spec().proj[size_t(l)][size_t(p)];
+      if (s.type == LinearType::HBitLinear && s.opt.act_bits != bits) s.opt.act_bits = bits;
+      else if (s.type == LinearType::BitLinear && s.opt.bits != bits) s.opt.bits = bits;
+      else continue;
+      m.set_proj_spec(l, p, s);
+    }
+}
+
+double evaluate(TrainModel& m, const TrainConfig& c, const TextData& d) {
+  std::vector<int32_t> in, tgt;
+  double sum = 0;
+  for (int64_t b = 0; b < c.eval_batches; ++b) {
+    fixed_batch(d.val, d.bos, c.batch_size, c.seq_len, b, c.eval_batches, in, tgt);
+    sum += m.forward(in.data(), tgt.data(), c.batch_size, c.seq_len, false);
+  }
+  return sum / double(c.eval_batches);
+}
+
+struct History {
+  std::vector<std::pair<double, double>> train, val;
+};
+
+// Reads back loss.csv (step,lr,train_loss,val_loss) up to `step` on resume.
+History read_history(const std::string& csv, int64_t up_to) {
+  History h;
+  std::ifstream f(csv);
+  std::string line;
+  std::getline(f, line);  // header
+  while (std::getline(f, line)) {
+    std::stringstream ss(line);
+    std::string step, lr, tl, vl;
+    std::getline(ss, step, ',');
+    std::getline(ss, lr, ',');
+    std::getline(ss, tl, ',');
+    std::getline(ss, vl, ',');
+    if (step.empty() || std::stoll(step) > up_to) continue;
+    if (!tl.empty()) h.train.emplace_back(std::stod(step), std::stod(tl));
+    if (!vl.empty()) h.val.emplace_back(std::stod(step), std::stod(vl));
+  }
+  return h;
+}
+
+void write_history(const std::string& csv, const History& h, const std::vector<double>& lrs) {
+  std::string out = "step,lr,train_loss,val_loss\n";
+  size_t vi = 0;
+  for (size_t i = 0; i < h.train.size(); ++i) {
+    std::string val;
+    while (vi < h.val.size() && h.val[vi].first <= h.train[i].first) {
+      if (h.val[vi].first == h.train[i].first) val = fmt::format("{:.6f}", h.val[vi].second);
+      ++vi;
+    }
+    out += fmt::format("{},{:.6g},{:.6f},{}\n", int64_t(h.train[i].first), i < lrs.size() ? lrs[i] : 0.0,
+                       h.train[i].second, val);
+  }
+  write_file_atomic(csv, out);
+}
+
+}  // namespace
+
+TrainSummary train(const TrainConfig& cfg, const TrainOptions& opt) {
+  fs::create_directories(cfg.out_dir);
+  const std::string data_path = resolve_data_path(cfg.data_path);
+  const std::string text = read_file(data_path);
+  const std::string ckpt = opt.resume ? latest_checkpoint(cfg.out_dir) : std::string();
+
+  // The tokenizer: from the checkpoint when resuming (it must not change).
+  CheckpointMeta meta;
+  std::unique_ptr<Tokenizer> tok;
+  if (!ckpt.empty()) {
+    meta = read_checkpoint_meta(ckpt);
+    tok = std::make_unique<Tokenizer>(Tokenizer::from_hf_json(meta.tokenizer_json, ckpt));
+  } else {
+    Timer t;
+    tok = std::make_unique<Tokenizer>(build_tokenizer(cfg, text));
+    if (opt.progress)
+      fmt::print(stderr, "lowbit: tokenizer {} with {} tokens ({:.1f} s)\n", cfg.tokenizer, tok->n_vocab(), t.seconds());
+  }
+  const TextData data = split_text(text, *tok, cfg.split);
+
+  TrainConfig c = cfg;
+  c.arch.n_vocab = tok->n_vocab();
+  Rng init_rng(c.seed);
+  TrainModel model(c.model_spec(), init_rng);
+  AdamWState adam;
+  Rng data_rng(c.seed + 1);
+  int64_t step = 0;
+  History hist;
+  std::vector<double> lrs;
+  const std::string csv = (fs::path(c.out_dir) / "loss.csv").string();
+  if (!ckpt.empty()) {
+    load_checkpoint(ckpt, model, adam);
+    step = meta.step;
+    data_rng = meta.data_rng;
+    hist = read_history(csv, step - 1);
+    for (const auto& p : hist.train) lrs.push_back(schedule_lr(c, int64_t(p.first)));
+    if (opt.progress) fmt::print(stderr, "lowbit: resuming {} at step {}\n", ckpt, step);
+  }
+  if (const int bits = schedule_act_bits(c, step - 1)) apply_act_bits(model, bits);
+
+  const int64_t last = opt.max_steps >= 0 ? std::min(opt.max_steps, c.steps) : c.steps;
+  TrainSummary sum;
+  sum.n_params = model.n_params();
+  if (opt.progress)
+    fmt::print(stderr, "lowbit: {} parameters, {} train / {} validation tokens, {} steps of {}x{} tokens\n",
+               sum.n_params, data.train.size(), data.val.size(), c.steps, c.batch_size, c.seq_len);
+  auto save = [&] {
+    meta.step = step;
+    meta.data_rng = data_rng;
+    meta.config_json = c.json_text;
+    meta.tokenizer_json = tok->to_hf_json();
+    save_checkpoint(checkpoint_path(c.out_dir, step), model, adam, meta);
+    prune_checkpoints(c.out_dir, 2);
+    write_history(csv, hist, lrs);
+    write_file_atomic((fs::path(c.out_dir) / "loss.svg").string(),
+                      loss_svg({{"train", "#1f77b4", hist.train}, {"validation", "#d62728", hist.val}},
+                               fmt::format("{} (step {})", c.out_dir, step)));
+  };
+
+  std::vector<int32_t> in, tgt;
+  Timer timer;
+  const int64_t first = step;
+  std::vector<Param> params = model.params();
+  while (step < last) {
+    if (opt.stop && opt.stop->load()) {
+      sum.interrupted = true;
+      break;
+    }
+    if (const int bits = schedule_act_bits(c, step); bits && schedule_act_bits(c, step - 1) != bits) {
+      apply_act_bits(model, bits);
+      params = model.params();
+    }
+    model.set_blend(schedule_blend(c, step));
+    sample_batch(data.train, data.bos, c.batch_size, c.seq_len, data_rng, in, tgt);
+    model.zero_grads();
+    const float loss = model.forward(in.data(), tgt.data(), c.batch_size, c.seq_len, true);
+    LOWBIT_CHECK(std::isfinite(loss), "training diverged at step {} (loss {}); lower optim.lr", step, loss);
+    const float lr = schedule_lr(c, step);
+    adamw_step(params, adam, lr, schedule_weight_decay(c, step), c.beta1, c.beta2, c.adam_eps, c.grad_clip);
+    model.requantize();
+    hist.train.emplace_back(double(step), loss);
+    lrs.push_back(lr);
+    sum.train_loss = loss;
+    ++step;
+    const bool eval_now = step % c.eval_every == 0 || step == last;
+    if (eval_now) hist.val.emplace_back(double(step - 1), evaluate(model, c, data));
+    if (opt.progress) {
+      const double el = timer.seconds(), tps = double((step - first) * c.batch_size * c.seq_len) / el;
+      const double eta = el / double(step - first) * double(last - step);
+      fmt::print(stderr, "\rstep {:>6}/{} loss {:.4f}{} lr {:.2e} {:.0f} tok/s ETA {:.0f}:{:02.0f}   ", step, last, loss,
+                 hist.val.empty() ? "" : fmt::format(" val {:.4f}", hist.val.back().second), lr, tps,
+                 std::floor(eta / 60), std::fmod(eta, 60.0));
+    }
+    if (step % c.checkpoint_every == 0 && step < last) save();
+  }
+  if (opt.progress) fmt::print(stderr, "\n");
+  sum.step = step;
+  sum.seconds = timer.seconds();
+  sum.tokens_per_second = double((step - first) * c.batch_size * c.seq_len) / std::max(sum.seconds, 1e-9);
+  sum.val_loss = evaluate(model, c, data);
+  const double tokens_per_byte = double(data.val.size()) / double(std::max<int64_t>(1, data.val_bytes));
+  sum.val_bits_per_byte = sum.val_loss * tokens_per_byte / std::log(2.0);
+  save();
+  if (!sum.interrupted && step >= c.steps && !c.export_path.empty()) {
+    export_gguf(model, *tok, c.export_type, c.export_path);
+    if (opt.progress) fmt::print(stderr, "lowbit: exported {}\n", c.export_path);
+  }
+  return sum;
+}
+
+}  // namespace lowbit
