@@ -1,5 +1,6 @@
 #include "model/bitnet_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -113,27 +114,28 @@ void BitNetModel::embed(const int32_t* tokens, int64_t T, float* x) const {
   }
 }
 
-void BitNetModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, KVCache& cache, float* logits,
-                          bool all_logits) {
-  LOWBIT_CHECK(T > 0, "forward: no tokens");
-  LOWBIT_CHECK(pos0 >= 0 && pos0 + T <= cache.n_ctx(), "context is full: {} tokens at position {} exceed {}", T,
-               pos0, cache.n_ctx());
+float* BitNetModel::grow_scratch(int64_t T) {
   const int64_t d = cfg_.n_embd, qd = cfg_.q_dim(), kvd = cfg_.kv_dim(), ff = cfg_.n_ff;
   auto grow = [](std::vector<float>& v, int64_t n) {
     if (v.size() < size_t(n)) v.resize(size_t(n));
-    return v.data();
   };
-  float* x = grow(x_, T * d);
-  float* h = grow(h_, T * std::max(d, qd));
-  float* q = grow(q_, T * qd);
-  float* k = grow(k_, T * kvd);
-  float* v = grow(v_, T * kvd);
-  float* att = grow(att_, T * qd);
-  float* gate = grow(gate_, T * ff);
-  float* up = grow(up_, T * ff);
-  float* tmp = grow(tmp_, T * std::max(d, ff));
+  grow(x_, T * d);
+  grow(h_, T * std::max(d, qd));
+  grow(q_, T * qd);
+  grow(k_, T * kvd);
+  grow(v_, T * kvd);
+  grow(att_, T * qd);
+  grow(gate_, T * ff);
+  grow(up_, T * ff);
+  grow(tmp_, T * std::max(d, ff));
+  return x_.data();
+}
 
-  embed(tokens, T, x);
+template <class Attend>
+void BitNetModel::run_layers(float* x, int64_t T, const Attend& attend) {
+  const int64_t d = cfg_.n_embd, qd = cfg_.q_dim(), kvd = cfg_.kv_dim(), ff = cfg_.n_ff;
+  float *h = h_.data(), *q = q_.data(), *k = k_.data(), *v = v_.data(), *att = att_.data();
+  float *gate = gate_.data(), *up = up_.data(), *tmp = tmp_.data();
   for (int64_t l = 0; l < cfg_.n_layer; ++l) {
     const Layer& L = layers_[size_t(l)];
     rms_norm(x, L.attn_norm.data(), T, d, cfg_.rms_eps, h);
@@ -143,13 +145,7 @@ void BitNetModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, KVCach
     scale_in_place(q, T * qd, L.scale[0]);
     scale_in_place(k, T * kvd, L.scale[1]);
     scale_in_place(v, T * kvd, L.scale[2]);
-    rope_apply(q, T, cfg_.n_head, cfg_.head_dim, pos0, cfg_.rope_theta, cfg_.rope_style);
-    rope_apply(k, T, cfg_.n_head_kv, cfg_.head_dim, pos0, cfg_.rope_theta, cfg_.rope_style);
-    for (int64_t t = 0; t < T; ++t) {
-      std::copy(k + t * kvd, k + (t + 1) * kvd, cache.k(l, pos0 + t));
-      std::copy(v + t * kvd, v + (t + 1) * kvd, cache.v(l, pos0 + t));
-    }
-    attend_cached(cfg_, cache, l, q, T, pos0, att);
+    attend(l, q, k, v, att);
     if (cfg_.sub_norms) rms_norm(att, L.attn_sub_norm.data(), T, qd, cfg_.rms_eps, att);
     L.wo->matmul(att, T, tmp);
     scale_in_place(tmp, T * d, L.scale[3]);
@@ -170,9 +166,55 @@ void BitNetModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, KVCach
     scale_in_place(tmp, T * d, L.scale[6]);
     for (int64_t i = 0; i < T * d; ++i) x[i] += tmp[i];
   }
+}
+
+void BitNetModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, KVCache& cache, float* logits,
+                          bool all_logits) {
+  LOWBIT_CHECK(T > 0, "forward: no tokens");
+  LOWBIT_CHECK(pos0 >= 0 && pos0 + T <= cache.n_ctx(), "context is full: {} tokens at position {} exceed {}", T,
+               pos0, cache.n_ctx());
+  const int64_t d = cfg_.n_embd, kvd = cfg_.kv_dim();
+  float* x = grow_scratch(T);
+  embed(tokens, T, x);
+  run_layers(x, T, [&](int64_t l, float* q, float* k, const float* v, float* att) {
+    rope_apply(q, T, cfg_.n_head, cfg_.head_dim, pos0, cfg_.rope_theta, cfg_.rope_style);
+    rope_apply(k, T, cfg_.n_head_kv, cfg_.head_dim, pos0, cfg_.rope_theta, cfg_.rope_style);
+    for (int64_t t = 0; t < T; ++t) {
+      std::copy(k + t * kvd, k + (t + 1) * kvd, cache.k(l, pos0 + t));
+      std::copy(v + t * kvd, v + (t + 1) * kvd, cache.v(l, pos0 + t));
+    }
+    attend_cached(cfg_, cache, l, q, T, pos0, att);
+  });
   const int64_t first = all_logits ? 0 : T - 1, n_out = T - first;
-  rms_norm(x + first * d, output_norm_.data(), n_out, d, cfg_.rms_eps, h);
-  output_->matmul(h, n_out, logits);
+  rms_norm(x + first * d, output_norm_.data(), n_out, d, cfg_.rms_eps, h_.data());
+  output_->matmul(h_.data(), n_out, logits);
+}
+
+void BitNetModel::forward_batch(const int32_t* tokens, const int64_t* positions, KVCache* const* caches, int64_t n,
+                                float* logits) {
+  LOWBIT_CHECK(n > 0, "forward_batch: no rows");
+  for (int64_t i = 0; i < n; ++i) {
+    LOWBIT_CHECK(caches[i] != nullptr, "forward_batch: row {} has no cache", i);
+    LOWBIT_CHECK(positions[i] >= 0 && positions[i] < caches[i]->n_ctx(),
+                 "context is full: position {} of row {} exceeds {}", positions[i], i, caches[i]->n_ctx());
+  }
+  const int64_t d = cfg_.n_embd, qd = cfg_.q_dim(), kvd = cfg_.kv_dim();
+  float* x = grow_scratch(n);
+  embed(tokens, n, x);
+  run_layers(x, n, [&](int64_t l, float* q, float* k, const float* v, float* att) {
+    // Rows sit at different positions of different sequences, so rotation,
+    // caching and attention go row by row (T = 1 each).
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t pos = positions[i];
+      rope_apply(q + i * qd, 1, cfg_.n_head, cfg_.head_dim, pos, cfg_.rope_theta, cfg_.rope_style);
+      rope_apply(k + i * kvd, 1, cfg_.n_head_kv, cfg_.head_dim, pos, cfg_.rope_theta, cfg_.rope_style);
+      std::copy(k + i * kvd, k + (i + 1) * kvd, caches[i]->k(l, pos));
+      std::copy(v + i * kvd, v + (i + 1) * kvd, caches[i]->v(l, pos));
+      attend_cached(cfg_, *caches[i], l, q + i * qd, 1, pos, att + i * qd);
+    }
+  });
+  rms_norm(x, output_norm_.data(), n, d, cfg_.rms_eps, h_.data());
+  output_->matmul(h_.data(), n, logits);
 }
 
 size_t BitNetModel::bytes_per_token() const {

@@ -48,6 +48,15 @@ class BitNetModel {
   void forward(const int32_t* tokens, int64_t T, int64_t pos0, KVCache& cache, float* logits,
                bool all_logits = false);
 
+  // One decode step for n independent sequences: row i is token tokens[i]
+  // at position positions[i] of the sequence whose cache is caches[i] (the
+  // caches must be distinct). The projections run as one GEMM over the n
+  // rows, so n streams share one pass over the weights; attention runs per
+  // row against its own cache. Writes logits [n, n_vocab]. Row i's result
+  // equals forward(&tokens[i], 1, positions[i], *caches[i], ...).
+  void forward_batch(const int32_t* tokens, const int64_t* positions, KVCache* const* caches, int64_t n,
+                     float* logits);
+
   // Weight bytes read for one decoded token (the bandwidth bound's numerator).
   size_t bytes_per_token() const;
   // A multi-line description: shapes and the kind of each matrix.
@@ -61,6 +70,11 @@ class BitNetModel {
   };
 
   void embed(const int32_t* tokens, int64_t T, float* x) const;
+  // The layer stack shared by forward and forward_batch: x [T, n_embd] in,
+  // updated in place. `attend` rotates q/k, stores k/v and writes att.
+  template <class Attend>
+  void run_layers(float* x, int64_t T, const Attend& attend);
+  float* grow_scratch(int64_t T);
 
   ModelConfig cfg_;
   TensorRef tok_embd_;

@@ -1,0 +1,270 @@
+#include "server/scheduler.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+#include "core/thread_pool.hpp"
+#include "core/timer.hpp"
+#include "model/sampler.hpp"
+#include "model/session.hpp"
+#include "tokenizer/stream_decoder.hpp"
+
+namespace lowbit::server {
+
+using Clock = GenerationJob::Clock;
+
+namespace {
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+}  // namespace
+
+struct Scheduler::Slot {
+  Slot(const ModelConfig& cfg, int64_t n_ctx, const Tokenizer& tok) : cache(cfg, n_ctx), decoder(tok, true) {}
+
+  KVCache cache;
+  std::vector<int32_t> tokens;  // what the cache holds, in order
+  std::shared_ptr<GenerationJob> job;
+  std::unique_ptr<Sampler> sampler;
+  StreamDecoder decoder;
+  std::string pending;          // text held back: it may begin a stop string
+  size_t prefill_pos = 0;       // next prompt token to evaluate
+  bool decoding = false;        // prompt done; next_token waits to be evaluated
+  int32_t next_token = 0;
+  int64_t n_generated = 0, limit = 0, n_prompt_evaluated = 0;
+  Clock::time_point started, first_token;
+  std::vector<float> logits;
+};
+
+Scheduler::Scheduler(BitNetModel& model, const Tokenizer& tok, const SchedulerOptions& opt, Metrics& metrics)
+    : model_(model), tok_(tok), opt_(opt), metrics_(metrics) {
+  LOWBIT_CHECK(opt.n_slots >= 1 && opt.slot_ctx >= 2 && opt.n_batch >= 1, "scheduler: bad options");
+  for (int i = 0; i < opt.n_slots; ++i) slots_.push_back(std::make_unique<Slot>(model.config(), opt.slot_ctx, tok));
+  metrics_.total_slots = opt.n_slots;
+  thread_ = std::thread([this] { loop(); });
+}
+
+Scheduler::~Scheduler() { shutdown(std::chrono::milliseconds(0)); }
+
+bool Scheduler::submit(std::shared_ptr<GenerationJob> job) {
+  {
+    std::lock_guard lock(mu_);
+    // Capacity is the free slots plus the queue, so --queue 0 still admits
+    // a request when a slot is free.
+    if (stopping_ || int64_t(queue_.size()) + metrics_.busy_slots >= int64_t(opt_.n_slots + opt_.queue_capacity))
+      return false;
+    job->submitted = Clock::now();
+    queue_.push_back(std::move(job));
+    metrics_.queue_length = int64_t(queue_.size());
+  }
+  cv_.notify_all();
+  return true;
+}
+
+void Scheduler::shutdown(std::chrono::milliseconds grace) {
+  std::deque<std::shared_ptr<GenerationJob>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    if (!thread_.joinable()) return;
+    stopping_ = true;
+    dropped.swap(queue_);
+    metrics_.queue_length = 0;
+  }
+  cv_.notify_all();
+  for (auto& j : dropped) {
+    JobOutcome o;
+    o.finish_reason = "cancelled";
+    o.error = "the server is shutting down";
+    j->finish(o);
+  }
+  // Running jobs get the grace period, then are cancelled.
+  const auto deadline = Clock::now() + grace;
+  while (!loop_done_ && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  cancel_all_ = true;
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Scheduler::loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      auto has_free = [&] {
+        return std::any_of(slots_.begin(), slots_.end(), [](auto& s) { return !s->job; });
+      };
+      cv_.wait(lock, [&] { return stopping_ || metrics_.busy_slots > 0 || (!queue_.empty() && has_free()); });
+      if (stopping_ && metrics_.busy_slots == 0) {
+        loop_done_ = true;
+        break;
+      }
+      while (!queue_.empty() && has_free()) {
+        auto job = std::move(queue_.front());
+        queue_.pop_front();
+        metrics_.queue_length = int64_t(queue_.size());
+        lock.unlock();
+        admit(std::move(job));
+        lock.lock();
+      }
+    }
+    for (auto& s : slots_)
+      if (s->job && (s->job->cancelled || cancel_all_)) finish(*s, "cancelled");
+    for (auto& s : slots_)
+      if (s->job && !s->decoding) prefill_step(*s);
+    decode_step();
+  }
+}
+
+void Scheduler::admit(std::shared_ptr<GenerationJob> job) {
+  if (job->cancelled) {
+    JobOutcome o;
+    o.finish_reason = "cancelled";
+    job->finish(o);
+    return;
+  }
+  // The free slot whose cached tokens share the longest prefix with the prompt.
+  Slot* best = nullptr;
+  size_t best_common = 0;
+  for (auto& s : slots_) {
+    if (s->job) continue;
+    size_t c = 0;
+    while (c < s->tokens.size() && c < job->prompt.size() && s->tokens[c] == job->prompt[c]) ++c;
+    if (!best || c > best_common) best = s.get(), best_common = c;
+  }
+  Slot& s = *best;
+  // Keep at least one prompt token to evaluate, for fresh logits.
+  best_common = std::min(best_common, job->prompt.size() - 1);
+  s.tokens.resize(best_common);
+  s.prefill_pos = best_common;
+  s.n_prompt_evaluated = int64_t(job->prompt.size() - best_common);
+  s.decoding = false;
+  s.n_generated = 0;
+  s.pending.clear();
+  s.decoder.finish();
+  s.sampler = std::make_unique<Sampler>(job->sampling);
+  const int64_t room = opt_.slot_ctx - int64_t(job->prompt.size());
+  s.limit = std::min<int64_t>(job->max_tokens, room);
+  s.started = Clock::now();
+  s.job = std::move(job);
+  ++metrics_.busy_slots;
+}
+
+void Scheduler::prefill_step(Slot& s) {
+  const auto& prompt = s.job->prompt;
+  const size_t n = std::min(prompt.size() - s.prefill_pos, size_t(opt_.n_batch));
+  s.logits.resize(size_t(model_.config().n_vocab));
+  try {
+    Timer t;
+    model_.forward(prompt.data() + s.prefill_pos, int64_t(n), int64_t(s.tokens.size()), s.cache, s.logits.data());
+    metrics_.observe_step(0, t.seconds());
+  } catch (const std::exception& e) {
+    finish(s, "error", e.what());
+    return;
+  }
+  s.tokens.insert(s.tokens.end(), prompt.begin() + int64_t(s.prefill_pos), prompt.begin() + int64_t(s.prefill_pos + n));
+  s.prefill_pos += n;
+  if (s.prefill_pos < prompt.size()) return;
+  s.first_token = Clock::now();
+  if (s.limit <= 0) {
+    finish(s, "length");
+    return;
+  }
+  accept_token(s, s.sampler->sample(s.logits, s.tokens));
+}
+
+void Scheduler::decode_step() {
+  std::vector<Slot*> rows;
+  for (auto& s : slots_)
+    if (s->job && s->decoding) rows.push_back(s.get());
+  if (rows.empty()) return;
+  const int64_t n = int64_t(rows.size()), V = model_.config().n_vocab;
+  std::vector<int32_t> tokens(rows.size());
+  std::vector<int64_t> positions(rows.size());
+  std::vector<KVCache*> caches(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    tokens[i] = rows[i]->next_token;
+    positions[i] = int64_t(rows[i]->tokens.size());
+    caches[i] = &rows[i]->cache;
+  }
+  std::vector<float>& logits = batch_logits_;
+  logits.resize(size_t(n * V));
+  try {
+    Timer t;
+    model_.forward_batch(tokens.data(), positions.data(), caches.data(), n, logits.data());
+    metrics_.observe_step(n, t.seconds());
+  } catch (const std::exception& e) {
+    for (Slot* s : rows) finish(*s, "error", e.what());
+    return;
+  }
+  for (size_t i = 0; i < rows.size(); ++i) rows[i]->tokens.push_back(tokens[i]);
+  // Sampling scans the whole vocabulary per row: rows in parallel.
+  std::vector<int32_t> ids(rows.size(), -1);
+  ThreadPool::global().parallel_for(n, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      Slot& s = *rows[size_t(i)];
+      try {
+        ids[size_t(i)] = s.sampler->sample(std::span<const float>(logits.data() + i * V, size_t(V)), s.tokens);
+      } catch (const std::exception&) {
+        // left at -1: reported below, on this thread
+      }
+    }
+  });
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (ids[i] < 0) finish(*rows[i], "error", "sampling failed");
+    else accept_token(*rows[i], ids[i]);
+  }
+}
+
+void Scheduler::accept_token(Slot& s, int32_t id) {
+  if (tok_.is_eog(id)) {
+    finish(s, "stop");
+    return;
+  }
+  if (s.n_generated == 0) s.first_token = Clock::now();
+  ++s.n_generated;
+  s.pending += s.decoder.push(id);
+  size_t printable = 0;
+  const bool stopped = stop_string_split(s.pending, s.job->stop, printable) != std::string_view::npos;
+  s.job->append(std::string_view(s.pending).substr(0, printable));
+  s.pending.erase(0, printable);
+  if (stopped) {
+    s.pending.clear();
+    finish(s, "stop");
+    return;
+  }
+  if (s.n_generated >= s.limit) {
+    s.pending += s.decoder.finish();
+    s.job->append(s.pending);
+    s.pending.clear();
+    finish(s, "length");
+    return;
+  }
+  s.next_token = id;
+  s.decoding = true;
+}
+
+void Scheduler::finish(Slot& s, const std::string& reason, const std::string& error) {
+  const auto now = Clock::now();
+  JobOutcome o;
+  o.finish_reason = reason;
+  o.error = error;
+  o.n_prompt = int64_t(s.job->prompt.size());
+  o.n_prompt_evaluated = s.n_prompt_evaluated;
+  o.n_generated = s.n_generated;
+  o.queue_seconds = seconds_between(s.job->submitted, s.started);
+  o.first_token_seconds = s.n_generated > 0 ? seconds_between(s.job->submitted, s.first_token) : 0;
+  o.total_seconds = seconds_between(s.job->submitted, now);
+  if (reason != "cancelled" && reason != "error")
+    metrics_.observe_job(o.queue_seconds, o.first_token_seconds, o.total_seconds, o.n_prompt, o.n_generated);
+  // A failed evaluation may have left the cache half-written.
+  if (reason == "error") s.tokens.clear();
+  // The slot is free before the client hears the job is done, so /metrics
+  // never shows a finished request as busy.
+  --metrics_.busy_slots;
+  std::shared_ptr<GenerationJob> job = std::move(s.job);
+  s.decoding = false;
+  s.decoder.finish();
+  s.pending.clear();
+  job->finish(std::move(o));
+}
+
+}  // namespace lowbit::server

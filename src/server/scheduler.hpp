@@ -1,0 +1,72 @@
+// Continuous batching. One thread owns the model and N slots (each with its
+// own KV cache, sampler and detokenizer). Every step it admits queued jobs
+// into free slots, runs one prefill chunk for slots still reading their
+// prompt, then one batched decode step (BitNetModel::forward_batch) for all
+// slots that are generating, so the streams share one pass over the weights.
+// A slot keeps its tokens after a job ends, and a new job whose prompt shares
+// a prefix with them reuses that part of the cache.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "model/bitnet_model.hpp"
+#include "server/generation_job.hpp"
+#include "server/metrics.hpp"
+#include "tokenizer/tokenizer.hpp"
+
+namespace lowbit::server {
+
+struct SchedulerOptions {
+  int n_slots = 4;
+  int64_t slot_ctx = 2048;  // tokens per slot's KV cache
+  size_t queue_capacity = 64;
+  int n_batch = 256;        // prefill chunk: a long prompt delays other streams by at most one chunk
+};
+
+class Scheduler {
+ public:
+  Scheduler(BitNetModel& model, const Tokenizer& tok, const SchedulerOptions& opt, Metrics& metrics);
+  ~Scheduler();
+
+  // False when the queue is full (the job is not taken).
+  bool submit(std::shared_ptr<GenerationJob> job);
+  // Refuses new jobs; cancels queued ones; lets running ones finish for up
+  // to `grace`, then cancels them; returns when the thread has stopped.
+  // Callable from any thread, once or more.
+  void shutdown(std::chrono::milliseconds grace);
+
+  int64_t slot_ctx() const { return opt_.slot_ctx; }
+
+ private:
+  struct Slot;
+  void loop();
+  void admit(std::shared_ptr<GenerationJob> job);
+  void prefill_step(Slot& s);
+  void decode_step();
+  // Handles a token sampled for slot s; may finish the job.
+  void accept_token(Slot& s, int32_t id);
+  void finish(Slot& s, const std::string& reason, const std::string& error = {});
+
+  BitNetModel& model_;
+  const Tokenizer& tok_;
+  SchedulerOptions opt_;
+  Metrics& metrics_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<float> batch_logits_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<GenerationJob>> queue_;
+  bool stopping_ = false;
+  std::atomic<bool> loop_done_{false}, cancel_all_{false};
+  std::thread thread_;
+};
+
+}  // namespace lowbit::server
