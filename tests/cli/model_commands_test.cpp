@@ -102,3 +102,16 @@ TEST_F(ModelCommands, BadFilesAndFlagsAreOneLineErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+// The README's first command: `lowbit generate` with no arguments runs the
+// bundled model (found from any working directory).
+TEST(BundledModel, GenerateWithNoArgumentsWritesText) {
+  const Result r = run("generate -n 32 -s 1 -t 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GT(r.out.size(), 32u) << r.out;
+  EXPECT_NE(r.err.find("shakespeare-b158.gguf"), std::string::npos) << r.err;
+}
+
+}  // namespace

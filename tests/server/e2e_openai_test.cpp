@@ -18,7 +18,9 @@ TEST(OpenAIClient, EndToEnd) {
   if (!std::filesystem::exists(e2e + "/node_modules/openai/package.json"))
     GTEST_SKIP() << "run `npm ci --prefix tests/e2e` first";
   ASSERT_FALSE(tiny_model_path().empty());
-  ServerProcess s({"--parallel", "4", "--api-key", "e2e-key", "--model-id", "tiny"});
+  // The bundled model, as users would first run it.
+  ServerProcess s({"--parallel", "4", "--api-key", "e2e-key", "--model-id", "tiny"},
+                  std::string(LOWBIT_SOURCE_DIR) + "/models/shakespeare-b158.gguf");
   ASSERT_GT(s.port(), 0);
   const std::string cmd = "node " + e2e + "/client_test.mjs " + std::to_string(s.port()) + " e2e-key tiny";
   const int status = std::system(cmd.c_str());

@@ -39,16 +39,16 @@ inline std::string tiny_model_path() {
 
 class ServerProcess {
  public:
-  // Starts `lowbit serve -m <tiny model> --port 0 <args>`; port() is 0 when
+  // Starts `lowbit serve -m <model, default the tiny one> --port 0 <args>`; port() is 0 when
   // it did not come up.
-  explicit ServerProcess(const std::vector<std::string>& args) {
+  explicit ServerProcess(const std::vector<std::string>& args, std::string model = tiny_model_path()) {
     int fds[2];
     if (pipe(fds) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
       dup2(fds[1], 2);
       close(fds[0]);
-      std::vector<std::string> all = {LOWBIT_EXE, "serve", "-m", tiny_model_path(), "--port", "0", "-t", "2"};
+      std::vector<std::string> all = {LOWBIT_EXE, "serve", "-m", model, "--port", "0", "-t", "2"};
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
       for (auto& s : all) argv.push_back(s.data());
