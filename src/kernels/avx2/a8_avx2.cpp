@@ -2,8 +2,8 @@
 // int8 x int8: both sides sign-extended to int16 and multiplied with
 // vpmaddwd, which cannot saturate (vpmaddubsw could: 2 * 128 * 255 > 2^15),
 // 16 columns per step. Binary x int8: the 32 weight bits of a step become a
-// byte mask (broadcast, vpshufb, compare), the selected activations are
-// summed with vpmaddubsw by ones (|pair| <= 256) in int16 for up to 64
+// byte mask (broadcast, vpshufb, compare), cut to 0/1 bytes that multiply
+// the activations in vpmaddubsw (|pair| <= 256), summed in int16 for up to 64
 // steps, then widened; sum s x = 2 * sum_{bit set} x - sum x. Both equal the
 // scalar reference exactly; tails (< 16 or < 32 columns) are scalar.
 #include <immintrin.h>
@@ -97,9 +97,8 @@ void tile_bin1(const uint8_t* bits, int64_t bits_stride, const int8_t* x, int64_
       __m256i xv[NB];
       for (int t = 0; t < NB; ++t) xv[t] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + t * x_stride + k));
       for (int r = 0; r < NR; ++r) {
-        const __m256i m = expand_bits(load_word(bits + r * bits_stride + k / 8));
-        for (int t = 0; t < NB; ++t)
-          p[r][t] = _mm256_add_epi16(p[r][t], _mm256_maddubs_epi16(ones8, _mm256_and_si256(m, xv[t])));
+        const __m256i sel = _mm256_and_si256(expand_bits(load_word(bits + r * bits_stride + k / 8)), ones8);  // 0/1
+        for (int t = 0; t < NB; ++t) p[r][t] = _mm256_add_epi16(p[r][t], _mm256_maddubs_epi16(sel, xv[t]));
       }
     }
     for (int r = 0; r < NR; ++r)

@@ -1,8 +1,8 @@
 // AVX-512 VNNI A8 kernels. vpdpbusd multiplies unsigned by signed bytes, so
 // int8 weights are flipped to unsigned with the +128 offset (w ^ 0x80 =
 // w + 128) and the excess 128 * sum_k x[t, k] is taken off once per token.
-// Binary weights select activations with a byte mask straight from the bit
-// words: sum s x = 2 * sum_{bit set} x - sum x. The int32 lanes may wrap on
+// Binary weights become 0/1 bytes straight from the bit words (a masked
+// move) and multiply the activations: sum s x = 2 * sum_{bit set} x - sum x. The int32 lanes may wrap on
 // the way (vpdpbusd and vpaddd are modular); the final value is in range,
 // so the modular result is the exact one.
 #include <immintrin.h>
@@ -104,8 +104,9 @@ void tile_bin1(const uint8_t* bits, int64_t bits_stride, const int8_t* x, int64_
     __m512i xv[NB];
     for (int t = 0; t < NB; ++t) xv[t] = _mm512_maskz_loadu_epi8(live, x + t * x_stride + k);
     for (int r = 0; r < NR; ++r) {
-      const __mmask64 m = load_bits(bits + r * bits_stride + k / 8);
-      for (int t = 0; t < NB; ++t) a[r][t] = _mm512_dpbusd_epi32(a[r][t], ones, _mm512_maskz_mov_epi8(m, xv[t]));
+      // the bits as 0/1 bytes: one vpdpbusd per token then sums the selected x
+      const __m512i sel = _mm512_maskz_mov_epi8(load_bits(bits + r * bits_stride + k / 8), ones);
+      for (int t = 0; t < NB; ++t) a[r][t] = _mm512_dpbusd_epi32(a[r][t], sel, xv[t]);
     }
   }
   for (int t = 0; t < NB; ++t)
