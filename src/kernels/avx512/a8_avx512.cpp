@@ -22,7 +22,15 @@ namespace {
 
 inline __mmask64 live_mask(int64_t left) { return left >= 64 ? ~__mmask64(0) : (__mmask64(1) << left) - 1; }
 
-inline uint32_t hsum(__m512i v) { return uint32_t(_mm512_reduce_add_epi32(v)); }
+// Vector adds only: the lanes may wrap, and GCC's _mm512_reduce_add_epi32
+// finishes in signed scalar ints (undefined on overflow).
+inline uint32_t hsum(__m512i v) {
+  __m256i s8 = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(s8), _mm256_extracti128_si256(s8, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return uint32_t(_mm_cvtsi128_si32(s));
+}
 
 // sum_{k < n} x[k], exact (n * 128 < 2^31).
 inline int32_t sum_bytes(const int8_t* x, int64_t n) {
