@@ -136,6 +136,17 @@ TEST(BinaryMatmul, PackKeepsEverySign) {
   EXPECT_EQ(p.row(0)[10], 0);  // padding bits are zero
 }
 
+TEST(BinaryMatmul, PackTreatsOnlyPositiveEntriesAsPlusOne) {
+  // 0 and negatives are -1; 19 entries: two full bytes and a 3-entry tail.
+  const std::vector<int8_t> s = {0, 5, -3, 127, -128, 1, -1, 0,  //
+                                 1, 1, 1, 1, 1, 1, 1, -1,       //
+                                 2, 0, -2};
+  const PackedBinary p = pack_binary(s.data(), 1, int64_t(s.size()));
+  EXPECT_EQ(p.row(0)[0], 0b00101010);
+  EXPECT_EQ(p.row(0)[1], 0b01111111);
+  EXPECT_EQ(p.row(0)[2], 0b00000001);
+}
+
 TEST(BinaryMatmul, HandComputedValues) {
   // s = [[+, -, +], [-, -, -]], x = [[4, 5, -6], [-128, 127, -128]]
   const std::vector<int8_t> s = {1, -1, 1, -1, -1, -1}, x = {4, 5, -6, -128, 127, -128};
