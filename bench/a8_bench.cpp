@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@
 #include "core/thread_pool.hpp"
 #include "kernels/binary_matmul.hpp"
 #include "kernels/int8_matmul.hpp"
+#include "nn/bit_linear.hpp"
+#include "nn/int8_linear.hpp"
 #include "quant/int_matmul.hpp"
 
 namespace {
@@ -96,11 +99,37 @@ void run_bin1(benchmark::State& st, Shape s, int64_t n, int threads, const A8Ker
   });
 }
 
+// Whole layer forwards (activation quantization, packing, scales included):
+// what the kernels buy the layers.
+void run_layer(benchmark::State& st, bool binary, Shape s, int64_t n) {
+  ThreadPool::set_global_threads(1);
+  Rng rng(5);
+  Tensor w = Tensor::f32({s.out, s.in});
+  for (int64_t i = 0; i < s.out * s.in; ++i) w.data<float>()[i] = rng.normal() * 0.02f;
+  std::vector<float> x(size_t(n * s.in)), y(size_t(n * s.out));
+  for (auto& v : x) v = rng.normal();
+  LinearOptions opt;
+  std::unique_ptr<LinearLayer> layer;
+  if (binary)
+    layer = std::make_unique<BitLinear>(std::move(w), opt);
+  else
+    layer = std::make_unique<Int8Linear>(std::move(w), opt);
+  timed(st, binary ? s.out * s.in / 8 : s.out * s.in, s.out, s.in, n, [&] {
+    layer->forward(x.data(), n, y.data());
+    benchmark::DoNotOptimize(y.data());
+  });
+}
+
 void register_all() {
   const A8Kernels* avx2 = a8_kernels_for(Isa::kAvx2);
   auto reg = [](const std::string& name, auto fn) {
     benchmark::RegisterBenchmark(name.c_str(), fn)->UseRealTime()->Unit(benchmark::kMicrosecond);
   };
+  for (int64_t n : {int64_t(1), kPrefillTokens}) {
+    const std::string d = "2560x2560x" + std::to_string(n) + "/threads:1";
+    reg("layer/bitlinear/" + d, [=](benchmark::State& st) { run_layer(st, true, {2560, 2560}, n); });
+    reg("layer/int8/" + d, [=](benchmark::State& st) { run_layer(st, false, {2560, 2560}, n); });
+  }
   for (const Shape& s : kShapes)
     for (int t : {1, 2}) {
       const std::string d = std::to_string(s.out) + "x" + std::to_string(s.in);

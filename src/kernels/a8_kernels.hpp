@@ -30,6 +30,9 @@ struct A8Kernels {
   // kernels read whole 64-bit words of a row and ignore bits past n.
   void (*dot_bin1)(const uint8_t* bits, int64_t bits_stride, int64_t rows, const int8_t* x, int64_t x_stride,
                    int64_t nt, int64_t n, int32_t* acc, int64_t acc_stride);
+  // Packs one row of n entries into those bits (bit set for an entry > 0):
+  // writes bytes [0, ceil(n / 8)), with zero bits past n.
+  void (*pack_bin1)(const int8_t* s, int64_t n, uint8_t* dst);
 };
 
 // The table for this host (the ISA of kernels(), or scalar where there is no
@@ -42,5 +45,9 @@ const A8Kernels* a8_kernels_for(Isa isa);
 const A8Kernels* scalar_a8_kernels();
 const A8Kernels* avx2_a8_kernels();
 const A8Kernels* avx512_a8_kernels();
+
+// The scalar pack_bin1, for the tails of the SIMD ones (n need not be a
+// multiple of 8).
+void pack_bin1_tail(const int8_t* s, int64_t n, uint8_t* dst);
 
 }  // namespace lowbit

@@ -28,8 +28,9 @@ struct PackedBinary {
   int64_t bytes() const { return out * row_bytes; }
 };
 
-// From s [out, in]: entries > 0 are +1, the rest -1.
-PackedBinary pack_binary(const int8_t* s, int64_t out, int64_t in);
+// From s [out, in]: entries > 0 are +1, the rest -1. Fast enough to run on
+// every forward (SIMD compares straight into bit words).
+PackedBinary pack_binary(const int8_t* s, int64_t out, int64_t in, const A8Kernels& k = a8_kernels());
 
 void binary_matmul_i32(const PackedBinary& w, const int8_t* x, int64_t T, int32_t* acc,
                        const A8Kernels& k = a8_kernels());

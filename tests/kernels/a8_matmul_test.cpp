@@ -5,6 +5,7 @@
 // extreme activations at the longest allowed rows).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <vector>
 
 #include "core/error.hpp"
@@ -141,10 +142,30 @@ TEST(BinaryMatmul, PackTreatsOnlyPositiveEntriesAsPlusOne) {
   const std::vector<int8_t> s = {0, 5, -3, 127, -128, 1, -1, 0,  //
                                  1, 1, 1, 1, 1, 1, 1, -1,       //
                                  2, 0, -2};
-  const PackedBinary p = pack_binary(s.data(), 1, int64_t(s.size()));
-  EXPECT_EQ(p.row(0)[0], 0b00101010);
-  EXPECT_EQ(p.row(0)[1], 0b01111111);
-  EXPECT_EQ(p.row(0)[2], 0b00000001);
+  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
+    const A8Kernels* k = a8_kernels_for(isa);
+    if (!k) continue;
+    const PackedBinary p = pack_binary(s.data(), 1, int64_t(s.size()), *k);
+    EXPECT_EQ(p.row(0)[0], 0b00101010) << isa_name(isa);
+    EXPECT_EQ(p.row(0)[1], 0b01111111) << isa_name(isa);
+    EXPECT_EQ(p.row(0)[2], 0b00000001) << isa_name(isa);
+  }
+}
+
+TEST(BinaryMatmul, EverySimdPackMatchesScalar) {
+  Rng rng(6);
+  for (Isa isa : kSimd) {
+    const A8Kernels* k = a8_kernels_for(isa);
+    if (!k) continue;
+    for (int64_t in : {1, 7, 8, 31, 32, 33, 63, 64, 65, 100, 1000}) {
+      const int64_t out = 3;
+      const auto s = random_i8(rng, out * in);  // the full int8 range, zeros included
+      const PackedBinary a = pack_binary(s.data(), out, in, *scalar_a8_kernels()), b = pack_binary(s.data(), out, in, *k);
+      ASSERT_EQ(a.bytes(), b.bytes());
+      EXPECT_EQ(std::memcmp(a.row(0), b.row(0), size_t(a.bytes())), 0) << isa_name(isa) << " in " << in;
+      for (int64_t kk = 0; kk < in; ++kk) ASSERT_EQ(a.sign(1, kk), s[size_t(in + kk)] > 0 ? 1 : -1) << kk;
+    }
+  }
 }
 
 TEST(BinaryMatmul, HandComputedValues) {

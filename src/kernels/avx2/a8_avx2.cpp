@@ -143,7 +143,19 @@ void dot_bin1_avx2(const uint8_t* bits, int64_t bits_stride, int64_t rows, const
   }
 }
 
-const A8Kernels kAvx2A8{Isa::kAvx2, dot_i8_avx2, dot_bin1_avx2};
+// 32 entries per vpcmpgtb + vpmovmskb (byte j -> bit j, LSB first).
+void pack_bin1_avx2(const int8_t* s, int64_t n, uint8_t* dst) {
+  const __m256i zero = _mm256_setzero_si256();
+  int64_t k = 0;
+  for (; k + 32 <= n; k += 32) {
+    const uint32_t m = uint32_t(_mm256_movemask_epi8(
+        _mm256_cmpgt_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(s + k)), zero)));
+    std::memcpy(dst + k / 8, &m, 4);
+  }
+  if (k < n) pack_bin1_tail(s + k, n - k, dst + k / 8);
+}
+
+const A8Kernels kAvx2A8{Isa::kAvx2, dot_i8_avx2, dot_bin1_avx2, pack_bin1_avx2};
 
 }  // namespace
 

@@ -144,7 +144,18 @@ void dot_bin1_avx512(const uint8_t* bits, int64_t bits_stride, int64_t rows, con
   }
 }
 
-const A8Kernels kAvx512A8{Isa::kAvx512, dot_i8_avx512, dot_bin1_avx512};
+// 64 entries per vpcmpgtb into a mask register: the mask is the bit word.
+void pack_bin1_avx512(const int8_t* s, int64_t n, uint8_t* dst) {
+  const __m512i zero = _mm512_setzero_si512();
+  int64_t k = 0;
+  for (; k + 64 <= n; k += 64) {
+    const uint64_t m = _cvtmask64_u64(_mm512_cmpgt_epi8_mask(_mm512_loadu_si512(s + k), zero));
+    std::memcpy(dst + k / 8, &m, 8);
+  }
+  if (k < n) pack_bin1_tail(s + k, n - k, dst + k / 8);
+}
+
+const A8Kernels kAvx512A8{Isa::kAvx512, dot_i8_avx512, dot_bin1_avx512, pack_bin1_avx512};
 
 }  // namespace
 
