@@ -1,6 +1,8 @@
 // A8 kernels: int8 x int8 (LLM.int8) and binary x int8 (BitLinear v1).
 //   gemv/<format>/<out>x<in>/threads:<t>
 //   gemm/<format>/<out>x<in>x<n>/threads:<t>
+//   layer/<bitlinear|int8>/<out>x<in>x<n>/threads:1 (whole forward: quantization,
+//   sign packing, scales, outlier columns)
 // format: int8, bin1 (best ISA), int8_avx2, bin1_avx2 (the AVX2 tables),
 // int8_sgemm (the exact chunked-SGEMM path the layers used before, with the
 // weights already in f32: its conversions are not timed).
