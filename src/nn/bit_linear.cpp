@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
+#include "kernels/binary_matmul.hpp"
 #include "nn/norms.hpp"
 #include "quant/act_quant.hpp"
 #include "quant/int_matmul.hpp"
@@ -47,14 +48,51 @@ void BitLinear::quantize_acts(const float* x, int64_t tokens, std::vector<float>
   });
 }
 
+namespace {
+
+// The binary x int8 kernel's share of the forward: signed activations of at
+// most 8 bits are integers except the extremes, which the eps margin moves
+// to +-(Qb - eps). Those split into an int8 part (rounded toward zero) and a
+// fraction added in double, so acc is the exact sum. False (nothing written)
+// where that does not apply or the fractions are too many to be worth it.
+bool binary_forward_acc(const BinaryWeights& wq, const float* q, int64_t tokens, std::vector<double>& acc) {
+  const int64_t in = wq.in, out = wq.out;
+  if (in > kBinaryMaxIn) return false;
+  std::vector<int8_t> qi(static_cast<size_t>(tokens * in));
+  struct Frac {
+    int64_t t, k;
+    double f;
+  };
+  std::vector<Frac> fracs;
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t k = 0; k < in; ++k) {
+      const float v = q[t * in + k], i = std::trunc(v);
+      if (!(i >= -128 && i <= 127)) return false;
+      qi[size_t(t * in + k)] = int8_t(i);
+      if (v != i) fracs.push_back({t, k, double(v - i)});
+      if (int64_t(fracs.size()) > 64 * (tokens + 1)) return false;
+    }
+  std::vector<int32_t> acc32(static_cast<size_t>(tokens * out));
+  binary_matmul_i32(pack_binary(wq.sign.data(), out, in), qi.data(), tokens, acc32.data());
+  acc.assign(acc32.begin(), acc32.end());
+  for (const Frac& f : fracs)
+    for (int64_t o = 0; o < out; ++o) acc[size_t(f.t * out + o)] += f.f * wq.sign[size_t(o * in + f.k)];
+  return true;
+}
+
+}  // namespace
+
 void BitLinear::forward(const float* x, int64_t tokens, float* y) const {
   std::vector<float> q;
   std::vector<double> step;
   quantize_acts(x, tokens, q, step, nullptr);
-  // Exact: |q| <= 2^(b-1) and the weights are signs.
-  std::vector<float> signs(wq_.sign.begin(), wq_.sign.end());
-  std::vector<double> acc(static_cast<size_t>(tokens * out_));
-  exact_int_matmul(q.data(), signs.data(), tokens, in_, out_, std::ldexp(1.0, opt_.bits), acc.data());
+  std::vector<double> acc;
+  if (opt_.nonneg || opt_.bits > 8 || !binary_forward_acc(wq_, q.data(), tokens, acc)) {
+    // Exact: |q| <= 2^(b-1) and the weights are signs.
+    std::vector<float> signs(wq_.sign.begin(), wq_.sign.end());
+    acc.resize(static_cast<size_t>(tokens * out_));
+    exact_int_matmul(q.data(), signs.data(), tokens, in_, out_, std::ldexp(1.0, opt_.bits), acc.data());
+  }
   ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t)
       for (int64_t o = 0; o < out_; ++o)

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/thread_pool.hpp"
+#include "kernels/int8_matmul.hpp"
 #include "quant/act_quant.hpp"
 #include "quant/int_matmul.hpp"
 
@@ -41,9 +42,17 @@ void int8_mixed_matmul(const float* x, int64_t tokens, const Int8RowWeights& w, 
   std::vector<float> cx(static_cast<size_t>(tokens));
   int8_quantize_tokens(x, tokens, in, outlier, x8.data(), cx.data());
 
-  std::vector<float> xf(x8.begin(), x8.end()), wf(w.cb.begin(), w.cb.end());
+  // The exact integer products X8 CB^T: the int8 kernel where its int32 sums
+  // cannot overflow, else the chunked SGEMM (also exact, in double).
   std::vector<double> acc(static_cast<size_t>(tokens * out));
-  exact_int_matmul(xf.data(), wf.data(), tokens, in, out, 127.0 * 127.0, acc.data());
+  if (in <= kInt8MaxIn) {
+    std::vector<int32_t> acc32(acc.size());
+    int8_matmul_i32(w.cb.data(), out, in, x8.data(), tokens, acc32.data());
+    std::copy(acc32.begin(), acc32.end(), acc.begin());
+  } else {
+    std::vector<float> xf(x8.begin(), x8.end()), wf(w.cb.begin(), w.cb.end());
+    exact_int_matmul(xf.data(), wf.data(), tokens, in, out, 127.0 * 127.0, acc.data());
+  }
   ThreadPool::global().parallel_for(out, 8, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o) {
       const int8_t* cb = w.cb.data() + o * in;
