@@ -105,9 +105,7 @@ void BitLinear::backward(const float* x, const float* dy, int64_t tokens, float*
   std::vector<float> q;
   std::vector<double> step;
   quantize_acts(x, tokens, q, step, &a.pass);
-  a.deq.resize(q.size());
-  for (int64_t t = 0; t < tokens; ++t)
-    for (int64_t i = 0; i < in_; ++i) a.deq[size_t(t * in_ + i)] = float(q[size_t(t * in_ + i)] * step[size_t(t)]);
+  dequantize_acts(q, step, tokens, in_, a);
   std::vector<float> dh(dx ? size_t(tokens * in_) : 0);
   ste_linear_backward(a, w_deq_.data(), dy, tokens, in_, out_, dx ? dh.data() : nullptr, dw);
   if (!dx) return;

@@ -14,6 +14,7 @@
 // The statistics (gamma, beta, eta) are treated as constants.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -24,6 +25,15 @@ struct QuantizedActs {
   std::vector<float> deq;     // [tokens, in]: q * step
   std::vector<uint8_t> pass;  // [tokens, in]: STE mask
 };
+
+// a.deq = q * step[t] per token, for q stored as float or int8.
+template <typename Q>
+void dequantize_acts(const std::vector<Q>& q, const std::vector<double>& step, int64_t tokens, int64_t in,
+                     QuantizedActs& a) {
+  a.deq.resize(q.size());
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t i = 0; i < in; ++i) a.deq[std::size_t(t * in + i)] = float(q[std::size_t(t * in + i)] * step[std::size_t(t)]);
+}
 
 // dw += dy^T a.deq (if dw); dh = (dy w_deq) * a.pass (if dh).
 void ste_linear_backward(const QuantizedActs& a, const float* w_deq, const float* dy, int64_t tokens, int64_t in,
