@@ -9,9 +9,15 @@ Shape::Shape(std::initializer_list<int64_t> d) : Shape(std::span<const int64_t>(
 Shape::Shape(std::span<const int64_t> d) {
   LOWBIT_CHECK(d.size() <= size_t(kMaxDims), "tensor rank {} exceeds the maximum of {}", d.size(), kMaxDims);
   rank = int(d.size());
+  // The product of the nonzero dimensions must fit comfortably in int64
+  // (a zero dimension would otherwise hide an overflow of the others).
+  int64_t product = 1;
   for (int i = 0; i < rank; ++i) {
     LOWBIT_CHECK(d[i] >= 0, "negative dimension {} in a tensor shape", d[i]);
     dim[i] = d[i];
+    if (d[i] == 0) continue;
+    LOWBIT_CHECK(!__builtin_mul_overflow(product, d[i], &product) && product <= (int64_t(1) << 48),
+                 "tensor shape with {} dimensions has more than 2^48 elements", rank);
   }
 }
 

@@ -95,7 +95,12 @@ class HeaderParser {
       }
       dims.push_back(v);
       skip_ws();
-      if (peek() == ',') ++pos_;
+      if (peek() == ',') {
+        ++pos_;
+      } else {
+        LOWBIT_CHECK(peek() == ')', "{}: npy header: expected ',' or ')' in the shape at byte {} of the header", name_,
+                     pos_);
+      }
     }
     return dims;
   }

@@ -73,4 +73,12 @@ TEST(Npy, RejectsMalformed) {
   EXPECT_NE(error_of(huge).find("exceeds the limit"), std::string::npos);
   EXPECT_NE(error_of(numpy_image("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3", 6)).find("x.npy"), std::string::npos);
   EXPECT_NE(error_of(numpy_image("{'descr': '<f4'}", 6)).find("lacks"), std::string::npos);
+  // Found by the fuzzer: dimensions without commas, and a product of
+  // dimensions that overflows int64, are errors (not UB).
+  EXPECT_NE(error_of(numpy_image("{'descr': '<f4', 'fortran_order': False, 'shape': (2 3), }", 6))
+                .find("expected ',' or ')'"),
+            std::string::npos);
+  EXPECT_NE(error_of(numpy_image("{'descr': '<f4', 'fortran_order': False, 'shape': (777777777770, 400000872, 0), }", 0))
+                .find("2^48"),
+            std::string::npos);
 }
