@@ -4,6 +4,7 @@
 // writer must produce the same bytes from the same content.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -174,7 +175,7 @@ TEST(GgufGolden, WriterMatchesThePythonWriterByteForByte) {
                               << std::distance(ours.begin(),
                                                std::mismatch(ours.begin(), ours.end(), golden.begin()).first);
 
-  const std::string path = ::testing::TempDir() + "/lowbit_gguf_writer_test.gguf";
+  const std::string path = ::testing::TempDir() + "/lowbit_gguf_writer_test_" + std::to_string(::getpid()) + ".gguf";
   g.write(path);
   EXPECT_TRUE(read_file(path) == golden);
   const GgufFile back = GgufFile::open(path);

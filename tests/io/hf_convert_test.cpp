@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <string>
+
+#include <unistd.h>
 
 #include "core/half.hpp"
 #include "io/file_util.hpp"
@@ -24,7 +27,9 @@ struct TinyHf {
   std::vector<int8_t> q;  // the q_proj ternary values [8, 8]
 
   TinyHf() {
-    dir = ::testing::TempDir() + "/lowbit_hf_tiny";
+    // One directory per test and process: CTest runs tests in parallel.
+    dir = ::testing::TempDir() + "/lowbit_hf_tiny_" + std::to_string(::getpid()) + "_" +
+          ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::filesystem::create_directories(dir);
     write_file_atomic(dir + "/config.json", R"({"model_type": "bitnet", "hidden_size": 8, "num_hidden_layers": 1,
       "num_attention_heads": 2, "num_key_value_heads": 1, "intermediate_size": 16, "vocab_size": 4,

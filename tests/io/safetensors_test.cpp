@@ -3,6 +3,7 @@
 // rewritten byte for byte; malformed headers are Errors naming the problem.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -98,7 +99,7 @@ TEST(Safetensors, WriterMatchesThePythonWriterByteForByte) {
   const std::string golden = read_file(kGolden);
   EXPECT_TRUE(w.serialize() == golden) << w.serialize().substr(8, 200);
 
-  const std::string path = ::testing::TempDir() + "/lowbit_safetensors_test.safetensors";
+  const std::string path = ::testing::TempDir() + "/lowbit_safetensors_test_" + std::to_string(::getpid()) + ".safetensors";
   w.write(path);
   EXPECT_TRUE(read_file(path) == golden);
   std::remove(path.c_str());
