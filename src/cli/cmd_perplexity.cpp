@@ -1,7 +1,7 @@
 // `lowbit perplexity`: exp(mean negative log-likelihood) of a text file,
 // scored in windows of -c tokens (default 512); within each window the first
-// half only provides context and the second half is scored (llama.cpp's
-// convention, so the figures compare).
+// half only provides context and the second half is scored, and the first
+// token is replaced by BOS (llama.cpp's conventions, so the figures compare).
 #include <cmath>
 #include <cstdio>
 
@@ -36,8 +36,11 @@ void run(const PplArgs& a) {
   int64_t count = 0;
   Timer timer;
   for (int64_t c = 0; c < n_chunks; ++c) {
-    const int32_t* chunk = tokens.data() + c * n_ctx;
-    m.model->forward(chunk, n_ctx, 0, cache, logits.data(), true);
+    // As llama.cpp's perplexity: each window starts with BOS in place of
+    // its first token, the way models see the start of a text.
+    std::vector<int32_t> chunk(tokens.begin() + c * n_ctx, tokens.begin() + (c + 1) * n_ctx);
+    if (m.tokenizer->add_bos() && m.tokenizer->bos_id() >= 0) chunk[0] = m.tokenizer->bos_id();
+    m.model->forward(chunk.data(), n_ctx, 0, cache, logits.data(), true);
     for (int64_t t = first; t + 1 < n_ctx; ++t) {
       const float* z = logits.data() + t * V;
       float mx = z[0];
