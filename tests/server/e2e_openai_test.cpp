@@ -1,5 +1,5 @@
 // Runs tests/e2e/client_test.mjs (the official `openai` npm client) against
-// `lowbit serve` on the tiny random model. Skipped when node or the npm
+// `lowbit serve` on the bundled model. Skipped when node or the npm
 // modules (npm ci --prefix tests/e2e) are not installed.
 #include <gtest/gtest.h>
 
