@@ -5,7 +5,7 @@
 
 #include "core/error.hpp"
 #include "tokenizer/byte_unicode.hpp"
-#include "tokenizer/read_whole_file.hpp"
+#include "io/file_util.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace lowbit {
@@ -159,7 +159,7 @@ Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_v
 }
 
 Tokenizer Tokenizer::load_hf_json(const std::string& path) {
-  return from_hf_json(detail::read_whole_file(path), path);
+  return from_hf_json(read_file(path), path);
 }
 
 void Tokenizer::apply_hf_config(std::string_view text, std::string_view source) {

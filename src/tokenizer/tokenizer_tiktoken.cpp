@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
-#include "tokenizer/read_whole_file.hpp"
+#include "io/file_util.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace lowbit {
@@ -110,7 +110,7 @@ Tokenizer Tokenizer::from_tiktoken(std::string_view contents, std::string_view s
 }
 
 Tokenizer Tokenizer::load_llama3_tiktoken(const std::string& path) {
-  return from_tiktoken(detail::read_whole_file(path), path, llama3_special_tokens());
+  return from_tiktoken(read_file(path), path, llama3_special_tokens());
 }
 
 }  // namespace lowbit
