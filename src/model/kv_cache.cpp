@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
+#include "nn/softmax.hpp"
 
 namespace lowbit {
 
@@ -28,22 +29,17 @@ void attend_cached(const ModelConfig& cfg, const KVCache& cache, int64_t layer, 
       const int64_t t = job / nh, h = job % nh, kvh = h / group;
       const int64_t n_keys = pos0 + t + 1;  // causal: keys up to and including this token
       const float* qh = q + t * nh * hd + h * hd;
-      float mx = -INFINITY;
       for (int64_t j = 0; j < n_keys; ++j) {
         const float* kj = cache.k(layer, j) + kvh * hd;
         float s = 0;
         for (int64_t i = 0; i < hd; ++i) s += qh[i] * kj[i];
-        s *= scale;
-        scores[size_t(j)] = s;
-        mx = std::max(mx, s);
+        scores[size_t(j)] = s * scale;
       }
-      float sum = 0;
-      for (int64_t j = 0; j < n_keys; ++j) sum += scores[size_t(j)] = std::exp(scores[size_t(j)] - mx);
-      const float inv = 1.0f / sum;
+      softmax_inplace(scores.data(), n_keys);
       float* oh = out + t * nh * hd + h * hd;
       std::fill(oh, oh + hd, 0.0f);
       for (int64_t j = 0; j < n_keys; ++j) {
-        const float p = scores[size_t(j)] * inv;
+        const float p = scores[size_t(j)];
         const float* vj = cache.v(layer, j) + kvh * hd;
         for (int64_t i = 0; i < hd; ++i) oh[i] += p * vj[i];
       }

@@ -31,28 +31,13 @@ Tensor to_f32(const TensorRef& t) {
   return out;
 }
 
-// y = x W^T over f32 weights, parallel over output rows.
-void matmul_f32_rows(const float* w, int64_t rows, int64_t cols, const float* x, int64_t T, float* y) {
-  ThreadPool::global().parallel_for(rows, 16, [&](int64_t r0, int64_t r1) {
-    for (int64_t t = 0; t < T; ++t) {
-      const float* xt = x + t * cols;
-      for (int64_t r = r0; r < r1; ++r) {
-        const float* wr = w + r * cols;
-        float acc = 0;
-        for (int64_t i = 0; i < cols; ++i) acc += wr[i] * xt[i];
-        y[t * rows + r] = acc;
-      }
-    }
-  });
-}
-
 class F32Matrix final : public Matrix {
  public:
   F32Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(to_f32(t)) {
     if (t.release) t.release();
   }
   void matmul(const float* x, int64_t T, float* y) const override {
-    matmul_f32_rows(w_.data<float>(), rows_, cols_, x, T, y);
+    matmul_xwt(x, w_.data<float>(), T, cols_, rows_, y);
   }
   size_t bytes() const override { return w_.nbytes(); }
   std::string describe() const override { return "f32"; }
