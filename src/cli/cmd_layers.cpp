@@ -86,12 +86,13 @@ Stats stats_of(const std::vector<float>& y, const std::vector<float>& ref) {
   return s;
 }
 
-// Median forward time over a few runs, in microseconds.
-double forward_us(const LinearLayer& l, const std::vector<float>& x, std::vector<float>& y) {
+// Median time of `reps` calls of fn, in microseconds.
+template <typename Fn>
+double median_us(int reps, Fn&& fn) {
   std::vector<double> us;
-  for (int r = 0; r < 7; ++r) {
+  for (int r = 0; r < reps; ++r) {
     Timer timer;
-    l.forward(x.data(), kTokens, y.data());
+    fn();
     us.push_back(timer.seconds() * 1e6);
   }
   std::sort(us.begin(), us.end());
@@ -131,15 +132,9 @@ void attention_table(const std::vector<float>& x) {
   for (LinearType t : {LinearType::Float, LinearType::BitLinear, LinearType::BitLinear158, LinearType::HBitLinear,
                        LinearType::Int8}) {
     auto a = build(t);
-    std::vector<double> us;
-    for (int r = 0; r < 5; ++r) {
-      Timer timer;
-      a->forward(x.data(), kTokens, y.data());
-      us.push_back(timer.seconds() * 1e6);
-    }
-    std::sort(us.begin(), us.end());
+    const double us = median_us(5, [&] { a->forward(x.data(), kTokens, y.data()); });
     print_row(std::string(linear_type_name(t)), stats_of(y, y_float), fmt::format("{}", a->weight_bytes()),
-              fmt::format("{:.0f}", us[2]));
+              fmt::format("{:.0f}", us));
   }
   fmt::print("bitlinear normalizes each projection's input (LayerNorm, as BitNet v1 does) and hbitlinear's weights\n"
              "expect Hadamard-transformed inputs, so those rows differ from float attention by construction;\n"
@@ -191,7 +186,7 @@ void run_experiment() {
   make_linear(LinearType::Float, copy_of(w))->forward(xh.data(), kTokens, y_float_h.data());
   for (const Row& r : rows) {
     auto layer = make_linear(r.type, copy_of(w), r.opt);
-    const double us = forward_us(*layer, x, y);
+    const double us = median_us(7, [&] { layer->forward(x.data(), kTokens, y.data()); });
     const auto& ref = r.type == LinearType::HBitLinear ? y_float_h : y_float;
     print_row(r.name, stats_of(y, ref), fmt::format("{}", layer->weight_bytes()), fmt::format("{:.0f}", us));
   }
@@ -200,15 +195,9 @@ void run_experiment() {
     // weights and int8 activations as the bitlinear158 row, 2 bits a weight.
     const TernaryWeights tw = ternarize_absmean(w.data<float>(), w.numel());
     const PackedTernary packed = pack_ternary(tw.q.data(), kOut, kIn, tw.scale);
-    std::vector<double> us;
-    for (int r = 0; r < 7; ++r) {
-      Timer timer;
-      ternary_matmul(packed, x.data(), kTokens, y.data());
-      us.push_back(timer.seconds() * 1e6);
-    }
-    std::sort(us.begin(), us.end());
+    const double us = median_us(7, [&] { ternary_matmul(packed, x.data(), kTokens, y.data()); });
     print_row(fmt::format("bitlinear158 (S4, packed, {})", isa_name(kernels().isa)), stats_of(y, y_float),
-              fmt::format("{}", packed.code_bytes() + packed.row_scale.size() * 4), fmt::format("{:.0f}", us[3]));
+              fmt::format("{}", packed.code_bytes() + packed.row_scale.size() * 4), fmt::format("{:.0f}", us));
   }
   print_row("bitlinear (BUGGY: stats after quant)", stats_of(buggy_bitlinear(w, x), y_float), "-", "-");
   attention_table(x);
