@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
-#include "core/cpu_features.hpp"
 #include "core/half.hpp"
 #include "core/thread_pool.hpp"
+#include "kernels/dispatch.hpp"
 
 namespace lowbit {
 
@@ -38,9 +38,13 @@ void f16_rows_portable(const uint16_t* w, int64_t r0, int64_t r1, int64_t cols, 
 }  // namespace
 
 void f16_matmul(const uint16_t* w, int64_t rows, int64_t cols, const float* x, int64_t T, float* y) {
+  // The ternary kernels' ISA (CPUID, or LOWBIT_ISA) picks this one too, so
+  // one switch runs the whole model on one instruction set.
   auto fn = f16_rows_portable;
 #if defined(__x86_64__)
-  if (cpu_features().has_avx2()) fn = avx2::f16_rows;
+  // A 512-bit version was no faster: one row stream per thread is bound by
+  // memory either way.
+  if (kernels().isa == Isa::kAvx512 || kernels().isa == Isa::kAvx2) fn = avx2::f16_rows;
 #endif
   ThreadPool::global().parallel_for(rows, 64, [&](int64_t r0, int64_t r1) { fn(w, r0, r1, cols, x, T, y, rows); });
 }
