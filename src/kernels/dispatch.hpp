@@ -37,6 +37,10 @@ struct TernaryKernels {
   // The activation-side transform of H-BitLinear: one normalized
   // Walsh-Hadamard block of n = 2^k >= 2 floats, in place (kernels/fwht.hpp).
   void (*fwht_block)(float* x, int64_t n);
+  // f32 helpers of attention over the KV cache: sum a[i] * b[i], and
+  // y += a * x. SIMD versions sum in their own order (not bit-exact).
+  float (*dot_f32)(const float* a, const float* b, int64_t n);
+  void (*axpy_f32)(float a, const float* x, float* y, int64_t n);
 };
 
 // The table for this host (or LOWBIT_ISA), chosen on first use.

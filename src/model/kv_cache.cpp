@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
+#include "kernels/dispatch.hpp"
 #include "nn/softmax.hpp"
 
 namespace lowbit {
@@ -23,26 +24,22 @@ void attend_cached(const ModelConfig& cfg, const KVCache& cache, int64_t layer, 
   const int64_t hd = cfg.head_dim, nh = cfg.n_head, group = cfg.n_head / cfg.n_head_kv;
   const float scale = 1.0f / std::sqrt(float(hd));
   const int64_t n_ctx_used = pos0 + T;
+  const TernaryKernels& kern = kernels();
   ThreadPool::global().parallel_for(T * nh, 1, [&](int64_t b, int64_t e) {
-    std::vector<float> scores(static_cast<size_t>(n_ctx_used));
+    // Per worker thread, grown to the longest context seen: decode does not
+    // allocate per layer.
+    thread_local std::vector<float> scores;
+    if (scores.size() < size_t(n_ctx_used)) scores.resize(size_t(n_ctx_used));
     for (int64_t job = b; job < e; ++job) {
       const int64_t t = job / nh, h = job % nh, kvh = h / group;
       const int64_t n_keys = pos0 + t + 1;  // causal: keys up to and including this token
       const float* qh = q + t * nh * hd + h * hd;
-      for (int64_t j = 0; j < n_keys; ++j) {
-        const float* kj = cache.k(layer, j) + kvh * hd;
-        float s = 0;
-        for (int64_t i = 0; i < hd; ++i) s += qh[i] * kj[i];
-        scores[size_t(j)] = s * scale;
-      }
+      for (int64_t j = 0; j < n_keys; ++j)
+        scores[size_t(j)] = kern.dot_f32(qh, cache.k(layer, j) + kvh * hd, hd) * scale;
       softmax_inplace(scores.data(), n_keys);
       float* oh = out + t * nh * hd + h * hd;
       std::fill(oh, oh + hd, 0.0f);
-      for (int64_t j = 0; j < n_keys; ++j) {
-        const float p = scores[size_t(j)];
-        const float* vj = cache.v(layer, j) + kvh * hd;
-        for (int64_t i = 0; i < hd; ++i) oh[i] += p * vj[i];
-      }
+      for (int64_t j = 0; j < n_keys; ++j) kern.axpy_f32(scores[size_t(j)], cache.v(layer, j) + kvh * hd, oh, hd);
     }
   });
 }

@@ -10,6 +10,7 @@
 #include "kernels/avx2/act_quant_avx2.hpp"
 #include "kernels/dispatch.hpp"
 #include "kernels/avx2/fwht_avx2.hpp"
+#include "kernels/avx2/vec_f32_avx2.hpp"
 
 namespace lowbit {
 
@@ -132,7 +133,8 @@ void dot_codes_avx2(const TernaryWeightsView& w, int64_t row_begin, int64_t row_
   }
 }
 
-const TernaryKernels kAvx2{Isa::kAvx2, quantize_act_avx2, dot_codes_avx2, fwht_block_avx2};
+const TernaryKernels kAvx2{Isa::kAvx2, quantize_act_avx2, dot_codes_avx2, fwht_block_avx2,
+                            dot_f32_avx2, axpy_f32_avx2};
 
 }  // namespace
 

@@ -15,6 +15,7 @@
 #include "kernels/scalar/act_quant_scalar.hpp"
 #include "kernels/dispatch.hpp"
 #include "kernels/avx2/fwht_avx2.hpp"
+#include "kernels/avx2/vec_f32_avx2.hpp"
 
 namespace lowbit {
 
@@ -204,7 +205,8 @@ int32_t quantize_act_avx512(const float* x, int64_t in, int64_t in_pad, int8_t* 
   return _mm512_reduce_add_epi32(sum);
 }
 
-const TernaryKernels kAvx512{Isa::kAvx512, quantize_act_avx512, dot_codes_avx512, fwht_block_avx2};
+const TernaryKernels kAvx512{Isa::kAvx512, quantize_act_avx512, dot_codes_avx512, fwht_block_avx2,
+                              dot_f32_avx2, axpy_f32_avx2};
 
 }  // namespace
 

@@ -9,6 +9,7 @@
 #include "kernels/dispatch.hpp"
 #include "kernels/scalar/fwht_scalar.hpp"
 #include "kernels/scalar/act_quant_scalar.hpp"
+#include "kernels/scalar/vec_f32_scalar.hpp"
 
 namespace lowbit {
 
@@ -59,7 +60,8 @@ void dot_codes_neon(const TernaryWeightsView& w, int64_t row_begin, int64_t row_
   }
 }
 
-const TernaryKernels kNeon{Isa::kNeon, quantize_act_scalar, dot_codes_neon, fwht_block_scalar};
+const TernaryKernels kNeon{Isa::kNeon, quantize_act_scalar, dot_codes_neon, fwht_block_scalar,
+                            dot_f32_scalar, axpy_f32_scalar};
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include "kernels/dispatch.hpp"
 #include "kernels/scalar/fwht_scalar.hpp"
 #include "kernels/scalar/act_quant_scalar.hpp"
+#include "kernels/scalar/vec_f32_scalar.hpp"
 
 namespace lowbit {
 
@@ -27,7 +28,8 @@ void dot_codes_scalar(const TernaryWeightsView& w, int64_t row_begin, int64_t ro
   }
 }
 
-const TernaryKernels kScalar{Isa::kScalar, quantize_act_scalar, dot_codes_scalar, fwht_block_scalar};
+const TernaryKernels kScalar{Isa::kScalar, quantize_act_scalar, dot_codes_scalar, fwht_block_scalar,
+                              dot_f32_scalar, axpy_f32_scalar};
 
 }  // namespace
 
