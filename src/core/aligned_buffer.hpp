@@ -1,13 +1,17 @@
 // Owning, 64-byte aligned, zero-initialized byte buffer: the storage behind
 // tensors, so SIMD kernels may use aligned loads on row starts that are
 // multiples of 64 bytes and no two threads share a cache line at a row start.
+//
+// Buffers of 1 MiB and more (weights, KV caches, activations of long
+// prompts) are their own anonymous memory mappings: the kernel hands out
+// zeroed pages on first touch, so a KV cache sized for the whole context
+// only occupies the positions used, freeing returns the pages to the system
+// at once (the heap would keep them and the process's footprint would only
+// grow over a model load), and the mapping may use transparent huge pages
+// (fewer TLB misses when streaming weights).
 #pragma once
 
 #include <cstddef>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
-#include <new>
 
 namespace lowbit {
 
@@ -16,29 +20,27 @@ inline constexpr size_t kAlignment = 64;
 class AlignedBuffer {
  public:
   AlignedBuffer() = default;
-  explicit AlignedBuffer(size_t bytes) : size_(bytes) {
-    if (bytes == 0) return;
-    const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-    void* p = std::aligned_alloc(kAlignment, rounded);
-    if (!p) throw std::bad_alloc();
-    std::memset(p, 0, rounded);
-    data_.reset(static_cast<std::byte*>(p));
-  }
-  std::byte* data() { return data_.get(); }
-  const std::byte* data() const { return data_.get(); }
+  explicit AlignedBuffer(size_t bytes);
+  ~AlignedBuffer();
+  AlignedBuffer(AlignedBuffer&& o) noexcept;
+  AlignedBuffer& operator=(AlignedBuffer&& o) noexcept;
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+
+  std::byte* data() { return data_; }
+  const std::byte* data() const { return data_; }
   size_t size() const { return size_; }
 
   template <typename T>
-  T* as() { return reinterpret_cast<T*>(data_.get()); }
+  T* as() { return reinterpret_cast<T*>(data_); }
   template <typename T>
-  const T* as() const { return reinterpret_cast<const T*>(data_.get()); }
+  const T* as() const { return reinterpret_cast<const T*>(data_); }
 
  private:
-  struct Free {
-    void operator()(std::byte* p) const { std::free(p); }
-  };
-  std::unique_ptr<std::byte, Free> data_;
+  void release();
+  std::byte* data_ = nullptr;
   size_t size_ = 0;
+  size_t mapped_ = 0;  // length of the mapping, 0 for heap memory
 };
 
 }  // namespace lowbit

@@ -71,6 +71,11 @@ PackedTernary pack_tq2_0(const void* data, int64_t out, int64_t in, TernaryLayou
 PackedTernary pack_tq1_0(const void* data, int64_t out, int64_t in, TernaryLayout layout = TernaryLayout::kTiled4);
 PackedTernary pack_i2_s(const void* data, int64_t out, int64_t in, TernaryLayout layout = TernaryLayout::kTiled4);
 
+// The rows of several matrices with the same columns and layout, one after
+// another (every part but the last must have a multiple of 4 rows): one
+// call then computes all their outputs from one activation quantization.
+PackedTernary concat_rows(const std::vector<const PackedTernary*>& parts);
+
 // Per-token int8 activations, rows padded with zeros to in_pad.
 struct QuantizedActivations {
   int64_t tokens = 0, in = 0, in_pad = 0;

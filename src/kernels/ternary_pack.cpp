@@ -1,4 +1,5 @@
 // Repacking ternary weights into the run-time layouts (done once, at load).
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <vector>
@@ -219,6 +220,34 @@ PackedTernary pack_i2_s(const void* data, int64_t out, int64_t in, TernaryLayout
   }
   for (int64_t o = 0; o < out; ++o) p.row_scale[size_t(o)] = scale;
   return p;
+}
+
+PackedTernary concat_rows(const std::vector<const PackedTernary*>& parts) {
+  LOWBIT_CHECK(!parts.empty(), "concat_rows: no matrices");
+  const PackedTernary& first = *parts.front();
+  int64_t out = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const PackedTernary& p = *parts[i];
+    LOWBIT_CHECK(p.in == first.in && p.layout == first.layout,
+                 "concat_rows: matrix {} is [{}, {}], the first [{}, {}] (same columns and layout needed)", i, p.out,
+                 p.in, first.out, first.in);
+    // Every group of 4 rows is in_pad contiguous bytes in both layouts, so
+    // the code buffers concatenate as they are when no padding rows would
+    // land in the middle.
+    LOWBIT_CHECK(i + 1 == parts.size() || p.out % 4 == 0,
+                 "concat_rows: matrix {} has {} rows, not a multiple of 4", i, p.out);
+    out += p.out;
+  }
+  PackedTernary r = make_empty(out, first.in, first.layout);
+  size_t offset = 0;
+  int64_t row = 0;
+  for (const PackedTernary* p : parts) {
+    std::memcpy(r.codes.as<uint8_t>() + offset, p->codes.data(), size_t(p->code_bytes()));
+    std::copy(p->row_scale.begin(), p->row_scale.begin() + p->out, r.row_scale.begin() + row);
+    offset += size_t(p->out * p->in_pad / 4);
+    row += p->out;
+  }
+  return r;
 }
 
 }  // namespace lowbit

@@ -93,6 +93,8 @@ BitNetModel::BitNetModel(const ModelConfig& cfg, const TensorLookup& lookup, con
     L.down = load_projection(cfg_, lookup, p + "ffn_down.weight", d, ff, opt);
     for (int i = 0; i < 7; ++i)
       if (auto s = lookup(p + kProj[i] + ".scale")) L.scale[i] = load_vector(lookup, s->name, 1)[0];
+    if ((L.qkv = fuse_ternary_rows({L.wq.get(), L.wk.get(), L.wv.get()}))) L.wq.reset(), L.wk.reset(), L.wv.reset();
+    if ((L.gate_up = fuse_ternary_rows({L.gate.get(), L.up.get()}))) L.gate.reset(), L.up.reset();
   }
   output_norm_ = load_vector(lookup, "output_norm.weight", d);
   if (auto out = lookup("output.weight")) {
@@ -102,6 +104,7 @@ BitNetModel::BitNetModel(const ModelConfig& cfg, const TensorLookup& lookup, con
   } else {
     LOWBIT_CHECK(cfg_.tied_output, "model file has no tensor 'output.weight' and the output is not tied");
     output_ = make_streamed_matrix(tok_embd_);
+    tied_ = true;
   }
 }
 
@@ -109,6 +112,9 @@ void BitNetModel::embed(const int32_t* tokens, int64_t T, float* x) const {
   for (int64_t t = 0; t < T; ++t) {
     LOWBIT_CHECK(tokens[t] >= 0 && tokens[t] < cfg_.n_vocab, "token id {} is outside the vocabulary of {}",
                  tokens[t], cfg_.n_vocab);
+    // Tied: the head holds the same rows (and its copy of them is the one in
+    // memory; the file's pages were released).
+    if (tied_ && output_->read_row(tokens[t], x + t * cfg_.n_embd)) continue;
     tok_embd_.format->to_float(static_cast<const uint8_t*>(tok_embd_.data) + tokens[t] * embd_row_bytes_,
                                x + t * cfg_.n_embd, cfg_.n_embd);
   }
@@ -121,27 +127,44 @@ float* BitNetModel::grow_scratch(int64_t T) {
   };
   grow(x_, T * d);
   grow(h_, T * std::max(d, qd));
+  grow(qkv_, T * (qd + 2 * kvd));
   grow(q_, T * qd);
   grow(k_, T * kvd);
   grow(v_, T * kvd);
   grow(att_, T * qd);
-  grow(gate_, T * ff);
-  grow(up_, T * ff);
+  grow(ffn_, T * 2 * ff);
   grow(tmp_, T * std::max(d, ff));
   return x_.data();
 }
+
+namespace {
+
+// Copies columns [c0, c0 + n) of y [T, ld] into out [T, n].
+void take_columns(const float* y, int64_t T, int64_t ld, int64_t c0, int64_t n, float* out) {
+  for (int64_t t = 0; t < T; ++t) std::copy(y + t * ld + c0, y + t * ld + c0 + n, out + t * n);
+}
+
+}  // namespace
 
 template <class Attend>
 void BitNetModel::run_layers(float* x, int64_t T, const Attend& attend) {
   const int64_t d = cfg_.n_embd, qd = cfg_.q_dim(), kvd = cfg_.kv_dim(), ff = cfg_.n_ff;
   float *h = h_.data(), *q = q_.data(), *k = k_.data(), *v = v_.data(), *att = att_.data();
-  float *gate = gate_.data(), *up = up_.data(), *tmp = tmp_.data();
+  float *ffn = ffn_.data(), *tmp = tmp_.data();
   for (int64_t l = 0; l < cfg_.n_layer; ++l) {
     const Layer& L = layers_[size_t(l)];
     rms_norm(x, L.attn_norm.data(), T, d, cfg_.rms_eps, h);
-    L.wq->matmul(h, T, q);
-    L.wk->matmul(h, T, k);
-    L.wv->matmul(h, T, v);
+    if (L.qkv) {
+      const int64_t ld = qd + 2 * kvd;
+      L.qkv->matmul(h, T, qkv_.data());
+      take_columns(qkv_.data(), T, ld, 0, qd, q);
+      take_columns(qkv_.data(), T, ld, qd, kvd, k);
+      take_columns(qkv_.data(), T, ld, qd + kvd, kvd, v);
+    } else {
+      L.wq->matmul(h, T, q);
+      L.wk->matmul(h, T, k);
+      L.wv->matmul(h, T, v);
+    }
     scale_in_place(q, T * qd, L.scale[0]);
     scale_in_place(k, T * kvd, L.scale[1]);
     scale_in_place(v, T * kvd, L.scale[2]);
@@ -152,17 +175,27 @@ void BitNetModel::run_layers(float* x, int64_t T, const Attend& attend) {
     for (int64_t i = 0; i < T * d; ++i) x[i] += tmp[i];
 
     rms_norm(x, L.ffn_norm.data(), T, d, cfg_.rms_eps, h);
-    L.gate->matmul(h, T, gate);
-    L.up->matmul(h, T, up);
-    scale_in_place(gate, T * ff, L.scale[4]);
-    scale_in_place(up, T * ff, L.scale[5]);
-    for (int64_t i = 0; i < T * ff; ++i) {
-      const float g = gate[i];
-      const float a = cfg_.ffn_act == FfnAct::Relu2 ? (g > 0 ? g * g : 0.0f) : g / (1.0f + std::exp(-g));
-      gate[i] = a * up[i];
+    // gate and up of token t: fused, side by side in row t of [T, 2 ff];
+    // apart, gate [T, ff] then up [T, ff].
+    const float *gate = ffn, *up = L.gate_up ? ffn + ff : ffn + T * ff;
+    const int64_t ld = L.gate_up ? 2 * ff : ff;
+    if (L.gate_up) {
+      L.gate_up->matmul(h, T, ffn);
+    } else {
+      L.gate->matmul(h, T, ffn);
+      L.up->matmul(h, T, ffn + T * ff);
     }
-    if (cfg_.sub_norms) rms_norm(gate, L.ffn_sub_norm.data(), T, ff, cfg_.rms_eps, gate);
-    L.down->matmul(gate, T, tmp);
+    const float sg = L.scale[4], su = L.scale[5];
+    // act(gate) * up into ffn [T, ff], in place: the write to (t, i) lands at
+    // or before every gate/up value still to be read, so none is clobbered.
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t i = 0; i < ff; ++i) {
+        const float g = gate[t * ld + i] * sg, u = up[t * ld + i] * su;
+        const float a = cfg_.ffn_act == FfnAct::Relu2 ? (g > 0 ? g * g : 0.0f) : g / (1.0f + std::exp(-g));
+        ffn[t * ff + i] = a * u;
+      }
+    if (cfg_.sub_norms) rms_norm(ffn, L.ffn_sub_norm.data(), T, ff, cfg_.rms_eps, ffn);
+    L.down->matmul(ffn, T, tmp);
     scale_in_place(tmp, T * d, L.scale[6]);
     for (int64_t i = 0; i < T * d; ++i) x[i] += tmp[i];
   }
@@ -220,8 +253,9 @@ void BitNetModel::forward_batch(const int32_t* tokens, const int64_t* positions,
 size_t BitNetModel::bytes_per_token() const {
   size_t n = output_->bytes() + size_t(embd_row_bytes_);
   for (const Layer& L : layers_)
-    for (const Matrix* m : {L.wq.get(), L.wk.get(), L.wv.get(), L.wo.get(), L.gate.get(), L.up.get(), L.down.get()})
-      n += m->bytes();
+    for (const Matrix* m : {L.wq.get(), L.wk.get(), L.wv.get(), L.wo.get(), L.gate.get(), L.up.get(), L.down.get(),
+                            L.qkv.get(), L.gate_up.get()})
+      if (m) n += m->bytes();
   return n;
 }
 
@@ -231,8 +265,9 @@ std::string BitNetModel::summary() const {
                               cfg_.n_vocab);
   if (!layers_.empty()) {
     const Layer& L = layers_[0];
-    s += fmt::format("projections: q {}, o {}, gate {}, down {}\n", L.wq->describe(), L.wo->describe(),
-                     L.gate->describe(), L.down->describe());
+    s += fmt::format("projections: q {}, o {}, gate {}, down {}{}\n", (L.wq ? L.wq : L.qkv)->describe(),
+                     L.wo->describe(), (L.gate ? L.gate : L.gate_up)->describe(), L.down->describe(),
+                     L.qkv && L.gate_up ? "; q/k/v and gate/up fused" : "");
   }
   s += fmt::format("output: {}; {:.1f} MiB read per token", output_->describe(), double(bytes_per_token()) / 1048576.0);
   return s;

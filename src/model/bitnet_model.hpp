@@ -66,6 +66,9 @@ class BitNetModel {
   struct Layer {
     std::vector<float> attn_norm, attn_sub_norm, ffn_norm, ffn_sub_norm;
     std::unique_ptr<Matrix> wq, wk, wv, wo, gate, up, down;
+    // When q/k/v (gate/up) are all ternary they run as one matrix of their
+    // rows side by side, and wq/wk/wv (gate/up) are null.
+    std::unique_ptr<Matrix> qkv, gate_up;
     float scale[7] = {1, 1, 1, 1, 1, 1, 1};  // optional per-projection `.scale` tensors (llama.cpp bitnet)
   };
 
@@ -82,9 +85,12 @@ class BitNetModel {
   std::vector<Layer> layers_;
   std::vector<float> output_norm_;
   std::unique_ptr<Matrix> output_;
+  bool tied_ = false;  // output_ is token_embd
 
   // Scratch, resized to the largest batch seen; decoding never allocates.
-  std::vector<float> x_, h_, q_, k_, v_, att_, gate_, up_, tmp_;
+  // ffn_ holds gate and up [T, 2 * n_ff]; the activation leaves its result
+  // in the first T * n_ff floats.
+  std::vector<float> x_, h_, qkv_, q_, k_, v_, att_, ffn_, tmp_;
 };
 
 }  // namespace lowbit

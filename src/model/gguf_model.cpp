@@ -1,5 +1,7 @@
 #include "model/gguf_model.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/error.hpp"
@@ -133,7 +135,10 @@ TensorLookup gguf_tensor_lookup(const GgufFile& f) {
     r.cols = t->ne[0];
     r.rows = t->ne[1];
     const auto bytes = f.data(*t);
-    r.release = [&f, bytes] { f.mapped_file().drop_pages(bytes.data(), bytes.size()); };
+    r.release = [&f, bytes](size_t offset, size_t n) {
+      if (offset >= bytes.size()) return;
+      f.mapped_file().drop_pages(bytes.data() + offset, std::min(n, bytes.size() - offset));
+    };
     return r;
   };
 }

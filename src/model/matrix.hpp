@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "kernels/ternary_matmul.hpp"
 #include "model/tensor_ref.hpp"
 #include "nn/linear_layer.hpp"
 
@@ -20,6 +22,12 @@ class Matrix {
   virtual void matmul(const float* x, int64_t T, float* y) const = 0;
   virtual size_t bytes() const = 0;     // bytes read per full pass over the weight
   virtual std::string describe() const = 0;  // e.g. "ternary tq2_0", "f32"
+  // Row r as floats, for a matrix that keeps its rows in a float format (the
+  // f16 head, a streamed head); false for the other kinds. A tied model
+  // embeds tokens from its head's rows this way, not from the file.
+  virtual bool read_row(int64_t /*r*/, float* /*out*/) const { return false; }
+  // The packed weights of a ternary matrix (null for the other kinds).
+  virtual const PackedTernary* packed_ternary() const { return nullptr; }
 
  protected:
   Matrix(int64_t rows, int64_t cols) : rows_(rows), cols_(cols) {}
@@ -38,6 +46,13 @@ std::unique_ptr<Matrix> make_ternary_matrix(const TensorRef& t);
 // A lowbit layer (Int8Linear for --int8, BitLinear v1, H-BitLinear) built
 // from a float weight.
 std::unique_ptr<Matrix> make_layer_matrix(const TensorRef& t, LinearType type, const LinearOptions& opt);
+
+// One ternary matrix holding the rows of `parts` one after another, or null
+// when they cannot be fused (not all ternary, different columns, a row
+// count not a multiple of 4 before the last). Projections that read the
+// same input (q/k/v, gate/up) then share one activation quantization and
+// one pass of the thread pool; the output is their outputs side by side.
+std::unique_ptr<Matrix> fuse_ternary_rows(const std::vector<const Matrix*>& parts);
 
 bool is_ternary_format(const FormatTraits& f);
 

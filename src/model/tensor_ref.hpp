@@ -4,6 +4,7 @@
 // file format that provides them (GGUF, safetensors conversion, tests).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -21,9 +22,13 @@ struct TensorRef {
   int64_t rows = 1;  // GGUF ne[1] (1 for vectors)
   int64_t cols = 0;  // GGUF ne[0]: the contiguous dimension
   int64_t numel() const { return rows * cols; }
-  // Releases the source bytes once a matrix keeps its own repacked copy, so
-  // they do not count twice in the resident set (may be empty).
-  std::function<void()> release;
+  // Releases source bytes [offset, offset + n) (clamped to the tensor) once
+  // a matrix keeps its own copy of them, so they do not count twice in the
+  // resident set (may be empty: then the source stays).
+  std::function<void(size_t offset, size_t n)> release;
+  void release_all() const {
+    if (release) release(0, SIZE_MAX);
+  }
 };
 
 // Returns the tensor of that name, or nullopt when the file lacks it.

@@ -348,3 +348,42 @@ TEST(TernaryPack, RandomBytesEitherPackOrThrowError) {
   EXPECT_GT(packed, 0);
   EXPECT_GT(rejected, 0);
 }
+
+// Fused rows: every weight of the parts sits where concatenation puts it,
+// and one call's outputs are the parts' outputs side by side, bit for bit
+// (each output row is computed the same way, whatever surrounds it).
+TEST(TernaryPack, ConcatRowsEqualsThePartsSideBySide) {
+  Rng rng(21);
+  const int64_t in = 300, T = 3;
+  const int64_t outs[3] = {8, 4, 3};
+  std::vector<PackedTernary> parts;
+  std::vector<std::vector<int8_t>> ws;
+  for (int i = 0; i < 3; ++i) {
+    ws.push_back(random_ternary(rng, outs[i] * in));
+    parts.push_back(pack_ternary(ws.back().data(), outs[i], in, 0.5f + 0.25f * float(i)));
+  }
+  const PackedTernary f = concat_rows({&parts[0], &parts[1], &parts[2]});
+  ASSERT_EQ(f.out, 15);
+  int64_t row = 0;
+  for (int i = 0; i < 3; ++i)
+    for (int64_t o = 0; o < outs[i]; ++o, ++row) {
+      EXPECT_EQ(f.row_scale[size_t(row)], 0.5f + 0.25f * float(i));
+      for (int64_t k = 0; k < in; ++k) ASSERT_EQ(f.weight(row, k), ws[size_t(i)][size_t(o * in + k)]) << row;
+    }
+  const auto x = random_acts(rng, T * in);
+  std::vector<float> y(size_t(T * f.out));
+  ternary_matmul(f, x.data(), T, y.data());
+  int64_t col = 0;
+  for (int i = 0; i < 3; ++i) {
+    std::vector<float> yi(size_t(T * outs[i]));
+    ternary_matmul(parts[size_t(i)], x.data(), T, yi.data());
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t o = 0; o < outs[i]; ++o) ASSERT_EQ(y[size_t(t * f.out + col + o)], yi[size_t(t * outs[i] + o)]);
+    col += outs[i];
+  }
+  // A part with padding rows can only come last; columns must agree.
+  EXPECT_THROW(concat_rows({&parts[2], &parts[0]}), Error);
+  const auto w2 = random_ternary(rng, 4 * 200);
+  const PackedTernary other = pack_ternary(w2.data(), 4, 200, 1.0f);
+  EXPECT_THROW(concat_rows({&parts[0], &other}), Error);
+}
