@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -10,7 +11,19 @@
 namespace lowbit {
 
 namespace {
+// AddressSanitizer checks heap blocks, not mappings: under it every buffer
+// comes from the heap so overruns of large ones are caught too.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr size_t kMapThreshold = SIZE_MAX;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr size_t kMapThreshold = SIZE_MAX;
+#else
 constexpr size_t kMapThreshold = size_t(1) << 20;
+#endif
+#else
+constexpr size_t kMapThreshold = size_t(1) << 20;
+#endif
 constexpr size_t kHugePage = size_t(2) << 20;
 }  // namespace
 
