@@ -90,8 +90,8 @@ GgufVocab vocab_from_gguf(const GgufMetadata& m) {
   GgufVocab v;
   v.model = m.get_string("tokenizer.ggml.model");
   v.pre = m.find_string("tokenizer.ggml.pre").value_or("default");
-  v.tokens = m.get_array<std::string>("tokenizer.ggml.tokens");
-  v.merges = m.find_array<std::string>("tokenizer.ggml.merges").value_or(std::vector<std::string>{});
+  v.tokens = StringList(m.get_array<std::string>("tokenizer.ggml.tokens"));
+  v.merges = StringList(m.find_array<std::string>("tokenizer.ggml.merges").value_or(std::vector<std::string>{}));
   v.token_type = m.find_array<int32_t>("tokenizer.ggml.token_type").value_or(std::vector<int32_t>{});
   auto id = [&](const char* k) { return int32_t(m.find_int(k).value_or(-1)); };
   v.bos_id = id("tokenizer.ggml.bos_token_id");
@@ -106,8 +106,8 @@ GgufVocab vocab_from_gguf(const GgufMetadata& m) {
 void vocab_to_gguf(const GgufVocab& v, GgufMetadata& m) {
   m.set("tokenizer.ggml.model", v.model);
   m.set("tokenizer.ggml.pre", v.pre);
-  m.set("tokenizer.ggml.tokens", GgufArray::of(v.tokens));
-  if (!v.merges.empty()) m.set("tokenizer.ggml.merges", GgufArray::of(v.merges));
+  m.set("tokenizer.ggml.tokens", GgufArray::of(v.tokens.to_vector()));
+  if (!v.merges.empty()) m.set("tokenizer.ggml.merges", GgufArray::of(v.merges.to_vector()));
   if (!v.token_type.empty()) m.set("tokenizer.ggml.token_type", GgufArray::of(v.token_type));
   auto id = [&](const char* k, int32_t x) {
     if (x >= 0) m.set(k, uint32_t(x));
