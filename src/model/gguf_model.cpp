@@ -86,12 +86,23 @@ void config_to_gguf(const ModelConfig& c, GgufMetadata& m) {
   if (!default_act) m.set("lowbit.ffn_act", std::string(c.ffn_act == FfnAct::Silu ? "silu" : "relu2"));
 }
 
+namespace {
+// The tokenizer reads its strings from a StringList: two allocations, freed
+// at once after loading, rather than one std::string per token.
+StringList to_string_list(const GgufStrings& s) {
+  StringList out;
+  out.reserve(size_t(s.size()), s.payload_bytes());
+  for (std::string_view x : s) out.push_back(x);
+  return out;
+}
+}  // namespace
+
 GgufVocab vocab_from_gguf(const GgufMetadata& m) {
   GgufVocab v;
   v.model = m.get_string("tokenizer.ggml.model");
   v.pre = m.find_string("tokenizer.ggml.pre").value_or("default");
-  v.tokens = StringList(m.get_array<std::string>("tokenizer.ggml.tokens"));
-  v.merges = StringList(m.find_array<std::string>("tokenizer.ggml.merges").value_or(std::vector<std::string>{}));
+  v.tokens = to_string_list(m.get_strings("tokenizer.ggml.tokens"));
+  if (const GgufStrings* merges = m.find_strings("tokenizer.ggml.merges")) v.merges = to_string_list(*merges);
   v.token_type = m.find_array<int32_t>("tokenizer.ggml.token_type").value_or(std::vector<int32_t>{});
   auto id = [&](const char* k) { return int32_t(m.find_int(k).value_or(-1)); };
   v.bos_id = id("tokenizer.ggml.bos_token_id");
@@ -106,8 +117,8 @@ GgufVocab vocab_from_gguf(const GgufMetadata& m) {
 void vocab_to_gguf(const GgufVocab& v, GgufMetadata& m) {
   m.set("tokenizer.ggml.model", v.model);
   m.set("tokenizer.ggml.pre", v.pre);
-  m.set("tokenizer.ggml.tokens", GgufArray::of(v.tokens.to_vector()));
-  if (!v.merges.empty()) m.set("tokenizer.ggml.merges", GgufArray::of(v.merges.to_vector()));
+  m.set("tokenizer.ggml.tokens", GgufArray::of(v.tokens));
+  if (!v.merges.empty()) m.set("tokenizer.ggml.merges", GgufArray::of(v.merges));
   if (!v.token_type.empty()) m.set("tokenizer.ggml.token_type", GgufArray::of(v.token_type));
   auto id = [&](const char* k, int32_t x) {
     if (x >= 0) m.set(k, uint32_t(x));
@@ -143,6 +154,9 @@ LoadedModel load_gguf_model(const std::string& path, const ModelLoadOptions& opt
   lm.file = std::make_unique<GgufFile>(GgufFile::open(path));
   lm.config = config_from_gguf(*lm.file);
   lm.tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(vocab_from_gguf(lm.file->metadata())));
+  // Everything is read from the metadata now: its pages (a LLaMA-3
+  // vocabulary is 7.5 MiB of them) need not stay resident next to the model.
+  lm.file->drop_metadata_pages();
   lm.config.bos_id = lm.tokenizer->bos_id();
   lm.config.eos_id = lm.tokenizer->eos_id();
   lm.config.eot_id = lm.tokenizer->eot_id();
