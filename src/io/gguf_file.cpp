@@ -16,7 +16,7 @@ static_assert(std::endian::native == std::endian::little, "GGUF is read as littl
 // allocate much more than the file's own size.
 class GgufParser {
  public:
-  explicit GgufParser(GgufFile& f) : f_(f), buf_(f.file_.bytes()), name_(f.file_.path()) {}
+  explicit GgufParser(GgufFile& f) : f_(f), buf_(f.file_->bytes()), name_(f.file_->path()) {}
 
   void run() {
     header();
@@ -43,15 +43,17 @@ class GgufParser {
     pos_ += sizeof(T);
     return x;
   }
-  std::string read_string(std::string_view field) {
+  // Checks a string's length and steps over it; returns its bytes.
+  std::string_view skip_string(std::string_view field) {
     const size_t at = pos_;
     const uint64_t len = read<uint64_t>(field);
     LOWBIT_CHECK(len <= left(), "{}: {} at byte {}: string length {} exceeds the {} bytes left in the file", name_,
                  field, at, len, left());
-    std::string s(reinterpret_cast<const char*>(buf_.data() + pos_), size_t(len));
+    const std::string_view s(reinterpret_cast<const char*>(buf_.data() + pos_), size_t(len));
     pos_ += len;
     return s;
   }
+  std::string read_string(std::string_view field) { return std::string(skip_string(field)); }
 
   void header() {
     const uint32_t magic = read<uint32_t>("magic");
@@ -145,8 +147,10 @@ class GgufParser {
           LOWBIT_CHECK(a.raw[i] <= 1, "{}: {} element {} at byte {} is a bool of value {}, expected 0 or 1", name_,
                        field, i, at + i, a.raw[i]);
     } else if (a.type == GgufType::String) {
-      a.strings.reserve(size_t(a.count));
-      for (uint64_t i = 0; i < a.count; ++i) a.strings.push_back(read_string(field));
+      // Checked one by one, then left in the file.
+      const size_t at = pos_;
+      for (uint64_t i = 0; i < a.count; ++i) skip_string(field);
+      a.strings = GgufStrings::view(f_.file_, buf_.subspan(at, pos_ - at), a.count);
     } else {
       a.arrays.reserve(size_t(a.count));
       // An element of an array of arrays is its own element type, count and
@@ -272,7 +276,7 @@ GgufFile GgufFile::open(const std::string& path) { return parse(MappedFile::open
 GgufFile GgufFile::parse(MappedFile file) {
   GgufFile f;
   f.meta_ = GgufMetadata(file.path());
-  f.file_ = std::move(file);
+  f.file_ = std::make_shared<const MappedFile>(std::move(file));
   GgufParser(f).run();
   return f;
 }
@@ -297,7 +301,11 @@ std::string GgufFile::architecture() const {
 
 std::span<const std::byte> GgufFile::data(const GgufTensorInfo& t) const {
   LOWBIT_CHECK(t.format, "{}: tensor '{}' has {}, which lowbit cannot load", path(), t.name, t.type_name());
-  return file_.bytes().subspan(size_t(data_offset_ + t.offset), size_t(t.nbytes));
+  return file_->bytes().subspan(size_t(data_offset_ + t.offset), size_t(t.nbytes));
+}
+
+void GgufFile::drop_metadata_pages() const {
+  file_->drop_pages(file_->data(), std::min<size_t>(size_t(data_offset_), file_->size()));
 }
 
 TensorView GgufFile::view(const GgufTensorInfo& t) const {

@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -61,9 +62,13 @@ class GgufFile {
   bool bitnet_fork() const { return bitnet_fork_; }
   uint32_t alignment() const { return alignment_; }
   uint64_t data_offset() const { return data_offset_; }
-  const std::string& path() const { return file_.path(); }
-  const MappedFile& mapped_file() const { return file_; }
-  size_t file_size() const { return file_.size(); }
+  const std::string& path() const { return file_->path(); }
+  const MappedFile& mapped_file() const { return *file_; }
+  size_t file_size() const { return file_->size(); }
+  // The header, metadata and tensor infos leave the resident set (all parsed
+  // by now; metadata string arrays that are read again come back from the
+  // file). A loader calls this once it has built what it needs from them.
+  void drop_metadata_pages() const;
 
   // The tensor's bytes inside the file; Error for an unknown type.
   std::span<const std::byte> data(const GgufTensorInfo& t) const;
@@ -73,7 +78,8 @@ class GgufFile {
   TensorView view(const GgufTensorInfo& t) const;
 
  private:
-  MappedFile file_;
+  // Shared: metadata string arrays point into the file and keep it mapped.
+  std::shared_ptr<const MappedFile> file_;
   uint32_t version_ = 0;
   GgufMetadata meta_;
   std::vector<GgufTensorInfo> tensors_;

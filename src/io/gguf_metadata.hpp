@@ -45,15 +45,18 @@ class GgufMetadata {
   // Elements of an array value of element type T.
   template <typename T>
   std::vector<T> get_array(std::string_view key) const {
-    const GgufArray& a = get<GgufArray>(key);
-    LOWBIT_CHECK(a.type == gguf_type_of<T>(), "{}: metadata key '{}' is an array of {}, expected an array of {}",
-                 source_, key, gguf_type_name(a.type), gguf_type_name(gguf_type_of<T>()));
-    return a.as<T>();
+    return array_of(key, gguf_type_of<T>()).template as<T>();
   }
   template <typename T>
   std::optional<std::vector<T>> find_array(std::string_view key) const {
     if (!contains(key)) return std::nullopt;
     return get_array<T>(key);
+  }
+  // The elements of a string array in place, without copying them (a
+  // vocabulary's strings, read once by the tokenizer).
+  const GgufStrings& get_strings(std::string_view key) const { return array_of(key, GgufType::String).strings; }
+  const GgufStrings* find_strings(std::string_view key) const {
+    return contains(key) ? &get_strings(key) : nullptr;
   }
 
   uint32_t get_u32(std::string_view key) const { return get<uint32_t>(key); }
@@ -78,6 +81,13 @@ class GgufMetadata {
     LOWBIT_CHECK(p, "{}: metadata key '{}' has type {}, expected {}", source_, key, gguf_type_name(v.type()),
                  gguf_type_name(type_of<T>()));
     return *p;
+  }
+  // The array at `key`, whose elements must have type `elem`.
+  const GgufArray& array_of(std::string_view key, GgufType elem) const {
+    const GgufArray& a = get<GgufArray>(key);
+    LOWBIT_CHECK(a.type == elem, "{}: metadata key '{}' is an array of {}, expected an array of {}", source_, key,
+                 gguf_type_name(a.type), gguf_type_name(elem));
+    return a;
   }
   template <typename T>
   static constexpr GgufType type_of() {

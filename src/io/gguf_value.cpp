@@ -18,7 +18,7 @@ T load(const uint8_t* p) {
   return x;
 }
 
-std::string quoted(const std::string& s) {
+std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') {
@@ -44,7 +44,7 @@ std::string element(const GgufArray& a, size_t i, size_t max_items) {
     case GgufType::I32: return fmt::format("{}", load<int32_t>(p));
     case GgufType::F32: return fmt::format("{}", load<float>(p));
     case GgufType::Bool: return p[0] ? "true" : "false";
-    case GgufType::String: return quoted(a.strings[i]);
+    case GgufType::String: break;  // read in order by gguf_array_summary
     case GgufType::Array: return gguf_array_summary(a.arrays[i], max_items);
     case GgufType::U64: return fmt::format("{}", load<uint64_t>(p));
     case GgufType::I64: return fmt::format("{}", load<int64_t>(p));
@@ -61,6 +61,14 @@ std::string_view gguf_type_name(GgufType t) {
 
 size_t gguf_scalar_size(GgufType t) { return size_t(t) < kSizes.size() ? kSizes[size_t(t)] : 0; }
 
+GgufArray GgufArray::of(const StringList& v) {
+  GgufArray a;
+  a.type = GgufType::String;
+  a.count = v.size();
+  a.strings = GgufStrings::encode(v);
+  return a;
+}
+
 GgufArray GgufArray::of_arrays(std::vector<GgufArray> v) {
   GgufArray a;
   a.type = GgufType::Array;
@@ -72,7 +80,12 @@ GgufArray GgufArray::of_arrays(std::vector<GgufArray> v) {
 std::string gguf_array_summary(const GgufArray& a, size_t max_items) {
   std::string out = fmt::format("[{} x {}", gguf_type_name(a.type), a.count);
   const size_t shown = a.count < max_items ? size_t(a.count) : max_items;
-  for (size_t i = 0; i < shown; ++i) out += (i ? ", " : ": ") + element(a, i, max_items);
+  auto str = a.strings.begin();
+  for (size_t i = 0; i < shown; ++i) {
+    out += i ? ", " : ": ";
+    if (a.type != GgufType::String) out += element(a, i, max_items);
+    else out += str == a.strings.end() ? std::string("?") : quoted(*str++);  // count may disagree (built by hand)
+  }
   if (shown < a.count) out += ", ...";
   return out + "]";
 }

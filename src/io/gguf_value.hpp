@@ -1,7 +1,8 @@
 // GGUF metadata values: the 13 value types of the format (gguf.h enum
 // gguf_type; the variant index equals the type id) and arrays, which may nest.
 // Numeric array elements stay packed little-endian bytes, so an array costs
-// no more memory than its bytes in the file, whatever count it claims.
+// no more memory than its bytes in the file, whatever count it claims; string
+// elements stay in the file (gguf_strings.hpp).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/string_list.hpp"
+#include "io/gguf_strings.hpp"
 
 namespace lowbit {
 
@@ -46,7 +49,7 @@ struct GgufArray {
   GgufType type = GgufType::U8;        // element type
   uint64_t count = 0;                  // number of elements
   std::vector<uint8_t> raw;            // scalar elements, packed (bool: one byte 0/1)
-  std::vector<std::string> strings;    // type == String
+  GgufStrings strings;                 // type == String
   std::vector<GgufArray> arrays;       // type == Array (nested)
 
   template <typename T>
@@ -55,7 +58,7 @@ struct GgufArray {
     a.type = gguf_type_of<T>();
     a.count = v.size();
     if constexpr (std::is_same_v<T, std::string>) {
-      a.strings.assign(v.begin(), v.end());
+      a.strings = GgufStrings::encode(v);
     } else if constexpr (std::is_same_v<T, bool>) {
       for (bool b : v) a.raw.push_back(b ? 1 : 0);
     } else {
@@ -76,6 +79,7 @@ struct GgufArray {
       return of(std::span<const T>(v));
     }
   }
+  static GgufArray of(const StringList& v);
   static GgufArray of_arrays(std::vector<GgufArray> v);
 
   // The elements as T; T must match `type` exactly (nested arrays: use `arrays`).
@@ -84,7 +88,7 @@ struct GgufArray {
     LOWBIT_CHECK(type == gguf_type_of<T>(), "array of {} read as array of {}", gguf_type_name(type),
                  gguf_type_name(gguf_type_of<T>()));
     if constexpr (std::is_same_v<T, std::string>) {
-      return strings;
+      return strings.to_vector();
     } else if constexpr (std::is_same_v<T, bool>) {
       std::vector<bool> out;
       for (uint8_t b : raw) out.push_back(b != 0);

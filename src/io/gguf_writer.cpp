@@ -25,7 +25,7 @@ void put_array(std::string& out, const GgufArray& a) {
   put<uint32_t>(out, uint32_t(a.type));
   put<uint64_t>(out, a.count);
   if (a.type == GgufType::String) {
-    for (const std::string& s : a.strings) put_string(out, s);
+    out.append(reinterpret_cast<const char*>(a.strings.encoded().data()), a.strings.encoded().size());  // as GGUF encodes them
   } else if (a.type == GgufType::Array) {
     for (const GgufArray& inner : a.arrays) put_array(out, inner);
   } else {

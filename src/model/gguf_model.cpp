@@ -88,12 +88,23 @@ void config_to_gguf(const ModelConfig& c, GgufMetadata& m) {
   if (!default_act) m.set("lowbit.ffn_act", std::string(c.ffn_act == FfnAct::Silu ? "silu" : "relu2"));
 }
 
+namespace {
+// The tokenizer reads its strings from a StringList: two allocations, freed
+// at once after loading, rather than one std::string per token.
+StringList to_string_list(const GgufStrings& s) {
+  StringList out;
+  out.reserve(size_t(s.size()), s.payload_bytes());
+  for (std::string_view x : s) out.push_back(x);
+  return out;
+}
+}  // namespace
+
 GgufVocab vocab_from_gguf(const GgufMetadata& m) {
   GgufVocab v;
   v.model = m.get_string("tokenizer.ggml.model");
   v.pre = m.find_string("tokenizer.ggml.pre").value_or("default");
-  v.tokens = m.get_array<std::string>("tokenizer.ggml.tokens");
-  v.merges = m.find_array<std::string>("tokenizer.ggml.merges").value_or(std::vector<std::string>{});
+  v.tokens = to_string_list(m.get_strings("tokenizer.ggml.tokens"));
+  if (const GgufStrings* merges = m.find_strings("tokenizer.ggml.merges")) v.merges = to_string_list(*merges);
   v.token_type = m.find_array<int32_t>("tokenizer.ggml.token_type").value_or(std::vector<int32_t>{});
   auto id = [&](const char* k) { return int32_t(m.find_int(k).value_or(-1)); };
   v.bos_id = id("tokenizer.ggml.bos_token_id");
@@ -148,6 +159,9 @@ LoadedModel load_gguf_model(const std::string& path, const ModelLoadOptions& opt
   lm.file = std::make_unique<GgufFile>(GgufFile::open(path));
   lm.config = config_from_gguf(*lm.file);
   lm.tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(vocab_from_gguf(lm.file->metadata())));
+  // Everything is read from the metadata now: its pages (a LLaMA-3
+  // vocabulary is 7.5 MiB of them) need not stay resident next to the model.
+  lm.file->drop_metadata_pages();
   lm.config.bos_id = lm.tokenizer->bos_id();
   lm.config.eos_id = lm.tokenizer->eos_id();
   lm.config.eot_id = lm.tokenizer->eot_id();

@@ -56,7 +56,7 @@ class F32Matrix final : public Matrix {
 class F16Matrix final : public Matrix {
  public:
   F16Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(size_t(t.numel()) * 2) {
-    constexpr size_t kSlice = size_t(32) << 20;
+    constexpr size_t kSlice = size_t(4) << 20;
     const auto* src = static_cast<const std::byte*>(t.data);
     for (size_t off = 0; off < w_.size(); off += kSlice) {
       const size_t n = std::min(kSlice, w_.size() - off);

@@ -1,5 +1,6 @@
 #include "tokenizer/bpe_merge.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <functional>
 #include <limits>
@@ -12,6 +13,27 @@ constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 // Above this many bytes the quadratic rescan loses to the heap.
 constexpr size_t kScanMax = 48;
 }  // namespace
+
+bool PairTable::add(TokenId left, TokenId right, PairMerge m) {
+  const bool fresh = find(left, right) == nullptr;
+  if (fresh && !index_.has_room(index_.size() + 1, rules_.size() + 1)) reindex(2 * rules_.size() + 16);
+  rules_.push_back({left, right, m});
+  if (fresh) index_.insert(key_hash(left, right), uint32_t(rules_.size() - 1));
+  return fresh;
+}
+
+void PairTable::reserve(std::size_t n) {
+  n = std::max(n, rules_.size());
+  rules_.reserve(n);
+  if (!index_.has_room(n, n)) reindex(n);
+}
+
+void PairTable::reindex(std::size_t n) {
+  index_ = FlatIndex(n, n);
+  for (std::size_t i = 0; i < rules_.size(); ++i)
+    if (find(rules_[i].left, rules_[i].right) == nullptr)
+      index_.insert(key_hash(rules_[i].left, rules_[i].right), uint32_t(i));
+}
 
 void bpe_merge_scan(const PairTable& pairs, std::vector<TokenId>& ids) {
   if (ids.size() < 2) return;

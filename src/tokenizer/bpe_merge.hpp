@@ -7,8 +7,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <unordered_map>
 #include <vector>
+
+#include "core/flat_index.hpp"
 
 namespace lowbit {
 
@@ -19,21 +20,40 @@ struct PairMerge {
   TokenId result;
 };
 
+// The merge rules of a tokenizer, in the order given, with a hash index on
+// their (left, right) pairs (core/flat_index.hpp: 4 bytes a slot rather than
+// a std::unordered_map node per rule).
 class PairTable {
  public:
-  // Returns false (and keeps the old entry) if the pair is already there: the
-  // first, highest-priority rule for a pair wins, as in the merges list.
-  bool add(TokenId left, TokenId right, PairMerge m) { return map_.emplace(key(left, right), m).second; }
+  struct Rule {
+    TokenId left, right;
+    PairMerge merge;
+  };
+
+  // Appends the rule. Returns false if the pair is already there: lookups
+  // keep the first, highest-priority rule for a pair, as in a merges list,
+  // while rules() still lists the repeat (a tokenizer writes back what it read).
+  bool add(TokenId left, TokenId right, PairMerge m);
   const PairMerge* find(TokenId left, TokenId right) const {
-    auto it = map_.find(key(left, right));
-    return it == map_.end() ? nullptr : &it->second;
+    const uint32_t pos = index_.find(key_hash(left, right), [&](uint32_t p) {
+      return rules_[p].left == left && rules_[p].right == right;
+    });
+    return pos == FlatIndex::kNone ? nullptr : &rules_[pos].merge;
   }
-  std::size_t size() const { return map_.size(); }
-  void reserve(std::size_t n) { map_.reserve(n); }
+  // Distinct pairs.
+  std::size_t size() const { return index_.size(); }
+  // Every rule added, in order.
+  const std::vector<Rule>& rules() const { return rules_; }
+  void reserve(std::size_t n);
+  std::size_t memory_bytes() const { return rules_.capacity() * sizeof(Rule) + index_.memory_bytes(); }
 
  private:
-  static uint64_t key(TokenId l, TokenId r) { return (uint64_t(uint32_t(l)) << 32) | uint32_t(r); }
-  std::unordered_map<uint64_t, PairMerge> map_;
+  static uint64_t key_hash(TokenId l, TokenId r) { return mix_hash((uint64_t(uint32_t(l)) << 32) | uint32_t(r)); }
+  // A fresh index with room for `n` rules, holding the first rule of each pair.
+  void reindex(std::size_t n);
+
+  std::vector<Rule> rules_;
+  FlatIndex index_;
 };
 
 // Merges `ids` in place. Two implementations of the same rule: a rescan of the

@@ -152,7 +152,7 @@ GgufVocab train_bpe(std::string_view text, const BpeTrainOptions& opt) {
     v.tokens.push_back(bytes_to_unicode(b));
     v.token_type.push_back(int32_t(TokenType::Normal));
   }
-  for (const auto& [l, r] : t.merges_) v.merges.push_back(v.tokens[size_t(l)] + ' ' + v.tokens[size_t(r)]);
+  for (const auto& [l, r] : t.merges_) v.merges.push_back(std::string(v.tokens[size_t(l)]) + ' ' + std::string(v.tokens[size_t(r)]));
   for (const std::string& s : opt.specials) {
     LOWBIT_CHECK(!s.empty(), "BPE trainer: empty special token");
     v.tokens.push_back(s);

@@ -1,11 +1,14 @@
 // A tokenizer as GGUF stores it (the tokenizer.* metadata keys), in plain
-// vectors so the GGUF reader and writer can fill and read it without knowing
-// the tokenizer, and `lowbit convert` can write it.
+// lists so the GGUF reader and writer can fill and read it without knowing
+// the tokenizer, and `lowbit convert` can write it. The strings are
+// StringLists: a LLaMA-3 vocabulary is 408k of them.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "core/string_list.hpp"
 
 namespace lowbit {
 
@@ -17,9 +20,9 @@ struct GgufVocab {
   std::string pre = "llama-bpe";         // tokenizer.ggml.pre: the pre-tokenizer regex; empty
                                          //   (absent) reads as llama-bpe, since the official
                                          //   BitNet b1.58 2B4T GGUF lacks the key
-  std::vector<std::string> tokens;       // tokenizer.ggml.tokens: GPT-2 byte-to-unicode form;
+  StringList tokens;                     // tokenizer.ggml.tokens: GPT-2 byte-to-unicode form;
                                          //   control/user-defined tokens as their text
-  std::vector<std::string> merges;       // tokenizer.ggml.merges: "left right", in priority order
+  StringList merges;                     // tokenizer.ggml.merges: "left right", in priority order
   std::vector<int32_t> token_type;       // tokenizer.ggml.token_type (TokenType values)
   int32_t bos_id = -1;                   // tokenizer.ggml.bos_token_id (-1: absent)
   int32_t eos_id = -1;                   // tokenizer.ggml.eos_token_id

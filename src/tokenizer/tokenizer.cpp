@@ -53,27 +53,39 @@ class Tokenizer::PieceCache {
   std::vector<TokenId> pool_;
 };
 
+namespace {
+uint64_t bytes_hash(std::string_view s) { return mix_hash(std::hash<std::string_view>{}(s)); }
+bool is_special_type(TokenType t) { return t == TokenType::Control || t == TokenType::UserDefined; }
+}  // namespace
+
 void Tokenizer::add_merge(TokenId left, TokenId right, uint32_t priority, std::string_view source, size_t index) {
-  // Needs index_tokens() first.
-  const std::string merged = tokens_[size_t(left)] + tokens_[size_t(right)];
-  auto it = normal_ids_.find(merged);
-  LOWBIT_CHECK(it != normal_ids_.end(), "{}: merges[{}]: the merged token is not in the vocabulary", source, index);
-  merges_.push_back({left, right, it->second, priority});
+  std::string merged(tokens_[size_t(left)]);
+  merged += tokens_[size_t(right)];
+  const TokenId result = find_normal(merged);
+  LOWBIT_CHECK(result >= 0, "{}: merges[{}]: the merged token is not in the vocabulary", source, index);
+  pairs_.add(left, right, {priority, result});
+}
+
+TokenId Tokenizer::find_normal(std::string_view bytes) const {
+  const uint32_t id = normal_index_.find(bytes_hash(bytes), [&](uint32_t i) { return tokens_[i] == bytes; });
+  return id == FlatIndex::kNone ? -1 : TokenId(id);
 }
 
 void Tokenizer::index_tokens() {
   byte_ids_.fill(-1);
   specials_.clear();
-  normal_ids_.clear();
-  normal_ids_.reserve(tokens_.size());
-  for (size_t i = 0; i < tokens_.size() && i < types_.size(); ++i) {
-    const TokenType t = types_[i];
-    if (t == TokenType::Control || t == TokenType::UserDefined) {
-      if (!tokens_[i].empty()) specials_.push_back({tokens_[i], TokenId(i), t == TokenType::UserDefined});
+  const size_t n = std::min(tokens_.size(), types_.size());
+  size_t n_normal = 0;
+  for (size_t i = 0; i < n; ++i) n_normal += !is_special_type(types_[i]);
+  normal_index_ = FlatIndex(n_normal, n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view tok = tokens_[i];
+    if (is_special_type(types_[i])) {
+      if (!tok.empty()) specials_.push_back({std::string(tok), TokenId(i), types_[i] == TokenType::UserDefined});
       continue;
     }
-    normal_ids_.emplace(tokens_[i], TokenId(i));  // on duplicates the lowest id wins
-    if (tokens_[i].size() == 1 && byte_ids_[uint8_t(tokens_[i][0])] < 0) byte_ids_[uint8_t(tokens_[i][0])] = TokenId(i);
+    if (find_normal(tok) < 0) normal_index_.insert(bytes_hash(tok), uint32_t(i));  // on duplicates the lowest id wins
+    if (tok.size() == 1 && byte_ids_[uint8_t(tok[0])] < 0) byte_ids_[uint8_t(tok[0])] = TokenId(i);
   }
 }
 
@@ -81,8 +93,6 @@ void Tokenizer::finish(std::string_view source) {
   LOWBIT_CHECK(types_.size() == tokens_.size(), "{}: {} token types for {} tokens", source, types_.size(),
                tokens_.size());
   pretok_ = std::make_shared<const PreTokenizer>(std::string(pattern_for_pre(pre_, source)));
-  // Loaders that resolve merges have indexed the final token list already.
-  if (normal_ids_.empty()) index_tokens();
   for (auto& v : special_by_first_) v.clear();
   has_always_special_ = false;
   std::stable_sort(specials_.begin(), specials_.end(),
@@ -91,9 +101,6 @@ void Tokenizer::finish(std::string_view source) {
     special_by_first_[uint8_t(specials_[i].text[0])].push_back(int(i));
     has_always_special_ |= specials_[i].always;
   }
-  pairs_ = PairTable();
-  pairs_.reserve(merges_.size());
-  for (const Merge& m : merges_) pairs_.add(m.left, m.right, {m.priority, m.result});
   for (TokenId* id : {&bos_, &eos_, &eot_, &pad_})
     LOWBIT_CHECK(*id >= -1 && *id < n_vocab(), "{}: special token id {} outside the vocabulary of {}", source, *id,
                  n_vocab());
@@ -160,7 +167,7 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, bool add_bos, bool
 
 void Tokenizer::encode_ordinary(std::string_view text, std::vector<TokenId>& out, PieceCache& cache) const {
   if (text.empty()) return;
-  if (merges_.empty()) {  // the byte tokenizer: pieces would not change anything
+  if (pairs_.rules().empty()) {  // the byte tokenizer: pieces would not change anything
     for (char c : text) out.push_back(byte_token(uint8_t(c)));
     return;
   }
@@ -173,9 +180,8 @@ void Tokenizer::encode_piece(std::string_view piece, std::vector<TokenId>& out, 
     return;
   }
   if (ignore_merges_) {
-    auto it = normal_ids_.find(piece);
-    if (it != normal_ids_.end()) {
-      out.push_back(it->second);
+    if (const TokenId id = find_normal(piece); id >= 0) {
+      out.push_back(id);
       return;
     }
   }
@@ -201,13 +207,10 @@ TokenType Tokenizer::token_type(TokenId id) const {
   return types_[size_t(id)];
 }
 
-bool Tokenizer::is_special(TokenId id) const {
-  const TokenType t = token_type(id);
-  return t == TokenType::Control || t == TokenType::UserDefined;
-}
+bool Tokenizer::is_special(TokenId id) const { return is_special_type(token_type(id)); }
 
 std::optional<TokenId> Tokenizer::find_token(std::string_view bytes) const {
-  if (auto it = normal_ids_.find(bytes); it != normal_ids_.end()) return it->second;
+  if (const TokenId id = find_normal(bytes); id >= 0) return id;
   for (const Special& s : specials_)
     if (s.text == bytes) return s.id;
   return std::nullopt;

@@ -20,6 +20,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/flat_index.hpp"
+#include "core/string_list.hpp"
 #include "tokenizer/bpe_merge.hpp"
 #include "tokenizer/gguf_vocab.hpp"
 #include "tokenizer/pretokenizer.hpp"
@@ -70,7 +72,7 @@ class Tokenizer {
   std::string_view token_bytes(TokenId id) const;
 
   int32_t n_vocab() const { return int32_t(tokens_.size()); }
-  size_t n_merges() const { return merges_.size(); }
+  size_t n_merges() const { return pairs_.rules().size(); }
   TokenType token_type(TokenId id) const;
   bool is_special(TokenId id) const;  // control or user-defined
   // A normal token with exactly these bytes, or a special with this text.
@@ -90,10 +92,6 @@ class Tokenizer {
   void set_chat_template(std::string t) { chat_template_ = std::move(t); }
 
  private:
-  struct Merge {
-    TokenId left, right, result;
-    uint32_t priority;
-  };
   struct Special {
     std::string text;
     TokenId id;
@@ -103,18 +101,21 @@ class Tokenizer {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  using StringMap = std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>>;
   class PieceCache;
 
   Tokenizer() = default;
   static Tokenizer from_hf_json_unchecked(std::string_view json, std::string_view source);
   void apply_hf_config_unchecked(std::string_view json, std::string_view source);
-  // Builds the lookup tables from tokens_, types_, merges_ and pre_.
+  // The pre-tokenizer and the specials' lookup tables, after index_tokens()
+  // and the merges; checks the special ids.
   void finish(std::string_view source);
-  // normal_ids_, byte_ids_ and specials_ from tokens_ and types_.
+  // normal_index_, byte_ids_ and specials_ from tokens_ and types_.
   void index_tokens();
+  // The normal token with exactly these bytes (the lowest id on duplicates), or -1.
+  TokenId find_normal(std::string_view bytes) const;
   // bos/eos/eot from the usual special token names, where not set.
   void guess_special_ids();
+  // Adds the rule left + right -> the token of their bytes to pairs_ (needs index_tokens() first).
   void add_merge(TokenId left, TokenId right, uint32_t priority, std::string_view source, size_t index);
   void encode_ordinary(std::string_view text, std::vector<TokenId>& out, PieceCache& cache) const;
   void encode_piece(std::string_view piece, std::vector<TokenId>& out, PieceCache& cache) const;
@@ -123,19 +124,18 @@ class Tokenizer {
   // {npos, -1}.
   std::pair<size_t, int> find_special(std::string_view text, size_t pos, bool parse_special) const;
 
-  std::vector<std::string> tokens_;  // raw bytes; specials as their text
+  StringList tokens_;                // raw bytes; specials as their text
   std::vector<TokenType> types_;
-  std::vector<Merge> merges_;        // in priority order
+  PairTable pairs_;                  // the merges, in priority order, indexed by pair
   std::string pre_ = "llama-bpe";
   bool ignore_merges_ = false;       // a piece that is a whole token is taken as is (tiktoken, LLaMA-3)
   TokenId bos_ = -1, eos_ = -1, eot_ = -1, pad_ = -1;
   bool add_bos_ = true;
   std::string chat_template_;
 
-  // Derived by finish().
-  StringMap normal_ids_;
+  // Derived by index_tokens() and finish().
+  FlatIndex normal_index_;           // positions are token ids
   std::array<TokenId, 256> byte_ids_{};
-  PairTable pairs_;
   std::vector<Special> specials_;                   // longest first
   std::array<std::vector<int>, 256> special_by_first_{};  // indices into specials_
   bool has_always_special_ = false;

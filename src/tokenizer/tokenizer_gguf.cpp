@@ -19,35 +19,35 @@ Tokenizer Tokenizer::from_gguf(const GgufVocab& v) {
   LOWBIT_CHECK(v.token_type.empty() || v.token_type.size() == v.tokens.size(),
                "tokenizer.ggml.token_type: {} entries for {} tokens", v.token_type.size(), v.tokens.size());
   Tokenizer t;
-  t.tokens_.resize(v.tokens.size());
+  // Raw bytes are never longer than their GPT-2 form.
+  t.tokens_.reserve(v.tokens.size(), v.tokens.total_bytes());
   t.types_.resize(v.tokens.size());
   for (size_t i = 0; i < v.tokens.size(); ++i) {
     const int32_t ty = v.token_type.empty() ? 1 : v.token_type[i];
     LOWBIT_CHECK(ty >= 1 && ty <= 6, "tokenizer.ggml.token_type[{}]: unknown type {}", i, ty);
     t.types_[i] = TokenType(ty);
     if (is_special_type(t.types_[i])) {
-      t.tokens_[i] = v.tokens[i];
+      t.tokens_.push_back(v.tokens[i]);
       continue;
     }
     auto bytes = unicode_to_bytes(v.tokens[i]);
     LOWBIT_CHECK(bytes.has_value(), "tokenizer.ggml.tokens[{}]: not in the byte-level (GPT-2) alphabet", i);
-    t.tokens_[i] = std::move(*bytes);
+    t.tokens_.push_back(*bytes);
   }
   t.index_tokens();
-  t.merges_.reserve(v.merges.size());
+  t.pairs_.reserve(v.merges.size());
   for (size_t i = 0; i < v.merges.size(); ++i) {
-    const std::string& m = v.merges[i];
+    const std::string_view m = v.merges[i];
     const size_t sp = m.find(' ');
-    LOWBIT_CHECK(sp != std::string::npos && m.find(' ', sp + 1) == std::string::npos,
+    LOWBIT_CHECK(sp != std::string_view::npos && m.find(' ', sp + 1) == std::string_view::npos,
                  "tokenizer.ggml.merges[{}]: expected 'left right'", i);
     TokenId ids[2];
     for (int side = 0; side < 2; ++side) {
-      const std::string_view part = side == 0 ? std::string_view(m).substr(0, sp) : std::string_view(m).substr(sp + 1);
+      const std::string_view part = side == 0 ? m.substr(0, sp) : m.substr(sp + 1);
       auto bytes = unicode_to_bytes(part);
       LOWBIT_CHECK(bytes && !bytes->empty(), "tokenizer.ggml.merges[{}]: not in the byte-level alphabet", i);
-      auto it = t.normal_ids_.find(*bytes);
-      LOWBIT_CHECK(it != t.normal_ids_.end(), "tokenizer.ggml.merges[{}]: '{}' is not a token", i, part);
-      ids[side] = it->second;
+      ids[side] = t.find_normal(*bytes);
+      LOWBIT_CHECK(ids[side] >= 0, "tokenizer.ggml.merges[{}]: '{}' is not a token", i, part);
     }
     t.add_merge(ids[0], ids[1], uint32_t(i), "tokenizer.ggml.merges", i);
   }
@@ -68,15 +68,18 @@ GgufVocab Tokenizer::to_gguf() const {
   GgufVocab v;
   v.model = "gpt2";
   v.pre = pre_;
-  v.tokens.reserve(tokens_.size());
   v.token_type.reserve(tokens_.size());
   for (size_t i = 0; i < tokens_.size(); ++i) {
-    v.tokens.push_back(is_special_type(types_[i]) ? tokens_[i] : bytes_to_unicode(tokens_[i]));
+    v.tokens.push_back(is_special_type(types_[i]) ? std::string(tokens_[i]) : bytes_to_unicode(tokens_[i]));
     v.token_type.push_back(int32_t(types_[i]));
   }
-  v.merges.reserve(merges_.size());
-  for (const Merge& m : merges_)
-    v.merges.push_back(v.tokens[size_t(m.left)] + ' ' + v.tokens[size_t(m.right)]);
+  std::string merge;
+  for (const PairTable::Rule& r : pairs_.rules()) {
+    merge.assign(v.tokens[size_t(r.left)]);
+    merge += ' ';
+    merge += v.tokens[size_t(r.right)];
+    v.merges.push_back(merge);
+  }
   v.bos_id = bos_;
   v.eos_id = eos_;
   v.eot_id = eot_;
@@ -89,7 +92,8 @@ GgufVocab Tokenizer::to_gguf() const {
 Tokenizer Tokenizer::byte_level(const std::vector<std::string>& specials) {
   Tokenizer t;
   for (int b = 0; b < 256; ++b) {
-    t.tokens_.push_back(std::string(1, char(b)));
+    const char c = char(b);
+    t.tokens_.push_back(std::string_view(&c, 1));
     t.types_.push_back(TokenType::Normal);
   }
   for (const std::string& s : specials) {
@@ -97,6 +101,7 @@ Tokenizer Tokenizer::byte_level(const std::vector<std::string>& specials) {
     t.tokens_.push_back(s);
     t.types_.push_back(TokenType::Control);
   }
+  t.index_tokens();
   t.finish("byte tokenizer");
   t.guess_special_ids();
   return t;

@@ -83,6 +83,7 @@ Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_v
                source);
 
   Tokenizer t;
+  std::vector<std::string> tokens;  // by id; ids may come in any order
   std::vector<bool> seen;
   // Ids must be dense: one beyond the number of entries leaves a hole, so it
   // is an error (caught here, before it sizes an allocation).
@@ -90,12 +91,12 @@ Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_v
                             int64_t(j.contains("added_tokens") && j["added_tokens"].is_array() ? j["added_tokens"].size() : 0);
   auto place = [&](int64_t id, std::string bytes, TokenType ty, std::string_view what) {
     LOWBIT_CHECK(id >= 0 && id < n_entries, "{}: {} has id {}, outside 0..{}", source, what, id, n_entries - 1);
-    if (size_t(id) >= t.tokens_.size()) {
-      t.tokens_.resize(size_t(id) + 1);
+    if (size_t(id) >= tokens.size()) {
+      tokens.resize(size_t(id) + 1);
       t.types_.resize(size_t(id) + 1, TokenType::Normal);
       seen.resize(size_t(id) + 1);
     }
-    t.tokens_[size_t(id)] = std::move(bytes);
+    tokens[size_t(id)] = std::move(bytes);
     t.types_[size_t(id)] = ty;
     seen[size_t(id)] = true;
   };
@@ -117,14 +118,16 @@ Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_v
             "added token '" + content + "'");
     }
   }
-  LOWBIT_CHECK(!t.tokens_.empty(), "{}: empty vocabulary", source);
+  LOWBIT_CHECK(!tokens.empty(), "{}: empty vocabulary", source);
   for (size_t i = 0; i < seen.size(); ++i) LOWBIT_CHECK(seen[i], "{}: no token has id {}", source, i);
+  t.tokens_ = StringList(tokens);
+  tokens = {};
   t.index_tokens();
 
   if (model.contains("merges")) {
     LOWBIT_CHECK(model["merges"].is_array(), "{}: model.merges is not an array", source);
     const json& merges = model["merges"];
-    t.merges_.reserve(merges.size());
+    t.pairs_.reserve(merges.size());
     for (size_t i = 0; i < merges.size(); ++i) {
       const json& m = merges[i];
       std::string parts[2];
@@ -144,9 +147,8 @@ Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_v
       TokenId ids[2];
       for (int side = 0; side < 2; ++side) {
         auto bytes = unicode_to_bytes(parts[side]);
-        auto it = bytes ? t.normal_ids_.find(*bytes) : t.normal_ids_.end();
-        LOWBIT_CHECK(it != t.normal_ids_.end(), "{}: model.merges[{}]: '{}' is not a token", source, i, parts[side]);
-        ids[side] = it->second;
+        ids[side] = bytes ? t.find_normal(*bytes) : -1;
+        LOWBIT_CHECK(ids[side] >= 0, "{}: model.merges[{}]: '{}' is not a token", source, i, parts[side]);
       }
       t.add_merge(ids[0], ids[1], uint32_t(i), fmt::format("{}: model.merges", source), i);
     }
@@ -204,7 +206,7 @@ std::string Tokenizer::to_hf_json() const {
   for (size_t i = 0; i < tokens_.size(); ++i) {
     if (is_special(TokenId(i))) {
       added.push_back({{"id", i},
-                       {"content", tokens_[i]},
+                       {"content", std::string(tokens_[i])},
                        {"single_word", false},
                        {"lstrip", false},
                        {"rstrip", false},
@@ -215,7 +217,7 @@ std::string Tokenizer::to_hf_json() const {
     }
   }
   ojson merges = ojson::array();
-  for (const Merge& m : merges_)
+  for (const PairTable::Rule& m : pairs_.rules())
     merges.push_back({bytes_to_unicode(tokens_[size_t(m.left)]), bytes_to_unicode(tokens_[size_t(m.right)])});
   const std::string_view pattern = pattern_for_pre(pre_, "tokenizer");
   ojson out = {

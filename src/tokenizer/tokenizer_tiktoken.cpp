@@ -45,6 +45,7 @@ bool base64_decode(std::string_view in, std::string& out) {
 Tokenizer Tokenizer::from_tiktoken(std::string_view contents, std::string_view source,
                                    const std::vector<std::string>& specials) {
   Tokenizer t;
+  std::vector<std::string> tokens;  // by rank; ranks may come in any order
   std::vector<bool> seen;
   size_t line_no = 0;
   const uint64_t max_rank = uint64_t(std::count(contents.begin(), contents.end(), '\n')) + 1;
@@ -70,38 +71,41 @@ Tokenizer Tokenizer::from_tiktoken(std::string_view contents, std::string_view s
     // Ranks are ids and must be dense, so a rank beyond the line count is an
     // error (caught here, before it sizes an allocation).
     LOWBIT_CHECK(rank < max_rank, "{}:{}: rank {} but only {} lines", source, line_no, rank, max_rank);
-    if (rank >= t.tokens_.size()) {
-      t.tokens_.resize(rank + 1);
+    if (rank >= tokens.size()) {
+      tokens.resize(rank + 1);
       seen.resize(rank + 1);
     }
     LOWBIT_CHECK(!seen[rank], "{}:{}: rank {} appears twice", source, line_no, rank);
     seen[rank] = true;
-    t.tokens_[rank] = bytes;
+    tokens[rank] = bytes;
   }
-  LOWBIT_CHECK(!t.tokens_.empty(), "{}: no tokens", source);
+  LOWBIT_CHECK(!tokens.empty(), "{}: no tokens", source);
   for (size_t i = 0; i < seen.size(); ++i) LOWBIT_CHECK(seen[i], "{}: no token has rank {}", source, i);
-  const size_t n_base = t.tokens_.size();
+  const size_t n_base = tokens.size();
+  tokens.insert(tokens.end(), specials.begin(), specials.end());
+  t.tokens_ = StringList(tokens);
+  tokens = {};
   t.types_.assign(n_base, TokenType::Normal);
-  for (const std::string& s : specials) {
-    t.tokens_.push_back(s);
-    t.types_.push_back(TokenType::Control);
-  }
+  t.types_.resize(t.tokens_.size(), TokenType::Control);
   t.index_tokens();
+  std::vector<PairTable::Rule> merges;
   for (size_t id = 0; id < n_base; ++id) {
     const std::string_view tok = t.tokens_[id];
     for (size_t k = 1; k < tok.size(); ++k) {
-      auto l = t.normal_ids_.find(tok.substr(0, k));
-      if (l == t.normal_ids_.end()) continue;
-      auto r = t.normal_ids_.find(tok.substr(k));
-      if (r == t.normal_ids_.end()) continue;
-      t.merges_.push_back({l->second, r->second, TokenId(id), uint32_t(id)});
+      const TokenId l = t.find_normal(tok.substr(0, k));
+      if (l < 0) continue;
+      const TokenId r = t.find_normal(tok.substr(k));
+      if (r < 0) continue;
+      merges.push_back({l, r, {uint32_t(id), TokenId(id)}});
     }
   }
   // Hugging Face's order for the same rules (their converted merges.txt).
-  std::sort(t.merges_.begin(), t.merges_.end(), [](const Merge& a, const Merge& b) {
-    if (a.priority != b.priority) return a.priority < b.priority;
+  std::sort(merges.begin(), merges.end(), [](const PairTable::Rule& a, const PairTable::Rule& b) {
+    if (a.merge.priority != b.merge.priority) return a.merge.priority < b.merge.priority;
     return a.left != b.left ? a.left < b.left : a.right < b.right;
   });
+  t.pairs_.reserve(merges.size());
+  for (const PairTable::Rule& m : merges) t.pairs_.add(m.left, m.right, m.merge);
   t.pre_ = "llama-bpe";
   t.ignore_merges_ = true;  // tiktoken looks a whole piece up before merging
   t.finish(source);

@@ -1,7 +1,9 @@
 // The two merge loops (rescan and heap) must apply the same rule; a worked
 // example pins the rule itself (lowest priority first, leftmost on ties).
+// PairTable, the rules and their index, is checked against a std::map.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <random>
 
 #include "tokenizer/bpe_merge.hpp"
@@ -59,5 +61,39 @@ TEST(BpeMerge, ScanAndHeapAgreeOnRandomTables) {
     bpe_merge_scan(t, a);
     bpe_merge_heap(t, b);
     ASSERT_EQ(a, b) << "trial " << trial;
+  }
+}
+
+TEST(PairTable, MatchesMapOfFirstRules) {
+  // Many repeated pairs: lookups give the first rule, rules() keeps all.
+  std::mt19937 rng(5);
+  for (bool reserve : {false, true}) {
+    PairTable t;
+    if (reserve) t.reserve(20000);
+    std::map<std::pair<TokenId, TokenId>, PairMerge> want;
+    std::vector<PairTable::Rule> all;
+    for (uint32_t i = 0; i < 20000; ++i) {
+      const TokenId l = TokenId(rng() % 200), r = TokenId(rng() % 200);
+      const PairMerge m{i, TokenId(rng() % 100000)};
+      EXPECT_EQ(t.add(l, r, m), want.emplace(std::pair(l, r), m).second);
+      all.push_back({l, r, m});
+    }
+    EXPECT_EQ(t.size(), want.size());
+    ASSERT_EQ(t.rules().size(), all.size());
+    for (size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ(t.rules()[i].left, all[i].left);
+      EXPECT_EQ(t.rules()[i].right, all[i].right);
+      EXPECT_EQ(t.rules()[i].merge.priority, all[i].merge.priority);
+    }
+    for (TokenId l = 0; l < 210; ++l)
+      for (TokenId r = 0; r < 210; ++r) {
+        const PairMerge* got = t.find(l, r);
+        auto it = want.find({l, r});
+        ASSERT_EQ(got != nullptr, it != want.end()) << l << " " << r;
+        if (got) {
+          EXPECT_EQ(got->priority, it->second.priority);
+          EXPECT_EQ(got->result, it->second.result);
+        }
+      }
   }
 }

@@ -4,10 +4,13 @@
 // tests are skipped (say so loudly rather than pass).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tokenizer/byte_unicode.hpp"
 #include "tokenizer/shared_data.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -91,6 +94,39 @@ TEST(Llama3, BosAndSpecialParsing) {
   EXPECT_GT(literal.size(), 1u);
   for (TokenId id : literal) EXPECT_LT(id, 128000);
   EXPECT_EQ(tok.decode(std::vector<TokenId>{128000, 9906, 128009}, true), "Hello");
+}
+
+TEST(Llama3, LookupsMatchAStdMapOfTheVocabulary) {
+  REQUIRE_LLAMA3();
+  // The reference: the normal tokens' bytes in a std::map (the lowest id on
+  // duplicates), and from it the merge rules tiktoken implies: every split of
+  // a token into two tokens, ordered by the token's rank, then left, right.
+  std::map<std::string, TokenId, std::less<>> ids;
+  for (TokenId i = 0; i < tok.n_vocab(); ++i)
+    if (!tok.is_special(i)) ids.emplace(std::string(tok.token_bytes(i)), i);
+  ASSERT_EQ(ids.size(), 128000u);
+  for (const auto& [bytes, id] : ids) {
+    ASSERT_EQ(tok.find_token(bytes), id);
+    for (std::string_view tail : {"\xff", "\x01", " the"}) {  // mostly not tokens
+      const std::string probe = bytes + std::string(tail);
+      auto it = ids.find(probe);
+      ASSERT_EQ(tok.find_token(probe), it == ids.end() ? std::nullopt : std::optional<TokenId>(it->second)) << probe;
+    }
+  }
+  std::vector<std::string> merges;
+  for (TokenId id = 0; id < 128000; ++id) {
+    const std::string bytes(tok.token_bytes(id));
+    std::vector<std::pair<TokenId, TokenId>> splits;
+    for (size_t k = 1; k < bytes.size(); ++k) {
+      auto l = ids.find(bytes.substr(0, k)), r = ids.find(bytes.substr(k));
+      if (l != ids.end() && r != ids.end()) splits.push_back({l->second, r->second});
+    }
+    std::sort(splits.begin(), splits.end());
+    for (auto [l, r] : splits)
+      merges.push_back(bytes_to_unicode(tok.token_bytes(l)) + " " + bytes_to_unicode(tok.token_bytes(r)));
+  }
+  EXPECT_EQ(tok.n_merges(), merges.size());
+  EXPECT_EQ(tok.to_gguf().merges, merges);
 }
 
 TEST(Llama3, GgufExportRoundTrips) {
