@@ -91,11 +91,8 @@ void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, i
     __m256i part[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
                        _mm256_setzero_si256()};
     for (int64_t k = k0; k < k1; ++k) {
-      // 3 KB ahead into L1, 20 KB ahead into L2 (see the AVX-512 kernel).
       _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs + 64), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 160) * cs), _MM_HINT_T1);
-      _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 160) * cs + 64), _MM_HINT_T1);
       const int8_t* x = xq + 128 * k;
       const __m256i x0 = load256(x), x1 = load256(x + 32), x2 = load256(x + 64), x3 = load256(x + 96);
       for (int r = 0; r < 4; ++r) {

@@ -91,16 +91,9 @@ void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* x, in
   for (int64_t k = 0; k < w.n_chunks; ++k) {
     const __m512i b01 = load_pair<kAdjacent>(r0 + k * cs, r1 + k * cs);
     const __m512i b23 = load_pair<kAdjacent>(r2 + k * cs, r3 + k * cs);
-    if constexpr (kAdjacent) {
-      // Weights from DRAM: 3 KB ahead into L1 and 20 KB ahead into L2. The
-      // far one keeps enough lines in flight for one core to read at
-      // nearly its full bandwidth (16384x16384 GEMV on one Zen 5 core: 22
-      // GB/s with the near prefetch alone, 32 GB/s with both; a plain read
-      // runs at 34). Past the last row they only touch a few lines more.
+    if constexpr (kAdjacent) {  // a few KB ahead of the stream: helps once weights come from DRAM
       _mm_prefetch(reinterpret_cast<const char*>(r0 + (k + 24) * cs), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(r0 + (k + 24) * cs + 64), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(r0 + (k + 160) * cs), _MM_HINT_T1);
-      _mm_prefetch(reinterpret_cast<const char*>(r0 + (k + 160) * cs + 64), _MM_HINT_T1);
     }
     const int8_t* xk = x + 128 * k;
     for (int g = 0; g < 4; ++g) {
