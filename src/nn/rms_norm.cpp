@@ -7,12 +7,21 @@ namespace lowbit {
 void rms_norm_forward(const float* x, const float* w, int64_t rows, int64_t n, float eps, float* y, float* inv_rms) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* xr = x + r * n;
-    double ss = 0;
-    for (int64_t i = 0; i < n; ++i) ss += double(xr[i]) * xr[i];
+    // Eight partial sums: one serial chain of double adds cost about 7 us
+    // per 6912-wide row, a visible share of a decode step.
+    double part[8] = {};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+      for (int k = 0; k < 8; ++k) part[k] += double(xr[i + k]) * xr[i + k];
+    for (; i < n; ++i) part[0] += double(xr[i]) * xr[i];
+    const double ss = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
     const float inv = float(1.0 / std::sqrt(ss / double(n) + eps));
     if (inv_rms) inv_rms[r] = inv;
     float* yr = y + r * n;
-    for (int64_t i = 0; i < n; ++i) yr[i] = xr[i] * inv * (w ? w[i] : 1.0f);
+    if (w)
+      for (int64_t j = 0; j < n; ++j) yr[j] = xr[j] * inv * w[j];
+    else
+      for (int64_t j = 0; j < n; ++j) yr[j] = xr[j] * inv;
   }
 }
 
