@@ -30,6 +30,11 @@ class ThreadPool {
   // one shorter) and calls fn(begin, end) for each thread's chunk.
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
+  // Hands out [0, n) in chunks of `chunk` to whichever thread is free next
+  // and calls fn(begin, end) for each: for long passes over memory, where a
+  // thread slowed by others on a shared machine would hold up a static split.
+  void parallel_for_dynamic(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
+
   // The process-wide pool used by layers and kernels; its size is set by
   // -t/--threads (default: hardware concurrency).
   static ThreadPool& global();

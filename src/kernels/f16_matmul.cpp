@@ -46,7 +46,10 @@ void f16_matmul(const uint16_t* w, int64_t rows, int64_t cols, const float* x, i
   // memory either way.
   if (kernels().isa == Isa::kAvx512 || kernels().isa == Isa::kAvx2) fn = avx2::f16_rows;
 #endif
-  ThreadPool::global().parallel_for(rows, 64, [&](int64_t r0, int64_t r1) { fn(w, r0, r1, cols, x, T, y, rows); });
+  // Chunks of 512 rows (2.5 MiB of a 2560-wide head) to whichever thread
+  // is free: the head is one long pass, and on a shared machine a static
+  // half each would wait for the slower thread.
+  ThreadPool::global().parallel_for_dynamic(rows, 512, [&](int64_t r0, int64_t r1) { fn(w, r0, r1, cols, x, T, y, rows); });
 }
 
 }  // namespace lowbit

@@ -46,6 +46,23 @@ TEST(ThreadPool, ParallelForCoversEachIndexOnce) {
   }
 }
 
+TEST(ThreadPool, ParallelForDynamicCoversEachIndexOnce) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (int64_t n : {0, 1, 7, 512, 1000, 1001}) {
+      for (int64_t chunk : {1, 5, 512}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.parallel_for_dynamic(n, chunk, [&](int64_t b, int64_t e) {
+          EXPECT_EQ(b % chunk, 0);
+          EXPECT_LE(e - b, chunk);
+          for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
+        });
+        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[size_t(i)].load(), 1) << threads << " " << n << " " << i;
+      }
+    }
+  }
+}
+
 TEST(ThreadPool, RunCallsEveryThread) {
   ThreadPool pool(4);
   for (int rep = 0; rep < 1000; ++rep) {
