@@ -21,10 +21,6 @@
 #include "kernels/fwht.hpp"
 #include "kernels/ternary_matmul.hpp"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 namespace {
 
 using namespace lowbit;
@@ -89,39 +85,13 @@ void run_ternary(benchmark::State& state, int64_t out, int64_t in, int64_t n, in
   set_counters(state, p.code_bytes(), out, in, n, best);
 }
 
-#if defined(__x86_64__)
-// A plain but vectorised f32 GEMV (8 rows at a time would be faster; this
-// is the usual dot-product form): the float baseline of the ratio column.
-__attribute__((target("avx2,fma"))) void f32_gemv_rows(const float* w, const float* x, int64_t in, int64_t b,
-                                                       int64_t e, float* y) {
-  for (int64_t o = b; o < e; ++o) {
-    const float* r = w + o * in;
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-    int64_t k = 0;
-    for (; k + 32 <= in; k += 32) {
-      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k), _mm256_loadu_ps(x + k), a0);
-      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k + 8), _mm256_loadu_ps(x + k + 8), a1);
-      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k + 16), _mm256_loadu_ps(x + k + 16), a2);
-      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r + k + 24), _mm256_loadu_ps(x + k + 24), a3);
-    }
-    const __m256 a = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    s = _mm_hadd_ps(s, s);
-    s = _mm_hadd_ps(s, s);
-    float acc = _mm_cvtss_f32(s);
-    for (; k < in; ++k) acc += r[k] * x[k];
-    y[o] = acc;
-  }
-}
-#else
+// A plain f32 GEMV, one row's dot product at a time with the kernel table's
+// dot_f32 (FMA with four accumulators on x86): the float baseline of the
+// ratio column.
 void f32_gemv_rows(const float* w, const float* x, int64_t in, int64_t b, int64_t e, float* y) {
-  for (int64_t o = b; o < e; ++o) {
-    float acc = 0;
-    for (int64_t k = 0; k < in; ++k) acc += w[o * in + k] * x[k];
-    y[o] = acc;
-  }
+  const TernaryKernels& k = kernels();
+  for (int64_t o = b; o < e; ++o) y[o] = k.dot_f32(w + o * in, x, in);
 }
-#endif
 
 void run_f32_gemv(benchmark::State& state, int64_t out, int64_t in, int threads) {
   ThreadPool::set_global_threads(threads);
