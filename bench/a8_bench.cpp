@@ -12,11 +12,11 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 #include "kernels/binary_matmul.hpp"
@@ -28,6 +28,7 @@
 namespace {
 
 using namespace lowbit;
+using bench::BestOf;
 
 struct Shape {
   int64_t out, in;
@@ -41,19 +42,6 @@ std::vector<int8_t> random_i8(int64_t n, uint64_t seed, int lo = -127, int hi = 
   for (auto& e : v) e = int8_t(lo + int(rng.next_u64() % uint64_t(hi - lo + 1)));
   return v;
 }
-
-class BestOf {
- public:
-  void start() { t0_ = std::chrono::steady_clock::now(); }
-  void stop() {
-    best_ = std::min(best_, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0_).count());
-  }
-  double us() const { return best_; }
-
- private:
-  std::chrono::steady_clock::time_point t0_;
-  double best_ = 1e30;
-};
 
 template <typename Call>
 void timed(benchmark::State& state, int64_t weight_bytes, int64_t out, int64_t in, int64_t n, Call call) {

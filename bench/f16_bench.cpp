@@ -6,10 +6,10 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "core/aligned_buffer.hpp"
 #include "core/half.hpp"
 #include "core/rng.hpp"
@@ -29,15 +29,15 @@ void BM_F16Gemv(benchmark::State& state) {
   for (int64_t i = 0; i < rows * cols; ++i) wp[i] = f32_to_fp16(0.02f * rng.normal());
   std::vector<float> x(static_cast<size_t>(cols)), y(static_cast<size_t>(rows));
   for (auto& v : x) v = rng.normal();
-  double best = 1e30;
+  bench::BestOf best;
   for (auto _ : state) {
-    const auto t0 = std::chrono::steady_clock::now();
+    best.start();
     f16_matmul(wp, rows, cols, x.data(), 1, y.data());
     benchmark::DoNotOptimize(y.data());
-    best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    best.stop();
   }
   state.SetBytesProcessed(int64_t(state.iterations()) * rows * cols * 2);
-  state.counters["best_us"] = best;
+  state.counters["best_us"] = best.us();
 }
 
 }  // namespace

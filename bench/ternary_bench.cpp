@@ -8,14 +8,13 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "core/aligned_buffer.hpp"
-#include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 #include "formats/format.hpp"
 #include "kernels/fwht.hpp"
@@ -24,6 +23,9 @@
 namespace {
 
 using namespace lowbit;
+using bench::BestOf;
+using bench::random_acts;
+using bench::random_ternary;
 
 struct GemvShape {
   int64_t out, in;
@@ -31,35 +33,6 @@ struct GemvShape {
 // The BitNet b1.58 2B4T projections, and one matrix far larger than the L3.
 const GemvShape kShapes[] = {{2560, 2560}, {640, 2560}, {6912, 2560}, {2560, 6912}, {16384, 16384}};
 constexpr int64_t kPrefillTokens = 128;
-
-std::vector<int8_t> random_ternary(int64_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<int8_t> w(static_cast<size_t>(n));
-  for (auto& v : w) v = int8_t(int(rng.next_u64() % 3) - 1);
-  return w;
-}
-std::vector<float> random_acts(int64_t n, uint64_t seed) {
-  Rng rng(seed);
-  std::vector<float> x(static_cast<size_t>(n));
-  for (auto& v : x) v = rng.normal();
-  return x;
-}
-
-// best_us: the fastest single call, the statistic ggml-anchor prints; on a
-// shared machine it is the fair one to compare with it (time slices lost to
-// other processes inflate means, rarely the minimum).
-class BestOf {
- public:
-  void start() { t0_ = std::chrono::steady_clock::now(); }
-  void stop() {
-    best_ = std::min(best_, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0_).count());
-  }
-  double us() const { return best_; }
-
- private:
-  std::chrono::steady_clock::time_point t0_;
-  double best_ = 1e30;
-};
 
 void set_counters(benchmark::State& state, int64_t weight_bytes, int64_t out, int64_t in, int64_t n,
                   const BestOf& best) {

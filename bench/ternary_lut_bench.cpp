@@ -7,11 +7,10 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <string>
 #include <vector>
 
-#include "core/rng.hpp"
+#include "bench_util.hpp"
 #include "core/thread_pool.hpp"
 #include "kernels/ternary_lut.hpp"
 #include "kernels/ternary_matmul.hpp"
@@ -26,17 +25,10 @@ struct Shape {
 const Shape kShapes[] = {{2560, 2560}, {6912, 2560}, {2560, 6912}, {16384, 16384}};
 constexpr int64_t kPrefillTokens = 128;
 
-std::vector<int8_t> ternary(int64_t n) {
-  Rng rng(1);
-  std::vector<int8_t> w(static_cast<size_t>(n));
-  for (auto& v : w) v = int8_t(int(rng.next_u64() % 3) - 1);
-  return w;
-}
+std::vector<int8_t> ternary(int64_t n) { return bench::random_ternary(n, 1); }
 
 QuantizedActivations acts(int64_t T, int64_t in) {
-  Rng rng(2);
-  std::vector<float> x(size_t(T * in));
-  for (auto& v : x) v = rng.normal();
+  const std::vector<float> x = bench::random_acts(T * in, 2);
   QuantizedActivations q;
   quantize_activations(x.data(), T, in, q);
   return q;
@@ -44,15 +36,15 @@ QuantizedActivations acts(int64_t T, int64_t in) {
 
 template <typename Call>
 void timed(benchmark::State& st, int64_t bytes, int64_t ops, Call call) {
-  double best = 1e30;
+  bench::BestOf best;
   for (auto _ : st) {
-    const auto t0 = std::chrono::steady_clock::now();
+    best.start();
     call();
-    best = std::min(best, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    best.stop();
   }
   st.SetBytesProcessed(int64_t(st.iterations()) * bytes);
   st.SetItemsProcessed(int64_t(st.iterations()) * ops);
-  st.counters["best_us"] = best;
+  st.counters["best_us"] = best.us();
 }
 
 void run_tiled(benchmark::State& st, Shape s, int64_t n, int threads, const TernaryKernels& k) {
