@@ -51,13 +51,7 @@ void run(RandomModelArgs a) {
     if (!path.empty()) tok = Tokenizer::load_llama3_tiktoken(path);
   }
   GgufVocab vocab = tok.to_gguf();
-  // Pad or cut the vocabulary to the requested size with unused tokens.
-  for (int64_t i = int64_t(vocab.tokens.size()); i < c.n_vocab; ++i) {
-    vocab.tokens.push_back(fmt::format("[PAD{}]", i));
-    vocab.token_type.push_back(int32_t(TokenType::Unused));
-  }
-  LOWBIT_CHECK(int64_t(vocab.tokens.size()) == c.n_vocab, "--vocab {} is smaller than the tokenizer's {} tokens",
-               c.n_vocab, vocab.tokens.size());
+  pad_vocab(vocab, c.n_vocab);
   c.validate();
 
   GgufWriter w;

@@ -51,6 +51,16 @@ GgufVocab vocab_from_gguf(const GgufMetadata& m) {
   return v;
 }
 
+void pad_vocab(GgufVocab& v, int64_t n) {
+  LOWBIT_CHECK(int64_t(v.tokens.size()) <= n, "the tokenizer has {} tokens, more than the model's vocabulary of {}",
+               v.tokens.size(), n);
+  if (!v.token_type.empty() || int64_t(v.tokens.size()) < n) v.token_type.resize(v.tokens.size(), int32_t(TokenType::Normal));
+  for (int64_t i = int64_t(v.tokens.size()); i < n; ++i) {
+    v.tokens.push_back(fmt::format("[PAD{}]", i));
+    v.token_type.push_back(int32_t(TokenType::Unused));
+  }
+}
+
 void vocab_to_gguf(const GgufVocab& v, GgufMetadata& m) {
   m.set("tokenizer.ggml.model", v.model);
   m.set("tokenizer.ggml.pre", v.pre);

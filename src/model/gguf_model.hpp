@@ -34,6 +34,10 @@ ModelConfig config_from_gguf(const GgufFile& f);
 void config_to_gguf(const ModelConfig& cfg, GgufMetadata& m);
 
 GgufVocab vocab_from_gguf(const GgufMetadata& m);
+// Pads the vocabulary with unused "[PAD<id>]" tokens up to n (a model's
+// embedding may have more rows than its tokenizer has tokens; GGUF readers
+// expect one token per row). An error if it already has more than n.
+void pad_vocab(GgufVocab& v, int64_t n);
 void vocab_to_gguf(const GgufVocab& v, GgufMetadata& m);
 
 // Tensors of a GGUF file by name, for the model (2-D: ne0 = cols, ne1 = rows).

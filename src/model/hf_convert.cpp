@@ -297,7 +297,9 @@ ConvertResult Converter::run(const std::string& out_path) {
   target->write_config(mc, w.metadata());
   w.metadata().set("general.name", std::filesystem::path(dir_).filename().string());
   w.metadata().set("general.alignment", uint32_t(kGgufDefaultAlignment));
-  vocab_to_gguf(tok.to_gguf(), w.metadata());
+  GgufVocab vocab = tok.to_gguf();
+  pad_vocab(vocab, cfg_.vocab_size);
+  vocab_to_gguf(vocab, w.metadata());
 
   const FormatTraits& f32 = format_traits(Format::F32);
   const FormatTraits& f16 = format_traits(Format::F16);
