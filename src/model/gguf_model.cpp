@@ -103,11 +103,12 @@ namespace {
 
 // Special token ids must name tokens of the vocabulary (and of the model's
 // embedding), or sampling and stopping would index past them.
-void check_token_ids(const GgufFile& f, const Tokenizer& tok, int64_t n_vocab) {
-  const int64_t n = std::min<int64_t>(n_vocab, int64_t(tok.n_vocab()));
-  const std::pair<const char*, int> ids[] = {{"tokenizer.ggml.bos_token_id", tok.bos_id()},
-                                             {"tokenizer.ggml.eos_token_id", tok.eos_id()},
-                                             {"tokenizer.ggml.eot_token_id", tok.eot_id()}};
+void check_token_ids(const GgufFile& f, const GgufVocab& v, int64_t n_vocab) {
+  const int64_t n = std::min<int64_t>(n_vocab, int64_t(v.tokens.size()));
+  const std::pair<const char*, int32_t> ids[] = {{"tokenizer.ggml.bos_token_id", v.bos_id},
+                                                 {"tokenizer.ggml.eos_token_id", v.eos_id},
+                                                 {"tokenizer.ggml.eot_token_id", v.eot_id},
+                                                 {"tokenizer.ggml.padding_token_id", v.pad_id}};
   for (const auto& [key, id] : ids)
     LOWBIT_CHECK(id < n, "{}: key '{}' = {} is outside the vocabulary of {} tokens", f.path(), key, id, n);
 }
@@ -119,8 +120,9 @@ LoadedModel load_gguf_model(const std::string& path, const ModelLoadOptions& opt
   lm.file = std::make_unique<GgufFile>(GgufFile::open(path));
   lm.family = &family_of(*lm.file);
   lm.config = lm.family->read_config(*lm.file);
-  lm.tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(vocab_from_gguf(lm.file->metadata())));
-  check_token_ids(*lm.file, *lm.tokenizer, lm.config.n_vocab);
+  GgufVocab vocab = vocab_from_gguf(lm.file->metadata());
+  check_token_ids(*lm.file, vocab, lm.config.n_vocab);
+  lm.tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(vocab));
   // Everything is read from the metadata now: its pages (a LLaMA-3
   // vocabulary is 7.5 MiB of them) need not stay resident next to the model.
   lm.file->drop_metadata_pages();

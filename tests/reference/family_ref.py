@@ -55,6 +55,19 @@ CASES = {
                      tied=False, permute=True, gguf_arch="llama", gguf_type="i2_s", seed=2030,
                      rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
                                    "high_freq_factor": 4.0, "original_max_position_embeddings": 64}),
+    # The same checkpoints in the other layouts peers use: 2B4T converted
+    # for llama.cpp (`bitnet` + hidden_activation relu2, TQ1_0), 1bitLLM as
+    # bitnet.cpp stores it (I2_S under `bitnet`), a LLaMA in Q8_0 and BF16.
+    "b158_llamacpp": dict(cls="BitNetForCausalLM", model_type="bitnet", weights="packed", act="relu2",
+                          sub=("self_attn.attn_sub_norm", "mlp.ffn_sub_norm"), tied=True, permute=False,
+                          gguf_arch="bitnet", gguf_type="tq1_0", seed=2036),
+    "bitnet_i2s": dict(cls="BitnetForCausalLM", model_type="llama", weights="latent", act="silu",
+                       sub=("self_attn.inner_attn_ln", "mlp.ffn_layernorm"), tied=False, permute=False,
+                       gguf_arch="bitnet", gguf_type="i2_s", seed=2027),
+    "llama_q8": dict(cls="LlamaForCausalLM", model_type="llama", weights="float", act="silu", sub=None,
+                     tied=False, permute=True, gguf_arch="llama", gguf_type="q8_0", seed=2028),
+    "llama_bf16": dict(cls="LlamaForCausalLM", model_type="llama", weights="float", act="silu", sub=None,
+                       tied=False, permute=True, gguf_arch="llama", gguf_type="bf16", seed=2028),
     "llama": dict(cls="LlamaForCausalLM", model_type="llama", weights="float", act="silu", sub=None,
                   tied=False, permute=True, gguf_arch="llama", gguf_type="f16", seed=2028),
 }
@@ -330,6 +343,10 @@ def write_direct_gguf(case, W, path):
             tensors.append((name, 34, ne, formats_ref.tq1_0(m.astype(np.float32).ravel())))
         elif kind == "i2_s":
             tensors.append((name, 36, ne, formats_ref.i2_s(m.astype(np.float32).ravel())))
+        elif kind == "q8_0":
+            tensors.append((name, 8, ne, formats_ref.q8_0(m.astype(np.float32).ravel())))
+        elif kind == "bf16":
+            tensors.append((name, 30, ne, bf16(m)[0].tobytes()))
 
     add("token_embd.weight", W["model.embed_tokens.weight"], "f16")
     add("output_norm.weight", W["model.norm.weight"], "f32")
@@ -352,6 +369,15 @@ def write_direct_gguf(case, W, path):
     gguf_ref.write_gguf(path, kvs, tensors, 32)
 
 
+def q8_0_values(w):
+    """What a Q8_0 tensor of w holds: blocks of 32 as fp16 d, 32 int8 q; x = d q."""
+    raw = formats_ref.q8_0(w.astype(np.float32).ravel())
+    blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 34)
+    d = blocks[:, :2].copy().view(np.float16).astype(np.float64)
+    q = blocks[:, 2:].copy().view(np.int8).astype(np.float64)
+    return (d * q).reshape(w.shape)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--case", required=True, choices=sorted(CASES))
@@ -366,6 +392,13 @@ def main():
     write_safetensors(os.path.join(args.dir, "model.safetensors"), st)
     write_direct_gguf(case, W, os.path.join(args.dir, "direct.gguf"))
     ternary = case["weights"] != "float"
+    if case["gguf_type"] == "q8_0":
+        # The direct file holds the Q8_0 weights: the reference runs those.
+        # (Q/K permutation commutes with this: Q8_0 blocks lie within rows.)
+        for l in range(L):
+            for hf, _, _, _ in PROJ:
+                name = f"model.layers.{l}.{hf}.weight"
+                W[name] = q8_0_values(W[name])
     ref = {"prompt": PROMPT}
     paths = ["float", "ternary"] if ternary else ["float"]
     for path in paths:
