@@ -33,7 +33,6 @@ struct Case {
   const char* name;      // family_ref.py --case
   const char* family;    // the family that converts the checkpoint
   bool ternary;          // the checkpoint's projections are ternary
-  bool convert = true;   // also through `convert` (the layout variants only test their GGUF)
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
@@ -125,14 +124,16 @@ class Families : public ::testing::TestWithParam<Case> {
   RefPath float_, ternary_;
 };
 
-TEST_P(Families, PeerLayoutGgufMatchesNumPy) {
+class FamilyGguf : public Families {};
+class FamilyConvert : public Families {};
+
+TEST_P(FamilyGguf, PeerLayoutMatchesNumPy) {
   // The peer files: ternary checkpoints as I2_S (bitnet.cpp) or TQ2_0
   // (llama.cpp), run W1.58 x A8; the float llama as F16, run as float.
   check((dir_ / "direct.gguf").string(), GetParam().ternary, "direct.gguf");
 }
 
-TEST_P(Families, ConvertedInEveryTypeMatchesNumPy) {
-  if (!GetParam().convert) GTEST_SKIP() << "a GGUF layout variant of a checkpoint converted in another case";
+TEST_P(FamilyConvert, EveryTypeMatchesNumPy) {
   std::vector<Format> types{Format::F16};
   if (GetParam().ternary) types = {Format::I2_S, Format::TQ2_0, Format::TQ1_0, Format::F16};
   for (Format f : types) {
@@ -147,18 +148,21 @@ TEST_P(Families, ConvertedInEveryTypeMatchesNumPy) {
   }
 }
 
+const auto kCheckpoints = ::testing::Values(Case{"b158", "bitnet-b1.58", true}, Case{"bitnet", "bitnet", true},
+                                            Case{"llama158", "llama", true}, Case{"llama", "llama", false});
+auto case_name = [](const auto& info) { return std::string(info.param.name); };
+
+INSTANTIATE_TEST_SUITE_P(All, FamilyConvert, kCheckpoints, case_name);
 // The GGUF variants are the refusals of the model-families issue: a `bitnet`
 // file with hidden_activation relu2 (ran with SiLU), I2_S under `bitnet`
 // (refused: "unknown type 36"), `llama` with ternary or Q8_0/BF16 weights
 // (refused: architecture not supported).
-INSTANTIATE_TEST_SUITE_P(All, Families,
-                         ::testing::Values(Case{"b158", "bitnet-b1.58", true}, Case{"bitnet", "bitnet", true},
-                                           Case{"llama158", "llama", true}, Case{"llama", "llama", false},
-                                           Case{"b158_llamacpp", "bitnet-b1.58", true, false},
-                                           Case{"bitnet_i2s", "bitnet", true, false},
-                                           Case{"llama_q8", "llama", false, false},
-                                           Case{"llama_bf16", "llama", false, false}),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(All, FamilyGguf, kCheckpoints, case_name);
+INSTANTIATE_TEST_SUITE_P(Variants, FamilyGguf,
+                         ::testing::Values(Case{"b158_llamacpp", "bitnet-b1.58", true},
+                                           Case{"bitnet_i2s", "bitnet", true}, Case{"llama_q8", "llama", false},
+                                           Case{"llama_bf16", "llama", false}),
+                         case_name);
 
 }  // namespace
 }  // namespace lowbit
