@@ -23,6 +23,7 @@
 #include "io/npy.hpp"
 #include "model/gguf_model.hpp"
 #include "model/hf_convert.hpp"
+#include "model/matrix.hpp"
 
 namespace lowbit {
 namespace {
@@ -134,7 +135,7 @@ TEST_P(FamilyGguf, PeerLayoutMatchesNumPy) {
 }
 
 TEST_P(FamilyConvert, EveryTypeMatchesNumPy) {
-  std::vector<Format> types{Format::F16};
+  std::vector<Format> types{Format::F16, Format::F32};
   if (GetParam().ternary) types = {Format::I2_S, Format::TQ2_0, Format::TQ1_0, Format::F16};
   for (Format f : types) {
     ConvertOptions opt;
@@ -142,9 +143,9 @@ TEST_P(FamilyConvert, EveryTypeMatchesNumPy) {
     const std::string out = (dir_ / fmt::format("converted_{}.gguf", format_traits(f).name)).string();
     const ConvertResult r = convert_hf(dir_.string(), out, opt);
     EXPECT_EQ(r.source->name, GetParam().family);
-    // F16 projections run as float matmuls (llama.cpp's semantics for f16
-    // files); the ternary types run W1.58 x A8.
-    check(out, f != Format::F16, fmt::format("convert --type {} -> {}", format_traits(f).name, r.arch));
+    // F16/F32 projections run as float matmuls (llama.cpp's semantics for
+    // float files); the ternary types run W1.58 x A8.
+    check(out, is_ternary_format(format_traits(f)), fmt::format("convert --type {} -> {}", format_traits(f).name, r.arch));
   }
 }
 
