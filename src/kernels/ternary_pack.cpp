@@ -32,37 +32,51 @@ uint8_t* chunk_ptr(PackedTernary& p, const TernaryWeightsView& v, int64_t o, int
   return p.codes.as<uint8_t>() + (v.chunk(o, k) - v.data);
 }
 
+// What encode_chunk saw: the largest code (> 2: a value that is not -1, 0
+// or +1) and whether any value was nonzero.
+struct ChunkStats {
+  uint8_t max_code = 0;
+  bool nonzero = false;
+};
+
 // 128 ternary values into one chunk of codes (byte q: columns q, 32+q, 64+q,
-// 96+q); returns false if any value is not -1, 0 or +1.
-bool encode_chunk(const int8_t* t, uint8_t* c) {
-  bool ternary = true;
+// 96+q). Written as byte arithmetic with max/or reductions so it vectorizes.
+ChunkStats encode_chunk(const int8_t* t, uint8_t* c) {
+  uint8_t mx = 0, nz = 0;
   for (int q = 0; q < 32; ++q) {
-    const int a = t[q] + 1, b = t[32 + q] + 1, d = t[64 + q] + 1, e = t[96 + q] + 1;
-    ternary &= unsigned(a) <= 2 && unsigned(b) <= 2 && unsigned(d) <= 2 && unsigned(e) <= 2;
+    const uint8_t a = uint8_t(t[q] + 1), b = uint8_t(t[32 + q] + 1), d = uint8_t(t[64 + q] + 1),
+                  e = uint8_t(t[96 + q] + 1);
+    mx = std::max(mx, std::max(std::max(a, b), std::max(d, e)));
+    nz |= uint8_t((a ^ 1) | (b ^ 1) | (d ^ 1) | (e ^ 1));
     c[q] = uint8_t(a << 6 | b << 4 | d << 2 | e);
   }
-  return ternary;
+  return {mx, nz != 0};
 }
 
-// Writes one row of ternary values (in entries, already checked) into its chunks.
-void put_row(PackedTernary& p, int64_t o, const int8_t* t) {
+// Writes one row of ternary values (in entries) into its chunks; false if a
+// value is not ternary (the row is then partly written).
+bool put_row(PackedTernary& p, int64_t o, const int8_t* t) {
   const TernaryWeightsView v = p.view();
+  uint8_t mx = 0;
   for (int64_t k = 0; k < v.n_chunks; ++k) {
     uint8_t* c = chunk_ptr(p, v, o, k);
     const int64_t col0 = 128 * k;
     if (col0 + 128 <= p.in) {
-      encode_chunk(t + col0, c);
+      mx = std::max(mx, encode_chunk(t + col0, c).max_code);
     } else {
       for (int q = 0; q < 32; ++q) {
         int byte = 0;
         for (int g = 0; g < 4; ++g) {
           const int64_t col = col0 + 32 * g + q;
-          byte |= (col < p.in ? t[col] + 1 : 1) << (6 - 2 * g);
+          const uint8_t code = col < p.in ? uint8_t(t[col] + 1) : 1;
+          mx = std::max(mx, code);
+          byte |= (code & 3) << (6 - 2 * g);
         }
         c[q] = uint8_t(byte);
       }
     }
   }
+  return mx <= 2;
 }
 
 void check_ternary_row(const int8_t* t, int64_t in, const char* what, int64_t o) {
@@ -100,15 +114,14 @@ PackedTernary pack_scaled_blocks(const FormatTraits& f, const void* data, int64_
     float scale = 0.0f;
     for (int64_t b = 0; b < blocks; ++b) {
       const float d = f.decode_ternary_block(bytes + (o * blocks + b) * f.block_bytes, t.data());
-      bool ternary = true, nonzero = false;
+      ChunkStats st;
       for (int64_t h = 0; h < chunks; ++h) {
-        uint8_t* c = chunk_ptr(p, v, o, b * chunks + h);
-        ternary &= encode_chunk(t.data() + 128 * h, c);
-        for (int q = 0; q < 32; ++q) nonzero |= c[q] != 0x55;
+        const ChunkStats sh = encode_chunk(t.data() + 128 * h, chunk_ptr(p, v, o, b * chunks + h));
+        st.max_code = std::max(st.max_code, sh.max_code), st.nonzero |= sh.nonzero;
       }
-      LOWBIT_CHECK(ternary, "{} tensor [{}, {}]: a code that is not ternary in block {} of row {}", f.name, out, in,
+      LOWBIT_CHECK(st.max_code <= 2, "{} tensor [{}, {}]: a code that is not ternary in block {} of row {}", f.name, out, in,
                    b, o);
-      if (nonzero) merge_row_scale(scale, d, f, out, in, o);
+      if (st.nonzero) merge_row_scale(scale, d, f, out, in, o);
     }
     p.row_scale[size_t(o)] = scale;
   }
@@ -133,8 +146,7 @@ PackedTernary pack_ternary_rows(const int8_t* w, int64_t out, int64_t in, const 
                                 TernaryLayout layout) {
   PackedTernary p = make_empty(out, in, layout);
   for (int64_t o = 0; o < out; ++o) {
-    check_ternary_row(w + o * in, in, "ternary", o);
-    put_row(p, o, w + o * in);
+    if (!put_row(p, o, w + o * in)) check_ternary_row(w + o * in, in, "ternary", o);  // throws, naming the column
     p.row_scale[size_t(o)] = row_scales[o];
   }
   return p;

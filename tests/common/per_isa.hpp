@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
 #include <string>
 
 #include "kernels/isa.hpp"
@@ -12,6 +13,9 @@
 namespace lowbit {
 
 class PerIsa : public ::testing::TestWithParam<Isa> {};
+
+// So that CTest lists "GetParam() = avx2", not the enum's bytes.
+inline void PrintTo(Isa isa, std::ostream* os) { *os << isa_name(isa); }
 
 inline std::string isa_test_name(const ::testing::TestParamInfo<Isa>& info) { return isa_name(info.param); }
 
