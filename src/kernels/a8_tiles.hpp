@@ -41,4 +41,20 @@ void a8_tiled(int64_t rows, int64_t nt, SumToken sum_token, Tile tile) {
   }
 }
 
+// A whole dot_i8 / dot_bin1 entry of an A8Kernels table (weights W = int8_t
+// or packed bits) from an ISA's register tile: calls
+//   tile(Count<NR>, Count<nb>, w + r * w_stride, w_stride, x + t * x_stride,
+//        x_stride, n, xsum, acc + t * acc_stride + r, acc_stride)
+// with xsum[i] = sum_bytes(row t + i of x, n).
+template <int NB, class W, class Sum, class Tile>
+void a8_dot(const W* w, int64_t w_stride, int64_t rows, const int8_t* x, int64_t x_stride, int64_t nt, int64_t n,
+            int32_t* acc, int64_t acc_stride, Sum (*sum_bytes)(const int8_t*, int64_t), Tile tile) {
+  a8_tiled<NB>(
+      rows, nt, [&](int64_t t) { return sum_bytes(x + t * x_stride, n); },
+      [&](auto nr, auto nb, int64_t r, int64_t t, const Sum* xsum) {
+        tile(nr, nb, w + r * w_stride, w_stride, x + t * x_stride, x_stride, n, xsum, acc + t * acc_stride + r,
+             acc_stride);
+      });
+}
+
 }  // namespace lowbit::detail

@@ -50,14 +50,14 @@ void tile_i8(const int8_t* w, int64_t w_stride, const int8_t* x, int64_t x_strid
     }
 }
 
+int no_sum(const int8_t*, int64_t) { return 0; }  // int16 products: no offset to undo
+
 void dot_i8_avx2(const int8_t* w, int64_t w_stride, int64_t rows, const int8_t* x, int64_t x_stride, int64_t nt,
                  int64_t n, int32_t* acc, int64_t acc_stride) {
-  detail::a8_tiled<2>(
-      rows, nt, [](int64_t) { return 0; },  // int16 products: no offset to undo
-      [&](auto nr, auto nb, int64_t r, int64_t t, const int*) {
-        tile_i8<decltype(nr)::value, decltype(nb)::value>(w + r * w_stride, w_stride, x + t * x_stride, x_stride, n, acc + t * acc_stride + r,
-                            acc_stride);
-      });
+  detail::a8_dot<2>(w, w_stride, rows, x, x_stride, nt, n, acc, acc_stride, no_sum,
+                    [](auto nr, auto nb, auto wr, int64_t ws, auto xt, int64_t xs, int64_t nn, auto, auto ac, int64_t as) {
+                      tile_i8<decltype(nr)::value, decltype(nb)::value>(wr, ws, xt, xs, nn, ac, as);
+                    });
 }
 
 // 0xFF in byte j where bit j of `word` is set.
@@ -118,12 +118,8 @@ uint32_t sum_bytes(const int8_t* x, int64_t n) {
 
 void dot_bin1_avx2(const uint8_t* bits, int64_t bits_stride, int64_t rows, const int8_t* x, int64_t x_stride,
                    int64_t nt, int64_t n, int32_t* acc, int64_t acc_stride) {
-  detail::a8_tiled<2>(
-      rows, nt, [&](int64_t t) { return sum_bytes(x + t * x_stride, n); },
-      [&](auto nr, auto nb, int64_t r, int64_t t, const uint32_t* xsum) {
-        tile_bin1<decltype(nr)::value, decltype(nb)::value>(bits + r * bits_stride, bits_stride, x + t * x_stride, x_stride, n, xsum,
-                              acc + t * acc_stride + r, acc_stride);
-      });
+  detail::a8_dot<2>(bits, bits_stride, rows, x, x_stride, nt, n, acc, acc_stride, sum_bytes,
+                    [](auto nr, auto nb, auto... args) { tile_bin1<decltype(nr)::value, decltype(nb)::value>(args...); });
 }
 
 // 32 entries per vpcmpgtb + vpmovmskb (byte j -> bit j, LSB first).

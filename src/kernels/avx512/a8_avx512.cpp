@@ -74,12 +74,8 @@ void tile_i8(const int8_t* w, int64_t w_stride, const int8_t* x, int64_t x_strid
 
 void dot_i8_avx512(const int8_t* w, int64_t w_stride, int64_t rows, const int8_t* x, int64_t x_stride, int64_t nt,
                    int64_t n, int32_t* acc, int64_t acc_stride) {
-  detail::a8_tiled<4>(
-      rows, nt, [&](int64_t t) { return sum_bytes(x + t * x_stride, n); },
-      [&](auto nr, auto nb, int64_t r, int64_t t, const int32_t* xsum) {
-        tile_i8<decltype(nr)::value, decltype(nb)::value>(w + r * w_stride, w_stride, x + t * x_stride, x_stride, n, xsum, acc + t * acc_stride + r,
-                            acc_stride);
-      });
+  detail::a8_dot<4>(w, w_stride, rows, x, x_stride, nt, n, acc, acc_stride, sum_bytes,
+                    [](auto nr, auto nb, auto... args) { tile_i8<decltype(nr)::value, decltype(nb)::value>(args...); });
 }
 
 inline __mmask64 load_bits(const uint8_t* p) {
@@ -123,12 +119,8 @@ void tile_bin1(const uint8_t* bits, int64_t bits_stride, const int8_t* x, int64_
 
 void dot_bin1_avx512(const uint8_t* bits, int64_t bits_stride, int64_t rows, const int8_t* x, int64_t x_stride,
                      int64_t nt, int64_t n, int32_t* acc, int64_t acc_stride) {
-  detail::a8_tiled<4>(
-      rows, nt, [&](int64_t t) { return sum_bytes(x + t * x_stride, n); },
-      [&](auto nr, auto nb, int64_t r, int64_t t, const int32_t* xsum) {
-        tile_bin1<decltype(nr)::value, decltype(nb)::value>(bits + r * bits_stride, bits_stride, x + t * x_stride, x_stride, n, xsum,
-                              acc + t * acc_stride + r, acc_stride);
-      });
+  detail::a8_dot<4>(bits, bits_stride, rows, x, x_stride, nt, n, acc, acc_stride, sum_bytes,
+                    [](auto nr, auto nb, auto... args) { tile_bin1<decltype(nr)::value, decltype(nb)::value>(args...); });
 }
 
 // 64 entries per vpcmpgtb into a mask register: the mask is the bit word.
