@@ -22,6 +22,7 @@
 #include "kernels/binary_matmul.hpp"
 #include "kernels/int8_matmul.hpp"
 #include "nn/bit_linear.hpp"
+#include "nn/hbit_linear.hpp"
 #include "nn/int8_linear.hpp"
 #include "quant/int_matmul.hpp"
 
@@ -91,7 +92,9 @@ void run_bin1(benchmark::State& st, Shape s, int64_t n, int threads, const A8Ker
 
 // Whole layer forwards (activation quantization, packing, scales included):
 // what the kernels buy the layers.
-void run_layer(benchmark::State& st, bool binary, Shape s, int64_t n) {
+enum class LayerKind { kBitLinear, kInt8, kHBitLinearA4 };
+
+void run_layer(benchmark::State& st, LayerKind kind, Shape s, int64_t n) {
   ThreadPool::set_global_threads(1);
   Rng rng(5);
   Tensor w = Tensor::f32({s.out, s.in});
@@ -100,11 +103,19 @@ void run_layer(benchmark::State& st, bool binary, Shape s, int64_t n) {
   for (auto& v : x) v = rng.normal();
   LinearOptions opt;
   std::unique_ptr<LinearLayer> layer;
-  if (binary)
-    layer = std::make_unique<BitLinear>(std::move(w), opt);
-  else
-    layer = std::make_unique<Int8Linear>(std::move(w), opt);
-  timed(st, binary ? s.out * s.in / 8 : s.out * s.in, s.out, s.in, n, [&] {
+  int64_t weight_bytes = s.out * s.in;
+  switch (kind) {
+    case LayerKind::kBitLinear:
+      layer = std::make_unique<BitLinear>(std::move(w), opt);
+      weight_bytes = s.out * s.in / 8;
+      break;
+    case LayerKind::kInt8: layer = std::make_unique<Int8Linear>(std::move(w), opt); break;
+    case LayerKind::kHBitLinearA4:  // S3: Hadamard transform + INT4 absmean activations
+      opt.act_bits = 4;
+      layer = std::make_unique<HBitLinear>(std::move(w), opt);
+      break;
+  }
+  timed(st, weight_bytes, s.out, s.in, n, [&] {
     layer->forward(x.data(), n, y.data());
     benchmark::DoNotOptimize(y.data());
   });
@@ -117,8 +128,10 @@ void register_all() {
   };
   for (int64_t n : {int64_t(1), kPrefillTokens}) {
     const std::string d = "2560x2560x" + std::to_string(n) + "/threads:1";
-    reg("layer/bitlinear/" + d, [=](benchmark::State& st) { run_layer(st, true, {2560, 2560}, n); });
-    reg("layer/int8/" + d, [=](benchmark::State& st) { run_layer(st, false, {2560, 2560}, n); });
+    reg("layer/bitlinear/" + d, [=](benchmark::State& st) { run_layer(st, LayerKind::kBitLinear, {2560, 2560}, n); });
+    reg("layer/int8/" + d, [=](benchmark::State& st) { run_layer(st, LayerKind::kInt8, {2560, 2560}, n); });
+    reg("layer/hbitlinear_a4/" + d,
+        [=](benchmark::State& st) { run_layer(st, LayerKind::kHBitLinearA4, {2560, 2560}, n); });
   }
   for (const Shape& s : kShapes)
     for (int t : {1, 2}) {

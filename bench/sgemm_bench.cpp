@@ -22,7 +22,7 @@ void BM_Sgemm(benchmark::State& state, bool ta, bool tb, int64_t M, int64_t N, i
   state.counters["GFLOP/s"] =
       benchmark::Counter(2.0 * double(M * N * K), benchmark::Counter::kIsIterationInvariantRate,
                          benchmark::Counter::kIs1000);
-  state.SetLabel(lowbit::sgemm_isa());
+  state.SetLabel(lowbit::isa_name(lowbit::sgemm_isa()));
 }
 
 const bool registered = [] {

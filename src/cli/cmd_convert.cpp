@@ -18,8 +18,7 @@ struct ConvertArgs {
 void run(const ConvertArgs& a) {
   ConvertOptions opt;
   if (!a.type.empty()) {
-    opt.type = find_format(a.type);
-    LOWBIT_CHECK(opt.type, "--type {}: expected tq2_0, tq1_0, i2_s, f16 or f32", a.type);
+    opt.type = &require_format_with(a.type, &FormatTraits::exportable, "--type");
   }
   ProgressBar bar("convert");
   opt.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };

@@ -3,6 +3,8 @@
 // lowbit will use.
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <string>
 #include <thread>
 
 #include "cli/command.hpp"
@@ -10,6 +12,11 @@
 #include "core/error.hpp"
 #include "io/gguf_describe.hpp"
 #include "io/mapped_file.hpp"
+#include "kernels/a8_kernels.hpp"
+#include "kernels/dispatch.hpp"
+#include "kernels/f16_matmul.hpp"
+#include "kernels/sgemm.hpp"
+#include "kernels/ternary_lut.hpp"
 #include "model/family_describe.hpp"
 
 namespace lowbit::cli {
@@ -25,6 +32,28 @@ bool is_gguf_file(const std::string& path) {
   return m.size() >= 4 && std::string_view(reinterpret_cast<const char*>(m.data()), 4) == "GGUF";
 }
 
+// The ISA each kernel family runs: chosen_isa() (CPUID or LOWBIT_ISA), or
+// that family's fallback where it has no kernel for it.
+void print_kernels() {
+  const char* env = std::getenv("LOWBIT_ISA");
+  fmt::print("ISA:       {} ({})\n", isa_name(chosen_isa()), env && *env ? "LOWBIT_ISA" : "CPUID");
+  std::string supported;
+  for (Isa isa : all_isas())
+    if (isa_supported(isa)) supported += std::string(supported.empty() ? "" : ", ") + isa_name(isa);
+  fmt::print("supported: {}\n", supported);
+  fmt::print("kernels:\n");
+  auto row = [](const char* family, Isa isa) { fmt::print("  {:<22} {}\n", family, isa_name(isa)); };
+  row("ternary GEMV/GEMM", kernels().isa);
+  row("activation quantizer", kernels().isa);
+  row("fwht (H-BitLinear)", kernels().isa);
+  row("a8 table", a8_kernels().isa);
+  row("int8 (LLM.int8)", a8_kernels().isa);
+  row("binary (BitLinear v1)", a8_kernels().isa);
+  row("ternary LUT", ternary_lut_kernels().isa);
+  row("sgemm", sgemm_isa());
+  row("f16 head", f16_matmul_isa());
+}
+
 void print_system() {
   const CpuFeatures& f = cpu_features();
   fmt::print("cpu:       {} ({})\n", f.brand.empty() ? "unknown" : f.brand, f.vendor);
@@ -36,6 +65,7 @@ void print_system() {
              yn(f.avx512vnni));
   fmt::print("AVX-VNNI:  {}\n", yn(f.avx_vnni));
   fmt::print("NEON:      {} (dotprod {})\n", yn(f.neon), yn(f.dotprod));
+  print_kernels();
 }
 
 const CommandRegistrar reg(40, "info", "show a model file's contents, or this machine (--system)", [](CLI::App& sub) {

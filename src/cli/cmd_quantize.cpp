@@ -39,14 +39,10 @@ std::vector<float> ternarize(const std::vector<float>& w) {
 }
 
 void run(const std::string& in, const std::string& out, const std::string& type) {
-  const FormatTraits* f = find_format(type);
-  LOWBIT_CHECK(f && f->from_float &&
-                   (f->format == Format::TQ1_0 || f->format == Format::TQ2_0 || f->format == Format::I2_S ||
-                    f->format == Format::F16 || f->format == Format::F32),
-               "type {}: expected tq2_0, tq1_0, i2_s, f16 or f32", type);
+  const FormatTraits* f = &require_format_with(type, &FormatTraits::exportable, "type");
   const GgufFile g = GgufFile::open(in);
   family_of(g);  // a file of an architecture lowbit cannot run is refused before any work
-  const bool ternary = f->format != Format::F16 && f->format != Format::F32;
+  const bool ternary = f->ternary;
   GgufWriter w;
   for (const auto& [k, v] : g.metadata().entries()) w.metadata().set(k, v);
   ProgressBar bar("quantize");

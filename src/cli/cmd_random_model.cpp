@@ -32,11 +32,8 @@ struct RandomModelArgs {
 };
 
 void run(RandomModelArgs a) {
-  const FormatTraits* proj = find_format(a.type);
+  const FormatTraits* proj = &require_format_with(a.type, &FormatTraits::exportable, "--type");
   const FormatTraits* embd = find_format(a.embd_type);
-  LOWBIT_CHECK(proj && (proj->format == Format::TQ1_0 || proj->format == Format::TQ2_0 ||
-                        proj->format == Format::I2_S || proj->format == Format::F16 || proj->format == Format::F32),
-               "--type {}: expected tq1_0, tq2_0, i2_s, f16 or f32", a.type);
   LOWBIT_CHECK(embd && embd->from_float && embd->block_elems == 1, "--embd-type {}: expected f32, f16 or bf16",
                a.embd_type);
   const ModelFamily* fam = find_family(a.arch);

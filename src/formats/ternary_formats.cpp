@@ -35,6 +35,32 @@ int tq1_trit(uint8_t b, int n) {
   return (int(q) * 3) >> 8;
 }
 
+// The skeleton TQ1_0 and TQ2_0 share. To float: each block through its
+// decoder, times its scale.
+void blocks_to_float(const void* src, float* dst, int64_t n, int64_t block, int64_t block_bytes,
+                     float (*decode)(const uint8_t*, int8_t*)) {
+  const auto* p = static_cast<const uint8_t*>(src);
+  int8_t t[256];
+  for (int64_t b = 0; b < n / block; ++b) {
+    const float d = decode(p + b * block_bytes, t);
+    for (int64_t e = 0; e < block; ++e) dst[b * block + e] = float(t[e]) * d;
+  }
+}
+
+// From float: the block's absmax scale d, encode(x, 1/d, y) for the codes,
+// fp16(d) in the last two bytes.
+template <class Encode>
+void blocks_from_float(const float* src, void* dst, int64_t n, int64_t block, int64_t block_bytes, Encode encode) {
+  auto* p = static_cast<uint8_t*>(dst);
+  for (int64_t b = 0; b < n / block; ++b) {
+    const float* x = src + b * block;
+    uint8_t* y = p + b * block_bytes;
+    const float d = block_absmax(x, block), id = d != 0.0f ? 1.0f / d : 0.0f;
+    encode(x, id, y);
+    store_u16(y + block_bytes - 2, f32_to_fp16(d));
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- TQ2_0
@@ -47,28 +73,18 @@ float tq2_0_decode_block(const uint8_t* block, int8_t* t) {
 }
 
 void tq2_0_to_float(const void* src, float* dst, int64_t n) {
-  const auto* p = static_cast<const uint8_t*>(src);
-  int8_t t[kTq2Block];
-  for (int64_t b = 0; b < n / kTq2Block; ++b) {
-    const float d = tq2_0_decode_block(p + b * kTq2BlockBytes, t);
-    for (int e = 0; e < kTq2Block; ++e) dst[b * kTq2Block + e] = float(t[e]) * d;
-  }
+  blocks_to_float(src, dst, n, kTq2Block, kTq2BlockBytes, tq2_0_decode_block);
 }
 
 void tq2_0_from_float(const float* src, void* dst, int64_t n) {
-  auto* p = static_cast<uint8_t*>(dst);
-  for (int64_t b = 0; b < n / kTq2Block; ++b) {
-    const float* x = src + b * kTq2Block;
-    uint8_t* y = p + b * kTq2BlockBytes;
-    const float d = block_absmax(x, kTq2Block), id = d != 0.0f ? 1.0f / d : 0.0f;
+  blocks_from_float(src, dst, n, kTq2Block, kTq2BlockBytes, [](const float* x, float id, uint8_t* y) {
     for (int c = 0; c < 2; ++c)
       for (int m = 0; m < 32; ++m) {
         int q = 0;
         for (int l = 0; l < 4; ++l) q |= (ternary_code(x[128 * c + 32 * l + m], id) & 3) << (2 * l);
         y[32 * c + m] = uint8_t(q);
       }
-    store_u16(y + 64, f32_to_fp16(d));
-  }
+  });
 }
 
 // ---------------------------------------------------------------- TQ1_0
@@ -88,37 +104,22 @@ float tq1_0_decode_block(const uint8_t* block, int8_t* t) {
 }
 
 void tq1_0_to_float(const void* src, float* dst, int64_t n) {
-  const auto* p = static_cast<const uint8_t*>(src);
-  int8_t t[kTq1Block];
-  for (int64_t b = 0; b < n / kTq1Block; ++b) {
-    const float d = tq1_0_decode_block(p + b * kTq1BlockBytes, t);
-    for (int e = 0; e < kTq1Block; ++e) dst[b * kTq1Block + e] = float(t[e]) * d;
-  }
+  blocks_to_float(src, dst, n, kTq1Block, kTq1BlockBytes, tq1_0_decode_block);
 }
 
 void tq1_0_from_float(const float* src, void* dst, int64_t n) {
-  auto* p = static_cast<uint8_t*>(dst);
-  for (int64_t b = 0; b < n / kTq1Block; ++b) {
-    const float* x = src + b * kTq1Block;
-    uint8_t* y = p + b * kTq1BlockBytes;
-    const float d = block_absmax(x, kTq1Block), id = d != 0.0f ? 1.0f / d : 0.0f;
-    for (int m = 0; m < 32; ++m) {
+  blocks_from_float(src, dst, n, kTq1Block, kTq1BlockBytes, [](const float* x, float id, uint8_t* y) {
+    // 5 trits per byte of qs[0..47] (elements 32n + m, then 160 + 16n + m),
+    // 4 in the top positions of qh[0..3] (elements 240 + 4n + j).
+    auto pack = [&](int first, int stride, int trits, int byte) {
       int q = 0;
-      for (int n5 = 0; n5 < 5; ++n5) q = q * 3 + ternary_code(x[32 * n5 + m], id);
-      y[m] = tq1_byte(q);
-    }
-    for (int m = 0; m < 16; ++m) {
-      int q = 0;
-      for (int n5 = 0; n5 < 5; ++n5) q = q * 3 + ternary_code(x[160 + 16 * n5 + m], id);
-      y[32 + m] = tq1_byte(q);
-    }
-    for (int j = 0; j < 4; ++j) {
-      int q = 0;
-      for (int n4 = 0; n4 < 4; ++n4) q = q * 3 + ternary_code(x[240 + 4 * n4 + j], id);
-      y[48 + j] = tq1_byte(q * 3);  // 4 trits in the top positions
-    }
-    store_u16(y + 52, f32_to_fp16(d));
-  }
+      for (int i = 0; i < trits; ++i) q = q * 3 + ternary_code(x[first + stride * i], id);
+      y[byte] = tq1_byte(trits == 5 ? q : q * 3);
+    };
+    for (int m = 0; m < 32; ++m) pack(m, 32, 5, m);
+    for (int m = 0; m < 16; ++m) pack(160 + m, 16, 5, 32 + m);
+    for (int j = 0; j < 4; ++j) pack(240 + j, 4, 4, 48 + j);
+  });
 }
 
 // ---------------------------------------------------------------- I2_S

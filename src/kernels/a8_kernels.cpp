@@ -3,22 +3,15 @@
 namespace lowbit {
 
 const A8Kernels* a8_kernels_for(Isa isa) {
-  if (!kernels_for(isa)) return nullptr;  // not compiled in or not runnable here
-  switch (isa) {
-    case Isa::kScalar: return scalar_a8_kernels();
+  IsaEntries<const A8Kernels*> e{.scalar = scalar_a8_kernels()};
 #if defined(__x86_64__)
-    case Isa::kAvx2: return avx2_a8_kernels();
-    case Isa::kAvx512: return avx512_a8_kernels();
+  e.avx2 = avx2_a8_kernels(), e.avx512 = avx512_a8_kernels();
 #endif
-    default: return nullptr;
-  }
+  return entry_if_supported(isa, e);  // NEON: none (the fallback runs scalar)
 }
 
 const A8Kernels& a8_kernels() {
-  static const A8Kernels& k = [&]() -> const A8Kernels& {
-    const A8Kernels* t = a8_kernels_for(kernels().isa);
-    return t ? *t : *scalar_a8_kernels();
-  }();
+  static const A8Kernels& k = *pick_for_chosen_isa(a8_kernels_for);
   return k;
 }
 

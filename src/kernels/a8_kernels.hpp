@@ -1,8 +1,7 @@
 // Kernels whose activations are int8 (A8) and whose weights are not
 // ternary: int8 x int8 (LLM.int8, S5) and binary x int8 (BitLinear v1, S1).
-// One table per instruction set, chosen with the ternary table of
-// kernels/dispatch.hpp (the same ISA, so LOWBIT_ISA steers both); callers
-// never test the ISA themselves.
+// One table per instruction set, picked from chosen_isa() (kernels/isa.hpp)
+// like every kernel family; callers never test the ISA themselves.
 //
 // Both kernels return exact int32 dot products, the same on every ISA.
 #pragma once
@@ -35,8 +34,7 @@ struct A8Kernels {
   void (*pack_bin1)(const int8_t* s, int64_t n, uint8_t* dst);
 };
 
-// The table for this host (the ISA of kernels(), or scalar where there is no
-// A8 table for it).
+// The table of chosen_isa() or its fallback (NEON has none: scalar).
 const A8Kernels& a8_kernels();
 // The table of one ISA, or null if it is not compiled in or the host cannot
 // run it (tests skip those).

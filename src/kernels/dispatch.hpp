@@ -1,15 +1,13 @@
-// One table of kernel entry points per instruction set, chosen once at run
-// time from CPUID (core/cpu_features.hpp); LOWBIT_ISA=scalar|avx2|avx512|neon
-// overrides the choice (falling back to the best available if the host
-// lacks it, with a note on stderr). Callers never test the ISA themselves.
+// One table of kernel entry points per instruction set, the one of
+// chosen_isa() (kernels/isa.hpp: CPUID or LOWBIT_ISA). Callers never test
+// the ISA themselves.
 #pragma once
 
 #include <cstdint>
 
-namespace lowbit {
+#include "kernels/isa.hpp"
 
-enum class Isa : uint8_t { kScalar, kAvx2, kAvx512, kNeon };
-const char* isa_name(Isa isa);
+namespace lowbit {
 
 // Where the 2-bit codes of output row o, column chunk k (128 columns, 32
 // bytes) live: data + (o / 4) * tile_stride + (o % 4) * row_stride +
@@ -43,7 +41,7 @@ struct TernaryKernels {
   void (*axpy_f32)(float a, const float* x, float* y, int64_t n);
 };
 
-// The table for this host (or LOWBIT_ISA), chosen on first use.
+// The table of chosen_isa(), chosen on first use.
 const TernaryKernels& kernels();
 // The table of one ISA, or null if it is not compiled in or the host cannot
 // run it (tests skip those).

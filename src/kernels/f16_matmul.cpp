@@ -4,7 +4,6 @@
 
 #include "core/half.hpp"
 #include "core/thread_pool.hpp"
-#include "kernels/dispatch.hpp"
 
 namespace lowbit {
 
@@ -37,15 +36,21 @@ void f16_rows_portable(const uint16_t* w, int64_t r0, int64_t r1, int64_t cols, 
 
 }  // namespace
 
-void f16_matmul(const uint16_t* w, int64_t rows, int64_t cols, const float* x, int64_t T, float* y) {
-  // The ternary kernels' ISA (CPUID, or LOWBIT_ISA) picks this one too, so
-  // one switch runs the whole model on one instruction set.
-  auto fn = f16_rows_portable;
+F16RowsFn f16_rows_for(Isa isa) {
+  IsaEntries<F16RowsFn> e{.scalar = f16_rows_portable};
 #if defined(__x86_64__)
-  // A 512-bit version was no faster: one row stream per thread is bound by
-  // memory either way.
-  if (kernels().isa == Isa::kAvx512 || kernels().isa == Isa::kAvx2) fn = avx2::f16_rows;
+  e.avx2 = avx2::f16_rows;  // AVX-512 falls back to it
 #endif
+  return entry_if_supported(isa, e);
+}
+
+Isa f16_matmul_isa() {
+  static const Isa isa = picked_isa(f16_rows_for);
+  return isa;
+}
+
+void f16_matmul(const uint16_t* w, int64_t rows, int64_t cols, const float* x, int64_t T, float* y) {
+  static const F16RowsFn fn = pick_for_chosen_isa(f16_rows_for);
   // Chunks of 512 rows (2.5 MiB of a 2560-wide head) to whichever thread
   // is free: the head is one long pass, and on a shared machine a static
   // half each would wait for the slower thread.

@@ -76,22 +76,16 @@ const TernaryLutKernels kScalarLut{Isa::kScalar, dot_blocks_scalar};
 const TernaryLutKernels* scalar_ternary_lut_kernels() { return &kScalarLut; }
 
 const TernaryLutKernels* ternary_lut_kernels_for(Isa isa) {
-  if (!kernels_for(isa)) return nullptr;
-  switch (isa) {
-    case Isa::kScalar: return scalar_ternary_lut_kernels();
+  IsaEntries<const TernaryLutKernels*> e{.scalar = scalar_ternary_lut_kernels()};
 #if defined(__x86_64__)
-    case Isa::kAvx2: return avx2_ternary_lut_kernels();
+  e.avx2 = avx2_ternary_lut_kernels();  // AVX-512 falls back to it
 #endif
-    default: return nullptr;
-  }
+  return entry_if_supported(isa, e);
 }
 
 const TernaryLutKernels& ternary_lut_kernels() {
-  static const TernaryLutKernels& k = [&]() -> const TernaryLutKernels& {
-    const Isa isa = kernels().isa;
-    const TernaryLutKernels* t = ternary_lut_kernels_for(isa == Isa::kAvx512 ? Isa::kAvx2 : isa);
-    return t ? *t : *scalar_ternary_lut_kernels();
-  }();
+  // No AVX-512 version: the chosen ISA's fallback (AVX2) runs there.
+  static const TernaryLutKernels& k = *pick_for_chosen_isa(ternary_lut_kernels_for);
   return k;
 }
 

@@ -40,7 +40,7 @@ struct TernaryLutKernels {
   void (*dot_blocks)(const PackedTernaryLut& w, int64_t b0, int64_t b1, const int8_t* tables, int32_t* raw);
 };
 const TernaryLutKernels* ternary_lut_kernels_for(Isa isa);  // null where absent
-const TernaryLutKernels& ternary_lut_kernels();             // AVX2 on x86 hosts that have it, else scalar
+const TernaryLutKernels& ternary_lut_kernels();             // chosen_isa()'s, or its fallback's
 const TernaryLutKernels* scalar_ternary_lut_kernels();
 const TernaryLutKernels* avx2_ternary_lut_kernels();
 

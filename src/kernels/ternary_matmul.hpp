@@ -37,6 +37,8 @@
 
 namespace lowbit {
 
+struct FormatTraits;  // formats/format.hpp
+
 // Longest row the kernels accept: the AVX-512 decode path keeps int32 sums
 // of 64 x code x activation (see kernels/avx512).
 inline constexpr int64_t kTernaryMaxIn = 131072;
@@ -65,8 +67,14 @@ PackedTernary pack_ternary(const int8_t* w, int64_t out, int64_t in, float scale
 // Same with one scale per output row.
 PackedTernary pack_ternary_rows(const int8_t* w, int64_t out, int64_t in, const float* row_scales,
                                 TernaryLayout layout = TernaryLayout::kTiled4);
-// From a GGUF tensor's bytes (ne0 = in, ne1 = out). Throws lowbit::Error on a
-// code that is not ternary or a row whose blocks disagree on the scale.
+// From a GGUF tensor's bytes (ne0 = in, ne1 = out) in a ternary format of the
+// registry (f.ternary): blocks with their own scales go through the format's
+// decode_ternary_block, I2_S's chunks are copied. Throws lowbit::Error on a
+// format that is not ternary, a code that is not ternary or a row whose
+// blocks disagree on the scale.
+PackedTernary pack_ternary_format(const FormatTraits& f, const void* data, int64_t out, int64_t in,
+                                  TernaryLayout layout = TernaryLayout::kTiled4);
+// The same for one format.
 PackedTernary pack_tq2_0(const void* data, int64_t out, int64_t in, TernaryLayout layout = TernaryLayout::kTiled4);
 PackedTernary pack_tq1_0(const void* data, int64_t out, int64_t in, TernaryLayout layout = TernaryLayout::kTiled4);
 PackedTernary pack_i2_s(const void* data, int64_t out, int64_t in, TernaryLayout layout = TernaryLayout::kTiled4);

@@ -1,11 +1,10 @@
 // Repacking ternary weights into the run-time layouts (done once, at load).
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <vector>
 
 #include "core/error.hpp"
-#include "core/half.hpp"
+#include "formats/format.hpp"
 #include "formats/ternary_formats.hpp"
 #include "kernels/ternary_matmul.hpp"
 
@@ -29,28 +28,55 @@ PackedTernary make_empty(int64_t out, int64_t in, TernaryLayout layout) {
   return p;
 }
 
-// Writes one row of ternary values (in entries) into its chunks.
-void put_row(PackedTernary& p, int64_t o, const int8_t* t) {
+uint8_t* chunk_ptr(PackedTernary& p, const TernaryWeightsView& v, int64_t o, int64_t k) {
+  return p.codes.as<uint8_t>() + (v.chunk(o, k) - v.data);
+}
+
+// What encode_chunk saw: the largest code (> 2: a value that is not -1, 0
+// or +1) and whether any value was nonzero.
+struct ChunkStats {
+  uint8_t max_code = 0;
+  bool nonzero = false;
+};
+
+// 128 ternary values into one chunk of codes (byte q: columns q, 32+q, 64+q,
+// 96+q). Written as byte arithmetic with max/or reductions so it vectorizes.
+ChunkStats encode_chunk(const int8_t* t, uint8_t* c) {
+  uint8_t mx = 0, nz = 0;
+  for (int q = 0; q < 32; ++q) {
+    const uint8_t a = uint8_t(t[q] + 1), b = uint8_t(t[32 + q] + 1), d = uint8_t(t[64 + q] + 1),
+                  e = uint8_t(t[96 + q] + 1);
+    mx = std::max(mx, std::max(std::max(a, b), std::max(d, e)));
+    nz |= uint8_t((a ^ 1) | (b ^ 1) | (d ^ 1) | (e ^ 1));
+    c[q] = uint8_t(a << 6 | b << 4 | d << 2 | e);
+  }
+  return {mx, nz != 0};
+}
+
+// Writes one row of ternary values (in entries) into its chunks; false if a
+// value is not ternary (the row is then partly written).
+bool put_row(PackedTernary& p, int64_t o, const int8_t* t) {
   const TernaryWeightsView v = p.view();
-  auto* base = p.codes.data();
+  uint8_t mx = 0;
   for (int64_t k = 0; k < v.n_chunks; ++k) {
-    auto* c = reinterpret_cast<uint8_t*>(base) + (v.chunk(o, k) - v.data);
+    uint8_t* c = chunk_ptr(p, v, o, k);
     const int64_t col0 = 128 * k;
     if (col0 + 128 <= p.in) {
-      const int8_t* tk = t + col0;
-      for (int q = 0; q < 32; ++q)
-        c[q] = uint8_t((tk[q] + 1) << 6 | (tk[32 + q] + 1) << 4 | (tk[64 + q] + 1) << 2 | (tk[96 + q] + 1));
+      mx = std::max(mx, encode_chunk(t + col0, c).max_code);
     } else {
       for (int q = 0; q < 32; ++q) {
         int byte = 0;
         for (int g = 0; g < 4; ++g) {
           const int64_t col = col0 + 32 * g + q;
-          byte |= (col < p.in ? t[col] + 1 : 1) << (6 - 2 * g);
+          const uint8_t code = col < p.in ? uint8_t(t[col] + 1) : 1;
+          mx = std::max(mx, code);
+          byte |= (code & 3) << (6 - 2 * g);
         }
         c[q] = uint8_t(byte);
       }
     }
   }
+  return mx <= 2;
 }
 
 void check_ternary_row(const int8_t* t, int64_t in, const char* what, int64_t o) {
@@ -62,27 +88,44 @@ void check_ternary_row(const int8_t* t, int64_t in, const char* what, int64_t o)
 // True if a byte of 2-bit codes holds a 3 (never written by any format).
 inline bool has_code3(uint8_t b) { return (b & (b >> 1) & 0x55) != 0; }
 
-// TQ2_0 keeps column group l of a 128-column half in bits 2l+1:2l, lowbit
-// (and I2_S) in bits 7-2l:6-2l: the same fields in reverse order.
-constexpr std::array<uint8_t, 256> kReversePairs = [] {
-  std::array<uint8_t, 256> t{};
-  for (int b = 0; b < 256; ++b)
-    t[size_t(b)] = uint8_t((b & 3) << 6 | ((b >> 2) & 3) << 4 | ((b >> 4) & 3) << 2 | (b >> 6));
-  return t;
-}();
+// lowbit's kernels take one scale per row: every nonzero block of a row must
+// carry the same one (BitNet files fold the per-tensor scale into each block).
+void merge_row_scale(float& row_scale, float block_scale, const FormatTraits& f, int64_t out, int64_t in,
+                     int64_t o) {
+  LOWBIT_CHECK(row_scale == 0.0f || block_scale == row_scale,
+               "{} tensor [{}, {}]: row {} mixes block scales {} and {}; lowbit's ternary kernels need one scale "
+               "per row",
+               f.name, out, in, o, row_scale, block_scale);
+  row_scale = block_scale;
+}
 
-// TQ1_0: the 5 trits (codes 0..2, most significant first) of every byte,
-// by ggml's multiply-and-take-the-top-bits rule.
-constexpr std::array<std::array<uint8_t, 5>, 256> kTq1Trits = [] {
-  std::array<std::array<uint8_t, 5>, 256> t{};
-  constexpr int kPow3[5] = {1, 3, 9, 27, 81};
-  for (int b = 0; b < 256; ++b)
-    for (int n = 0; n < 5; ++n) t[size_t(b)][size_t(n)] = uint8_t((((b * kPow3[n]) & 0xFF) * 3) >> 8);
-  return t;
-}();
-
-uint8_t* chunk_ptr(PackedTernary& p, const TernaryWeightsView& v, int64_t o, int64_t k) {
-  return p.codes.as<uint8_t>() + (v.chunk(o, k) - v.data);
+// Formats with per-block scales (TQ1_0, TQ2_0): each block through the
+// format's own decoder, then its 128-column halves into chunks.
+PackedTernary pack_scaled_blocks(const FormatTraits& f, const void* data, int64_t out, int64_t in,
+                                 TernaryLayout layout) {
+  const int64_t be = f.block_elems;
+  LOWBIT_CHECK(be % 128 == 0 && in % be == 0, "{} tensor [{}, {}]: in is not a multiple of {}", f.name, out, in, be);
+  PackedTernary p = make_empty(out, in, layout);
+  const TernaryWeightsView v = p.view();
+  const auto* bytes = static_cast<const uint8_t*>(data);
+  const int64_t blocks = in / be, chunks = be / 128;
+  std::vector<int8_t> t(static_cast<size_t>(be));
+  for (int64_t o = 0; o < out; ++o) {
+    float scale = 0.0f;
+    for (int64_t b = 0; b < blocks; ++b) {
+      const float d = f.decode_ternary_block(bytes + (o * blocks + b) * f.block_bytes, t.data());
+      ChunkStats st;
+      for (int64_t h = 0; h < chunks; ++h) {
+        const ChunkStats sh = encode_chunk(t.data() + 128 * h, chunk_ptr(p, v, o, b * chunks + h));
+        st.max_code = std::max(st.max_code, sh.max_code), st.nonzero |= sh.nonzero;
+      }
+      LOWBIT_CHECK(st.max_code <= 2, "{} tensor [{}, {}]: a code that is not ternary in block {} of row {}", f.name, out, in,
+                   b, o);
+      if (st.nonzero) merge_row_scale(scale, d, f, out, in, o);
+    }
+    p.row_scale[size_t(o)] = scale;
+  }
+  return p;
 }
 
 }  // namespace
@@ -103,8 +146,7 @@ PackedTernary pack_ternary_rows(const int8_t* w, int64_t out, int64_t in, const 
                                 TernaryLayout layout) {
   PackedTernary p = make_empty(out, in, layout);
   for (int64_t o = 0; o < out; ++o) {
-    check_ternary_row(w + o * in, in, "ternary", o);
-    put_row(p, o, w + o * in);
+    if (!put_row(p, o, w + o * in)) check_ternary_row(w + o * in, in, "ternary", o);  // throws, naming the column
     p.row_scale[size_t(o)] = row_scales[o];
   }
   return p;
@@ -115,80 +157,20 @@ PackedTernary pack_ternary(const int8_t* w, int64_t out, int64_t in, float scale
   return pack_ternary_rows(w, out, in, s.data(), layout);
 }
 
-// Each 128-column half of a TQ2_0 block becomes one chunk by reversing the
-// order of the 2-bit fields in every byte: no decoding to values.
-PackedTernary pack_tq2_0(const void* data, int64_t out, int64_t in, TernaryLayout layout) {
-  LOWBIT_CHECK(in % 256 == 0, "tq2_0 tensor [{}, {}]: in is not a multiple of 256", out, in);
-  PackedTernary p = make_empty(out, in, layout);
-  const TernaryWeightsView v = p.view();
-  const auto* bytes = static_cast<const uint8_t*>(data);
-  const int64_t blocks = in / 256;
-  for (int64_t o = 0; o < out; ++o) {
-    float scale = 0.0f;
-    for (int64_t b = 0; b < blocks; ++b) {
-      const uint8_t* blk = bytes + (o * blocks + b) * kTq2BlockBytes;
-      bool nonzero = false, bad = false;
-      for (int i = 0; i < 64; ++i) nonzero |= blk[i] != 0x55, bad |= has_code3(blk[i]);
-      LOWBIT_CHECK(!bad, "tq2_0 tensor [{}, {}]: code 3 in block {} of row {}", out, in, b, o);
-      uint8_t* c0 = chunk_ptr(p, v, o, 2 * b);
-      uint8_t* c1 = chunk_ptr(p, v, o, 2 * b + 1);
-      for (int m = 0; m < 32; ++m) c0[m] = kReversePairs[blk[m]], c1[m] = kReversePairs[blk[32 + m]];
-      if (!nonzero) continue;
-      uint16_t h;
-      std::memcpy(&h, blk + 64, 2);
-      const float d = fp16_to_f32(h);
-      LOWBIT_CHECK(scale == 0.0f || d == scale,
-                   "tq2_0 tensor [{}, {}]: row {} mixes block scales {} and {}; lowbit's ternary kernels need one "
-                   "scale per row",
-                   out, in, o, scale, d);
-      scale = d;
-    }
-    p.row_scale[size_t(o)] = scale;
-  }
-  return p;
+PackedTernary pack_ternary_format(const FormatTraits& f, const void* data, int64_t out, int64_t in,
+                                  TernaryLayout layout) {
+  LOWBIT_CHECK(f.ternary, "{} is not a ternary format", f.name);
+  if (f.decode_ternary_block) return pack_scaled_blocks(f, data, out, in, layout);
+  LOWBIT_CHECK(f.format == Format::I2_S, "{}: no repacker for this ternary format", f.name);
+  return pack_i2_s(data, out, in, layout);
 }
 
-// TQ1_0: trits by table into codes, then straight into the two chunks of
-// each 256-column block.
+PackedTernary pack_tq2_0(const void* data, int64_t out, int64_t in, TernaryLayout layout) {
+  return pack_ternary_format(format_traits(Format::TQ2_0), data, out, in, layout);
+}
+
 PackedTernary pack_tq1_0(const void* data, int64_t out, int64_t in, TernaryLayout layout) {
-  LOWBIT_CHECK(in % 256 == 0, "tq1_0 tensor [{}, {}]: in is not a multiple of 256", out, in);
-  PackedTernary p = make_empty(out, in, layout);
-  const TernaryWeightsView v = p.view();
-  const auto* bytes = static_cast<const uint8_t*>(data);
-  const int64_t blocks = in / 256;
-  uint8_t c[256];
-  for (int64_t o = 0; o < out; ++o) {
-    float scale = 0.0f;
-    for (int64_t b = 0; b < blocks; ++b) {
-      const uint8_t* blk = bytes + (o * blocks + b) * kTq1BlockBytes;
-      for (int m = 0; m < 32; ++m)
-        for (int n = 0; n < 5; ++n) c[32 * n + m] = kTq1Trits[blk[m]][size_t(n)];
-      for (int m = 0; m < 16; ++m)
-        for (int n = 0; n < 5; ++n) c[160 + 16 * n + m] = kTq1Trits[blk[32 + m]][size_t(n)];
-      for (int j = 0; j < 4; ++j)
-        for (int n = 0; n < 4; ++n) c[240 + 4 * n + j] = kTq1Trits[blk[48 + j]][size_t(n)];
-      bool nonzero = false;
-      for (int h = 0; h < 2; ++h) {
-        uint8_t* dst = chunk_ptr(p, v, o, 2 * b + h);
-        const uint8_t* ch = c + 128 * h;
-        for (int q = 0; q < 32; ++q) {
-          dst[q] = uint8_t(ch[q] << 6 | ch[32 + q] << 4 | ch[64 + q] << 2 | ch[96 + q]);
-          nonzero |= dst[q] != 0x55;
-        }
-      }
-      if (!nonzero) continue;
-      uint16_t h;
-      std::memcpy(&h, blk + 52, 2);
-      const float d = fp16_to_f32(h);
-      LOWBIT_CHECK(scale == 0.0f || d == scale,
-                   "tq1_0 tensor [{}, {}]: row {} mixes block scales {} and {}; lowbit's ternary kernels need one "
-                   "scale per row",
-                   out, in, o, scale, d);
-      scale = d;
-    }
-    p.row_scale[size_t(o)] = scale;
-  }
-  return p;
+  return pack_ternary_format(format_traits(Format::TQ1_0), data, out, in, layout);
 }
 
 PackedTernary pack_i2_s(const void* data, int64_t out, int64_t in, TernaryLayout layout) {

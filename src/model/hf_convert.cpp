@@ -279,8 +279,8 @@ ConvertResult Converter::run(const std::string& out_path) {
   res.ternary = packed_ || latent_;
   res.type = opt_.type ? opt_.type : &format_traits(res.ternary ? Format::I2_S : Format::F16);
   const FormatTraits& type = *res.type;
-  LOWBIT_CHECK(type.from_float && (is_ternary_format(type) || type.format == Format::F16 || type.format == Format::F32),
-               "convert: projection type {} is not one of tq2_0, tq1_0, i2_s, f16, f32", type.name);
+  LOWBIT_CHECK(type.exportable, "convert: projection type {} is not one of {}", type.name,
+               format_names_with(&FormatTraits::exportable));
   res.arch = std::string(src_->gguf_arch_for(type.format));
   const ModelFamily* target = find_family(res.arch);
   LOWBIT_CHECK(target, "convert: architecture '{}' has no family", res.arch);

@@ -120,12 +120,7 @@ class TernaryMatrix final : public Matrix {
  public:
   TernaryMatrix(PackedTernary w, std::string_view source) : Matrix(w.out, w.in), source_(source), w_(std::move(w)) {}
   TernaryMatrix(const TensorRef& t) : Matrix(t.rows, t.cols), source_(t.format->name) {
-    switch (t.format->format) {
-      case Format::TQ2_0: w_ = pack_tq2_0(t.data, t.rows, t.cols); break;
-      case Format::TQ1_0: w_ = pack_tq1_0(t.data, t.rows, t.cols); break;
-      case Format::I2_S: w_ = pack_i2_s(t.data, t.rows, t.cols); break;
-      default: w_ = pack_float(t); break;
-    }
+    w_ = t.format->ternary ? pack_ternary_format(*t.format, t.data, t.rows, t.cols) : pack_float(t);
     t.release_all();
   }
   void matmul(const float* x, int64_t T, float* y) const override { ternary_matmul(w_, x, T, y); }
@@ -219,9 +214,7 @@ std::unique_ptr<Matrix> fuse_ternary_rows(const std::vector<const Matrix*>& part
                                          static_cast<const TernaryMatrix*>(parts[0])->source());
 }
 
-bool is_ternary_format(const FormatTraits& f) {
-  return f.format == Format::TQ1_0 || f.format == Format::TQ2_0 || f.format == Format::I2_S;
-}
+bool is_ternary_format(const FormatTraits& f) { return f.ternary; }
 
 std::unique_ptr<Matrix> make_f32_matrix(const TensorRef& t) { return std::make_unique<F32Matrix>(t); }
 std::unique_ptr<Matrix> make_float_matrix(const TensorRef& t) {

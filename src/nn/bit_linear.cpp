@@ -101,20 +101,17 @@ void BitLinear::forward(const float* x, int64_t tokens, float* y) const {
 }
 
 void BitLinear::backward(const float* x, const float* dy, int64_t tokens, float* dx, float* dw) const {
-  QuantizedActs a;
-  std::vector<float> q;
-  std::vector<double> step;
-  quantize_acts(x, tokens, q, step, &a.pass);
-  dequantize_acts(q, step, tokens, in_, a);
-  std::vector<float> dh(dx ? size_t(tokens * in_) : 0);
-  ste_linear_backward(a, w_deq_.data(), dy, tokens, in_, out_, dx ? dh.data() : nullptr, dw);
-  if (!dx) return;
-  for (int64_t t = 0; t < tokens; ++t) {
-    if (opt_.layernorm)
-      layernorm_backward(x + t * in_, dh.data() + t * in_, in_, dx + t * in_);
-    else
-      std::copy(dh.begin() + t * in_, dh.begin() + (t + 1) * in_, dx + t * in_);
-  }
+  ste_layer_backward<float>(
+      tokens, in_, out_, w_deq_.data(), dy, dx, dw,
+      [&](std::vector<float>& q, std::vector<double>& step, std::vector<uint8_t>* pass) {
+        quantize_acts(x, tokens, q, step, pass);
+      },
+      [&](int64_t t, const float* dh, float* dxt) {
+        if (opt_.layernorm)
+          layernorm_backward(x + t * in_, dh, in_, dxt);
+        else
+          std::copy(dh, dh + in_, dxt);
+      });
 }
 
 }  // namespace lowbit

@@ -8,14 +8,14 @@ namespace lowbit {
 
 void BitLinear158::transform(const float* x, float* h) const {
   if (opt_.subln)
-    rmsnorm_forward(x, in_, h);
+    subln_forward(x, in_, h);
   else
     std::copy(x, x + in_, h);
 }
 
 void BitLinear158::transform_backward(const float* x, const float* dh, float* dx) const {
   if (opt_.subln)
-    rmsnorm_backward(x, dh, in_, dx);
+    subln_backward(x, dh, in_, dx);
   else
     std::copy(dh, dh + in_, dx);
 }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "kernels/fwht.hpp"
 #include "nn/norms.hpp"
 #include "quant/hadamard.hpp"
 
@@ -16,17 +17,21 @@ HBitLinear::HBitLinear(Tensor w, const LinearOptions& opt) : TernaryLinear(std::
 
 void HBitLinear::transform(const float* x, float* h) const {
   if (opt_.subln)
-    rmsnorm_forward(x, in_, h);
+    subln_forward(x, in_, h);
   else
     std::copy(x, x + in_, h);
-  fwht(h, in_);
+  // The SIMD f32 transform (bit-exact across ISAs) in the forward, inference
+  // and training alike, so a trained model sees at inference the activations
+  // it was trained on.
+  fwht_f32(h, in_);
 }
 
 void HBitLinear::transform_backward(const float* x, const float* dh, float* dx) const {
+  // Gradients only (training): the double-precision reference transform.
   std::vector<float> g(dh, dh + in_);
   fwht(g.data(), in_);
   if (opt_.subln)
-    rmsnorm_backward(x, g.data(), in_, dx);
+    subln_backward(x, g.data(), in_, dx);
   else
     std::copy(g.begin(), g.end(), dx);
 }

@@ -1,5 +1,6 @@
 // S3 H-BitLinear (BitNet v2): optional RMSNorm ("subln") -> normalized
-// Walsh-Hadamard transform (blockwise, quant/hadamard.hpp) -> INT8 absmax
+// Walsh-Hadamard transform (blockwise; the f32 SIMD one of kernels/fwht.hpp
+// forward, quant/hadamard.hpp's double one for gradients) -> INT8 absmax
 // (act_bits 8) or INT4 absmean (act_bits 4) -> ternary matmul:
 // y = W~ Q(H x). The backward of H is H (symmetric, orthonormal).
 // INT4 constants (beta = mean|Hx|, sqrt(7), clip [-8, 7]) as in DESIGN.md,

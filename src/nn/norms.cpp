@@ -44,13 +44,13 @@ void layernorm_backward(const float* x, const float* dy, int64_t n, float* dx, f
     dx[i] = float(m.rstd * (dy[i] - mean_dy - (x[i] - m.mean) * m.rstd * mean_dy_xhat));
 }
 
-void rmsnorm_forward(const float* x, int64_t n, float* y, float eps) {
+void subln_forward(const float* x, int64_t n, float* y, float eps) {
   if (n <= 0) return;
   const double r = rms_rstd(x, n, eps);
   for (int64_t i = 0; i < n; ++i) y[i] = float(x[i] * r);
 }
 
-void rmsnorm_backward(const float* x, const float* dy, int64_t n, float* dx, float eps) {
+void subln_backward(const float* x, const float* dy, int64_t n, float* dx, float eps) {
   if (n <= 0) return;
   const double r = rms_rstd(x, n, eps);
   double mean_dyx = 0;

@@ -14,9 +14,12 @@ void layernorm_forward(const float* x, int64_t n, float* y, float eps = kNormEps
 // dx = rstd * (dy - mean(dy) - xhat * mean(dy * xhat)), xhat the forward output.
 void layernorm_backward(const float* x, const float* dy, int64_t n, float* dx, float eps = kNormEps);
 
-// RMSNorm (S4/S3 "subln"): y = x / sqrt(mean(x^2) + eps).
-void rmsnorm_forward(const float* x, int64_t n, float* y, float eps = kNormEps);
+// The "subln" RMSNorm of S4/S3 layers, in front of their activation
+// quantizer: y = x / sqrt(mean(x^2) + eps), no weight, statistics in double.
+// (The model's weighted RMSNorm over rows, f32 with kept 1/rms, is
+// rms_norm_forward in nn/rms_norm.hpp.)
+void subln_forward(const float* x, int64_t n, float* y, float eps = kNormEps);
 // dx = r * dy - x * r^3 * mean(dy * x), r = 1 / sqrt(mean(x^2) + eps).
-void rmsnorm_backward(const float* x, const float* dy, int64_t n, float* dx, float eps = kNormEps);
+void subln_backward(const float* x, const float* dy, int64_t n, float* dx, float eps = kNormEps);
 
 }  // namespace lowbit

@@ -1,6 +1,8 @@
 // RMSNorm, forward and backward side by side:
 //   y = x / sqrt(mean(x^2) + eps) * w      (w null: no affine weight)
-// The forward can keep 1/rms per row for the backward.
+// The forward can keep 1/rms per row for the backward. This is the model's
+// norm (attn_norm, ffn_norm, the sub-norms, output_norm); the unweighted one
+// inside S3/S4 layers is subln_forward (nn/norms.hpp).
 #pragma once
 
 #include <cstdint>

@@ -39,4 +39,22 @@ void dequantize_acts(const std::vector<Q>& q, const std::vector<double>& step, i
 void ste_linear_backward(const QuantizedActs& a, const float* w_deq, const float* dy, int64_t tokens, int64_t in,
                          int64_t out, float* dh, float* dw);
 
+// The whole backward of a quantized layer around that rule: quantize(q,
+// step, &pass) redoes the forward's activation quantization (codes of type
+// Q), then dW and dh as above, then transform_back(t, dh_t, dx_t) per token
+// (the layer's h'(x)^T). dx or dw may be null (skipped).
+template <typename Q, class Quantize, class TransformBack>
+void ste_layer_backward(int64_t tokens, int64_t in, int64_t out, const float* w_deq, const float* dy, float* dx,
+                        float* dw, Quantize quantize, TransformBack transform_back) {
+  QuantizedActs a;
+  std::vector<Q> q;
+  std::vector<double> step;
+  quantize(q, step, &a.pass);
+  dequantize_acts(q, step, tokens, in, a);
+  std::vector<float> dh(dx ? std::size_t(tokens * in) : 0);
+  ste_linear_backward(a, w_deq, dy, tokens, in, out, dx ? dh.data() : nullptr, dw);
+  if (!dx) return;
+  for (int64_t t = 0; t < tokens; ++t) transform_back(t, dh.data() + t * in, dx + t * in);
+}
+
 }  // namespace lowbit

@@ -14,10 +14,8 @@
 namespace lowbit {
 
 void export_gguf(TrainModel& model, const Tokenizer& tok, const std::string& type, const std::string& path) {
-  const FormatTraits* packed = find_format(type);
-  LOWBIT_CHECK(packed && packed->from_float, "export type '{}' is not a known format", type);
-  const bool ternary = packed->format == Format::TQ2_0 || packed->format == Format::TQ1_0 ||
-                       packed->format == Format::I2_S;
+  const FormatTraits* packed = &require_format_with(type, &FormatTraits::exportable, "export type");
+  const bool ternary = packed->ternary;
   GgufWriter w;
   ModelConfig cfg = model.spec().arch;
   config_to_gguf(cfg, w.metadata());

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "formats/format.hpp"
 #include "io/file_util.hpp"
 
 namespace lowbit {
@@ -72,6 +73,120 @@ TrainModelSpec TrainConfig::model_spec() const {
   return s;
 }
 
+namespace {
+
+// One reader per top-level section; each marks the keys it knows and
+// rejects the rest.
+void parse_data(const json& d, const std::string& w, TrainConfig& c) {
+  std::vector<std::string> u;
+  get(d, "path", c.data_path, w, u);
+  get(d, "split", c.split, w, u);
+  reject_unknown(d, u, w);
+}
+
+void parse_tokenizer(const json& t, const std::string& w, TrainConfig& c) {
+  std::vector<std::string> u;
+  get(t, "type", c.tokenizer, w, u);
+  get(t, "vocab_size", c.vocab_size, w, u);
+  reject_unknown(t, u, w);
+}
+
+void parse_model(const json& m, const std::string& w, ModelConfig& a) {
+  std::vector<std::string> u;
+  get(m, "n_embd", a.n_embd, w, u);
+  get(m, "n_layer", a.n_layer, w, u);
+  get(m, "n_head", a.n_head, w, u);
+  get(m, "n_head_kv", a.n_head_kv, w, u);
+  get(m, "n_ff", a.n_ff, w, u);
+  get(m, "context", a.n_ctx_train, w, u);
+  get(m, "rope_theta", a.rope_theta, w, u);
+  reject_unknown(m, u, w);
+}
+
+ProjOverride parse_override(const json& o, const ProjSpec& base, const std::string& w) {
+  LOWBIT_CHECK(o.is_object(), "{}: each override must be an object", w);
+  std::vector<std::string> u;
+  ProjOverride po;
+  get(o, "layers", po.layers, w, u);
+  get(o, "projs", po.projs, w, u);
+  for (const std::string& p : po.projs) proj_index(p, w);
+  po.spec = parse_spec(o, base, w, u);
+  reject_unknown(o, u, w);
+  return po;
+}
+
+ActBitsEvent parse_act_bits_event(const json& e, const std::string& w) {
+  std::vector<std::string> u;
+  ActBitsEvent ev;
+  get(e, "step", ev.step, w, u);
+  get(e, "act_bits", ev.act_bits, w, u);
+  reject_unknown(e, u, w);
+  LOWBIT_CHECK(ev.act_bits == 4 || ev.act_bits == 8, "{}: act_bits must be 4 or 8", w);
+  return ev;
+}
+
+// q[key], which must be an array if present (marked used either way).
+const json* array_of(const json& q, const char* key, const std::string& w, std::vector<std::string>& used) {
+  used.push_back(key);
+  if (!q.contains(key)) return nullptr;
+  LOWBIT_CHECK(q.at(key).is_array(), "{}: '{}' must be an array", w, key);
+  return &q.at(key);
+}
+
+void parse_quant(const json& q, const std::string& w, TrainConfig& c) {
+  std::vector<std::string> u;
+  c.proj_default = parse_spec(q, c.proj_default, w, u);
+  get(q, "blend_start", c.blend_start, w, u);
+  get(q, "blend_steps", c.blend_steps, w, u);
+  if (const json* list = array_of(q, "overrides", w, u))
+    for (const json& o : *list) c.overrides.push_back(parse_override(o, c.proj_default, w + ": override"));
+  if (const json* list = array_of(q, "act_bits_schedule", w, u))
+    for (const json& e : *list) c.act_bits_schedule.push_back(parse_act_bits_event(e, w + ": act_bits_schedule"));
+  reject_unknown(q, u, w);
+}
+
+void parse_optim(const json& o, const std::string& w, TrainConfig& c) {
+  std::vector<std::string> u;
+  get(o, "lr", c.lr, w, u);
+  get(o, "min_lr", c.min_lr, w, u);
+  get(o, "warmup", c.warmup, w, u);
+  get(o, "steps", c.steps, w, u);
+  get(o, "weight_decay", c.weight_decay, w, u);
+  get(o, "beta1", c.beta1, w, u);
+  get(o, "beta2", c.beta2, w, u);
+  get(o, "eps", c.adam_eps, w, u);
+  get(o, "grad_clip", c.grad_clip, w, u);
+  get(o, "two_stage", c.two_stage, w, u);
+  get(o, "stage2_at", c.stage2_at, w, u);
+  get(o, "stage2_lr", c.stage2_lr, w, u);
+  reject_unknown(o, u, w);
+}
+
+void parse_export(const json& e, const std::string& w, TrainConfig& c) {
+  std::vector<std::string> u;
+  get(e, "path", c.export_path, w, u);
+  get(e, "type", c.export_type, w, u);
+  reject_unknown(e, u, w);
+}
+
+// Ranges and cross-field rules, after every section is read.
+void validate(TrainConfig& c, const std::string& source) {
+  ModelConfig& a = c.arch;
+  LOWBIT_CHECK(c.tokenizer == "bpe" || c.tokenizer == "byte", "{}: tokenizer.type must be 'bpe' or 'byte'", source);
+  LOWBIT_CHECK(c.split > 0 && c.split < 1, "{}: data.split must be in (0, 1)", source);
+  LOWBIT_CHECK(c.vocab_size >= 261 && c.vocab_size <= 65536, "{}: tokenizer.vocab_size must be in [261, 65536]", source);
+  LOWBIT_CHECK(c.steps > 0 && c.warmup >= 0 && c.batch_size > 0 && c.seq_len > 1, "{}: steps, batch_size and seq_len must be positive", source);
+  LOWBIT_CHECK(c.seq_len <= a.n_ctx_train, "{}: seq_len {} exceeds model.context {}", source, c.seq_len, a.n_ctx_train);
+  LOWBIT_CHECK(c.lr > 0 && c.min_lr >= 0 && c.stage2_lr > 0, "{}: learning rates must be positive", source);
+  LOWBIT_CHECK(c.stage2_at > 0 && c.stage2_at < 1, "{}: optim.stage2_at must be in (0, 1)", source);
+  require_format_with(c.export_type, &FormatTraits::exportable, source + ": export.type");
+  LOWBIT_CHECK(a.n_head > 0 && a.n_embd % a.n_head == 0, "{}: model.n_embd must be a multiple of n_head", source);
+  a.head_dim = a.n_embd / a.n_head;
+  a.n_vocab = c.vocab_size;  // replaced by the tokenizer's size once it is built
+}
+
+}  // namespace
+
 TrainConfig parse_train_config(const std::string& text, const std::string& source) {
   json j;
   try {
@@ -87,91 +202,18 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
   a.n_embd = 256, a.n_layer = 4, a.n_head = 4, a.n_head_kv = 2, a.n_ff = 768, a.n_ctx_train = 256;
   a.rope_theta = 10000.0f;
   std::vector<std::string> used;
-  const std::string w = source;
+  const std::string& w = source;
   auto section = [&](const char* name) -> const json* {
     used.push_back(name);
     if (!j.contains(name)) return nullptr;
     LOWBIT_CHECK(j.at(name).is_object(), "{}: '{}' must be an object", source, name);
     return &j.at(name);
   };
-  if (const json* d = section("data")) {
-    std::vector<std::string> u;
-    get(*d, "path", c.data_path, w + ": data", u);
-    get(*d, "split", c.split, w + ": data", u);
-    reject_unknown(*d, u, w + ": data");
-  }
-  if (const json* t = section("tokenizer")) {
-    std::vector<std::string> u;
-    get(*t, "type", c.tokenizer, w + ": tokenizer", u);
-    get(*t, "vocab_size", c.vocab_size, w + ": tokenizer", u);
-    reject_unknown(*t, u, w + ": tokenizer");
-  }
-  if (const json* m = section("model")) {
-    std::vector<std::string> u;
-    const std::string mw = w + ": model";
-    get(*m, "n_embd", a.n_embd, mw, u);
-    get(*m, "n_layer", a.n_layer, mw, u);
-    get(*m, "n_head", a.n_head, mw, u);
-    get(*m, "n_head_kv", a.n_head_kv, mw, u);
-    get(*m, "n_ff", a.n_ff, mw, u);
-    get(*m, "context", a.n_ctx_train, mw, u);
-    get(*m, "rope_theta", a.rope_theta, mw, u);
-    reject_unknown(*m, u, mw);
-  }
-  if (const json* q = section("quant")) {
-    std::vector<std::string> u;
-    const std::string qw = w + ": quant";
-    c.proj_default = parse_spec(*q, c.proj_default, qw, u);
-    get(*q, "blend_start", c.blend_start, qw, u);
-    get(*q, "blend_steps", c.blend_steps, qw, u);
-    u.push_back("overrides");
-    if (q->contains("overrides")) {
-      LOWBIT_CHECK(q->at("overrides").is_array(), "{}: 'overrides' must be an array", qw);
-      for (const json& o : q->at("overrides")) {
-        LOWBIT_CHECK(o.is_object(), "{}: each override must be an object", qw);
-        std::vector<std::string> ou;
-        ProjOverride po;
-        const std::string ow = qw + ": override";
-        get(o, "layers", po.layers, ow, ou);
-        get(o, "projs", po.projs, ow, ou);
-        for (const std::string& p : po.projs) proj_index(p, ow);
-        po.spec = parse_spec(o, c.proj_default, ow, ou);
-        reject_unknown(o, ou, ow);
-        c.overrides.push_back(po);
-      }
-    }
-    u.push_back("act_bits_schedule");
-    if (q->contains("act_bits_schedule")) {
-      LOWBIT_CHECK(q->at("act_bits_schedule").is_array(), "{}: 'act_bits_schedule' must be an array", qw);
-      for (const json& e : q->at("act_bits_schedule")) {
-        std::vector<std::string> eu;
-        ActBitsEvent ev;
-        get(e, "step", ev.step, qw + ": act_bits_schedule", eu);
-        get(e, "act_bits", ev.act_bits, qw + ": act_bits_schedule", eu);
-        reject_unknown(e, eu, qw + ": act_bits_schedule");
-        LOWBIT_CHECK(ev.act_bits == 4 || ev.act_bits == 8, "{}: act_bits_schedule: act_bits must be 4 or 8", qw);
-        c.act_bits_schedule.push_back(ev);
-      }
-    }
-    reject_unknown(*q, u, qw);
-  }
-  if (const json* o = section("optim")) {
-    std::vector<std::string> u;
-    const std::string ow = w + ": optim";
-    get(*o, "lr", c.lr, ow, u);
-    get(*o, "min_lr", c.min_lr, ow, u);
-    get(*o, "warmup", c.warmup, ow, u);
-    get(*o, "steps", c.steps, ow, u);
-    get(*o, "weight_decay", c.weight_decay, ow, u);
-    get(*o, "beta1", c.beta1, ow, u);
-    get(*o, "beta2", c.beta2, ow, u);
-    get(*o, "eps", c.adam_eps, ow, u);
-    get(*o, "grad_clip", c.grad_clip, ow, u);
-    get(*o, "two_stage", c.two_stage, ow, u);
-    get(*o, "stage2_at", c.stage2_at, ow, u);
-    get(*o, "stage2_lr", c.stage2_lr, ow, u);
-    reject_unknown(*o, u, ow);
-  }
+  if (const json* d = section("data")) parse_data(*d, w + ": data", c);
+  if (const json* t = section("tokenizer")) parse_tokenizer(*t, w + ": tokenizer", c);
+  if (const json* m = section("model")) parse_model(*m, w + ": model", a);
+  if (const json* q = section("quant")) parse_quant(*q, w + ": quant", c);
+  if (const json* o = section("optim")) parse_optim(*o, w + ": optim", c);
   get(j, "batch_size", c.batch_size, w, used);
   get(j, "seq_len", c.seq_len, w, used);
   get(j, "seed", c.seed, w, used);
@@ -179,27 +221,9 @@ TrainConfig parse_train_config(const std::string& text, const std::string& sourc
   get(j, "eval_batches", c.eval_batches, w, used);
   get(j, "checkpoint_every", c.checkpoint_every, w, used);
   get(j, "out_dir", c.out_dir, w, used);
-  if (const json* e = section("export")) {
-    std::vector<std::string> u;
-    get(*e, "path", c.export_path, w + ": export", u);
-    get(*e, "type", c.export_type, w + ": export", u);
-    reject_unknown(*e, u, w + ": export");
-  }
+  if (const json* e = section("export")) parse_export(*e, w + ": export", c);
   reject_unknown(j, used, w);
-
-  LOWBIT_CHECK(c.tokenizer == "bpe" || c.tokenizer == "byte", "{}: tokenizer.type must be 'bpe' or 'byte'", source);
-  LOWBIT_CHECK(c.split > 0 && c.split < 1, "{}: data.split must be in (0, 1)", source);
-  LOWBIT_CHECK(c.vocab_size >= 261 && c.vocab_size <= 65536, "{}: tokenizer.vocab_size must be in [261, 65536]", source);
-  LOWBIT_CHECK(c.steps > 0 && c.warmup >= 0 && c.batch_size > 0 && c.seq_len > 1, "{}: steps, batch_size and seq_len must be positive", source);
-  LOWBIT_CHECK(c.seq_len <= a.n_ctx_train, "{}: seq_len {} exceeds model.context {}", source, c.seq_len, a.n_ctx_train);
-  LOWBIT_CHECK(c.lr > 0 && c.min_lr >= 0 && c.stage2_lr > 0, "{}: learning rates must be positive", source);
-  LOWBIT_CHECK(c.stage2_at > 0 && c.stage2_at < 1, "{}: optim.stage2_at must be in (0, 1)", source);
-  LOWBIT_CHECK(c.export_type == "tq2_0" || c.export_type == "tq1_0" || c.export_type == "i2_s" || c.export_type == "f16" ||
-                   c.export_type == "f32",
-               "{}: export.type must be tq2_0, tq1_0, i2_s, f16 or f32", source);
-  LOWBIT_CHECK(a.n_head > 0 && a.n_embd % a.n_head == 0, "{}: model.n_embd must be a multiple of n_head", source);
-  a.head_dim = a.n_embd / a.n_head;
-  a.n_vocab = c.vocab_size;  // replaced by the tokenizer's size once it is built
+  validate(c, source);
   return c;
 }
 

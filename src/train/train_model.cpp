@@ -147,135 +147,197 @@ void TrainModel::proj_backward(int64_t l, int p, const float* x, const float* dy
   for (int64_t i = 0; i < n * in; ++i) dx[i] += dx_f[size_t(i)];
 }
 
-float TrainModel::forward(const int32_t* inputs, const int32_t* targets, int64_t B, int64_t T, bool backward) {
-  const ModelConfig& c = spec_.arch;
-  const int64_t N = B * T, d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff, V = c.n_vocab;
-  const float eps = c.rms_eps;
-  const AttentionShape ash{c.n_head, c.n_head_kv, c.head_dim, 1.0f, true};
-  if (acts_.size() != layers_.size()) {
-    acts_.clear();
-    for (size_t l = 0; l < layers_.size(); ++l) acts_.push_back(std::make_unique<Acts>());
-  }
+struct TrainModel::HeadActs {
+  std::vector<int32_t> inputs, targets;
+  int64_t B = 0, T = 0;
+  std::vector<float> x, inv_f, xn, logits;  // last block's output, final norm, head output
+  std::vector<double> row_max, row_sum;     // the softmax of each logits row
+};
 
-  std::vector<float> x(static_cast<size_t>(N * d)), tmp(static_cast<size_t>(N * std::max(d, ff)));
+struct TrainModel::BackBufs {
+  std::vector<float> d1, d2, dg, du, dq, dk, dv;
+};
+
+void TrainModel::embed(const int32_t* inputs, const int32_t* targets, int64_t N, float* x) const {
+  const ModelConfig& c = spec_.arch;
+  const int64_t d = c.n_embd, V = c.n_vocab;
   for (int64_t i = 0; i < N; ++i) {
     LOWBIT_CHECK(inputs[i] >= 0 && inputs[i] < V && targets[i] >= 0 && targets[i] < V,
                  "token id out of the vocabulary of {}", V);
-    std::copy(tok_embd_.data<float>() + inputs[i] * d, tok_embd_.data<float>() + (inputs[i] + 1) * d,
-              x.data() + i * d);
+    std::copy(tok_embd_.data<float>() + inputs[i] * d, tok_embd_.data<float>() + (inputs[i] + 1) * d, x + i * d);
   }
+}
 
-  for (int64_t l = 0; l < c.n_layer; ++l) {
-    Layer& L = layers_[size_t(l)];
-    Acts& A = *acts_[size_t(l)];
-    A.x_in.assign(x.begin(), x.end());
-    rms_norm_forward(x.data(), L.attn_norm.data<float>(), N, d, eps, grow(A.h1, N * d), grow(A.inv1, N));
-    proj_forward(l, kQ, A.h1.data(), N, grow(A.q, N * qd));
-    proj_forward(l, kK, A.h1.data(), N, grow(A.k, N * kvd));
-    proj_forward(l, kV, A.h1.data(), N, grow(A.v, N * kvd));
-    grow(A.probs, B * c.n_head * T * T);
-    grow(A.ctx, N * qd);
-    for (int64_t b = 0; b < B; ++b) {
-      rope_apply(A.q.data() + b * T * qd, T, c.n_head, c.head_dim, 0, c.rope_theta, c.rope_style);
-      rope_apply(A.k.data() + b * T * kvd, T, c.n_head_kv, c.head_dim, 0, c.rope_theta, c.rope_style);
-      attention_core_forward(ash, A.q.data() + b * T * qd, A.k.data() + b * T * kvd, A.v.data() + b * T * kvd, T,
-                             A.probs.data() + b * c.n_head * T * T, A.ctx.data() + b * T * qd);
-    }
-    rms_norm_forward(A.ctx.data(), L.attn_sub_norm.data<float>(), N, qd, eps, grow(A.att_n, N * qd),
-                     grow(A.inv_sub, N));
-    proj_forward(l, kO, A.att_n.data(), N, tmp.data());
-    grow(A.x_mid, N * d);
-    for (int64_t i = 0; i < N * d; ++i) A.x_mid[size_t(i)] = x[size_t(i)] + tmp[size_t(i)];
-
-    rms_norm_forward(A.x_mid.data(), L.ffn_norm.data<float>(), N, d, eps, grow(A.h2, N * d), grow(A.inv2, N));
-    proj_forward(l, kGate, A.h2.data(), N, grow(A.g, N * ff));
-    proj_forward(l, kUp, A.h2.data(), N, grow(A.u, N * ff));
-    grow(A.a, N * ff);
-    for (int64_t i = 0; i < N * ff; ++i) {
-      const float r = std::max(A.g[size_t(i)], 0.0f);
-      A.a[size_t(i)] = r * r * A.u[size_t(i)];
-    }
-    rms_norm_forward(A.a.data(), L.ffn_sub_norm.data<float>(), N, ff, eps, grow(A.f_n, N * ff), grow(A.inv3, N));
-    proj_forward(l, kDown, A.f_n.data(), N, tmp.data());
-    for (int64_t i = 0; i < N * d; ++i) x[size_t(i)] = A.x_mid[size_t(i)] + tmp[size_t(i)];
+void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, float* x, float* tmp) {
+  const ModelConfig& c = spec_.arch;
+  const int64_t N = B * T, d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
+  const float eps = c.rms_eps;
+  const AttentionShape ash{c.n_head, c.n_head_kv, c.head_dim, 1.0f, true};
+  Layer& L = layers_[size_t(l)];
+  Acts& A = *acts_[size_t(l)];
+  A.x_in.assign(x, x + N * d);
+  rms_norm_forward(x, L.attn_norm.data<float>(), N, d, eps, grow(A.h1, N * d), grow(A.inv1, N));
+  proj_forward(l, kQ, A.h1.data(), N, grow(A.q, N * qd));
+  proj_forward(l, kK, A.h1.data(), N, grow(A.k, N * kvd));
+  proj_forward(l, kV, A.h1.data(), N, grow(A.v, N * kvd));
+  grow(A.probs, B * c.n_head * T * T);
+  grow(A.ctx, N * qd);
+  for (int64_t b = 0; b < B; ++b) {
+    rope_apply(A.q.data() + b * T * qd, T, c.n_head, c.head_dim, 0, c.rope_theta, c.rope_style);
+    rope_apply(A.k.data() + b * T * kvd, T, c.n_head_kv, c.head_dim, 0, c.rope_theta, c.rope_style);
+    attention_core_forward(ash, A.q.data() + b * T * qd, A.k.data() + b * T * kvd, A.v.data() + b * T * kvd, T,
+                           A.probs.data() + b * c.n_head * T * T, A.ctx.data() + b * T * qd);
   }
+  rms_norm_forward(A.ctx.data(), L.attn_sub_norm.data<float>(), N, qd, eps, grow(A.att_n, N * qd),
+                   grow(A.inv_sub, N));
+  proj_forward(l, kO, A.att_n.data(), N, tmp);
+  grow(A.x_mid, N * d);
+  for (int64_t i = 0; i < N * d; ++i) A.x_mid[size_t(i)] = x[i] + tmp[i];
 
-  std::vector<float> inv_f(static_cast<size_t>(N)), xn(static_cast<size_t>(N * d)), logits(static_cast<size_t>(N * V));
-  rms_norm_forward(x.data(), output_norm_.data<float>(), N, d, eps, xn.data(), inv_f.data());
-  sgemm(false, true, N, V, d, xn.data(), d, tok_embd_.data<float>(), d, 0.0f, logits.data(), V);
+  rms_norm_forward(A.x_mid.data(), L.ffn_norm.data<float>(), N, d, eps, grow(A.h2, N * d), grow(A.inv2, N));
+  proj_forward(l, kGate, A.h2.data(), N, grow(A.g, N * ff));
+  proj_forward(l, kUp, A.h2.data(), N, grow(A.u, N * ff));
+  grow(A.a, N * ff);
+  for (int64_t i = 0; i < N * ff; ++i) {
+    const float r = std::max(A.g[size_t(i)], 0.0f);
+    A.a[size_t(i)] = r * r * A.u[size_t(i)];
+  }
+  rms_norm_forward(A.a.data(), L.ffn_sub_norm.data<float>(), N, ff, eps, grow(A.f_n, N * ff), grow(A.inv3, N));
+  proj_forward(l, kDown, A.f_n.data(), N, tmp);
+  for (int64_t i = 0; i < N * d; ++i) x[i] = A.x_mid[size_t(i)] + tmp[i];
+}
 
-  // Cross-entropy; logits become dL/dlogits = (softmax - onehot) / N.
+float TrainModel::head_forward(const float* x, int64_t N) {
+  const ModelConfig& c = spec_.arch;
+  const int64_t d = c.n_embd, V = c.n_vocab;
+  HeadActs& H = *head_;
+  H.x.assign(x, x + N * d);
+  grow(H.inv_f, N);
+  grow(H.xn, N * d);
+  grow(H.logits, N * V);
+  rms_norm_forward(x, output_norm_.data<float>(), N, d, c.rms_eps, H.xn.data(), H.inv_f.data());
+  sgemm(false, true, N, V, d, H.xn.data(), d, tok_embd_.data<float>(), d, 0.0f, H.logits.data(), V);
+
+  H.row_max.resize(size_t(N));
+  H.row_sum.resize(size_t(N));
   std::vector<double> row_loss(static_cast<size_t>(N));
   ThreadPool::global().parallel_for(N, 16, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
-      float* z = logits.data() + r * V;
+      const float* z = H.logits.data() + r * V;
       const float mx = *std::max_element(z, z + V);
       double sum = 0;
       for (int64_t j = 0; j < V; ++j) sum += std::exp(double(z[j] - mx));
-      row_loss[size_t(r)] = std::log(sum) + mx - z[targets[r]];
-      if (!backward) continue;
-      for (int64_t j = 0; j < V; ++j) z[j] = float(std::exp(double(z[j] - mx)) / sum) / float(N);
-      z[targets[r]] -= 1.0f / float(N);
+      H.row_max[size_t(r)] = mx;
+      H.row_sum[size_t(r)] = sum;
+      row_loss[size_t(r)] = std::log(sum) + mx - z[H.targets[size_t(r)]];
     }
   });
   double loss = 0;
   for (double v : row_loss) loss += v;
-  loss /= double(N);
-  if (!backward) return float(loss);
+  return float(loss / double(N));
+}
 
-  // Output head (tied to the embedding) and final norm.
-  std::vector<float> dx(static_cast<size_t>(N * d)), dtmp(static_cast<size_t>(N * std::max({d, ff, qd})));
-  sgemm(false, false, N, d, V, logits.data(), V, tok_embd_.data<float>(), d, 0.0f, dtmp.data(), d);
-  sgemm(true, false, V, d, N, logits.data(), V, xn.data(), d, 1.0f, d_tok_embd_.data<float>(), d);
-  rms_norm_backward(x.data(), output_norm_.data<float>(), inv_f.data(), dtmp.data(), N, d, dx.data(),
-                    d_output_norm_.data<float>());
-
-  std::vector<float> d1(static_cast<size_t>(N * std::max({d, ff, qd}))), d2(static_cast<size_t>(N * std::max({d, ff, qd}))),
-      dg(static_cast<size_t>(N * ff)), du(static_cast<size_t>(N * ff)), dq(static_cast<size_t>(N * qd)), dk(static_cast<size_t>(N * kvd)), dv(static_cast<size_t>(N * kvd));
-  for (int64_t l = c.n_layer - 1; l >= 0; --l) {
-    Layer& L = layers_[size_t(l)];
-    Acts& A = *acts_[size_t(l)];
-    // x_out = x_mid + down(f_n): dx flows to x_mid unchanged.
-    proj_backward(l, kDown, A.f_n.data(), dx.data(), N, d1.data());
-    rms_norm_backward(A.a.data(), L.ffn_sub_norm.data<float>(), A.inv3.data(), d1.data(), N, ff, d1.data(),
-                      L.d_ffn_sub_norm.data<float>());
-    for (int64_t i = 0; i < N * ff; ++i) {
-      const float r = std::max(A.g[size_t(i)], 0.0f);
-      dg[size_t(i)] = d1[size_t(i)] * 2.0f * r * A.u[size_t(i)];
-      du[size_t(i)] = d1[size_t(i)] * r * r;
-    }
-    proj_backward(l, kGate, A.h2.data(), dg.data(), N, d1.data());
-    proj_backward(l, kUp, A.h2.data(), du.data(), N, d2.data());
-    for (int64_t i = 0; i < N * d; ++i) d1[size_t(i)] += d2[size_t(i)];
-    rms_norm_backward(A.x_mid.data(), L.ffn_norm.data<float>(), A.inv2.data(), d1.data(), N, d, d1.data(),
-                      L.d_ffn_norm.data<float>());
-    for (int64_t i = 0; i < N * d; ++i) dx[size_t(i)] += d1[size_t(i)];
-
-    // x_mid = x_in + o(att_n)
-    proj_backward(l, kO, A.att_n.data(), dx.data(), N, d1.data());
-    rms_norm_backward(A.ctx.data(), L.attn_sub_norm.data<float>(), A.inv_sub.data(), d1.data(), N, qd, d1.data(),
-                      L.d_attn_sub_norm.data<float>());
-    for (int64_t b = 0; b < B; ++b) {
-      attention_core_backward(ash, A.q.data() + b * T * qd, A.k.data() + b * T * kvd, A.v.data() + b * T * kvd,
-                              A.probs.data() + b * c.n_head * T * T, d1.data() + b * T * qd, T,
-                              dq.data() + b * T * qd, dk.data() + b * T * kvd, dv.data() + b * T * kvd);
-      rope_apply(dq.data() + b * T * qd, T, c.n_head, c.head_dim, 0, c.rope_theta, c.rope_style, true);
-      rope_apply(dk.data() + b * T * kvd, T, c.n_head_kv, c.head_dim, 0, c.rope_theta, c.rope_style, true);
-    }
-    proj_backward(l, kQ, A.h1.data(), dq.data(), N, d1.data());
-    proj_backward(l, kK, A.h1.data(), dk.data(), N, d2.data());
-    for (int64_t i = 0; i < N * d; ++i) d1[size_t(i)] += d2[size_t(i)];
-    proj_backward(l, kV, A.h1.data(), dv.data(), N, d2.data());
-    for (int64_t i = 0; i < N * d; ++i) d1[size_t(i)] += d2[size_t(i)];
-    rms_norm_backward(A.x_in.data(), L.attn_norm.data<float>(), A.inv1.data(), d1.data(), N, d, d1.data(),
-                      L.d_attn_norm.data<float>());
-    for (int64_t i = 0; i < N * d; ++i) dx[size_t(i)] += d1[size_t(i)];
+float TrainModel::forward(const int32_t* inputs, const int32_t* targets, int64_t B, int64_t T) {
+  const ModelConfig& c = spec_.arch;
+  const int64_t N = B * T, d = c.n_embd, ff = c.n_ff;
+  if (acts_.size() != layers_.size()) {
+    acts_.clear();
+    for (size_t l = 0; l < layers_.size(); ++l) acts_.push_back(std::make_unique<Acts>());
   }
+  if (!head_) head_ = std::make_unique<HeadActs>();
+  std::vector<float> x(static_cast<size_t>(N * d)), tmp(static_cast<size_t>(N * std::max(d, ff)));
+  embed(inputs, targets, N, x.data());
+  head_->inputs.assign(inputs, inputs + N);
+  head_->targets.assign(targets, targets + N);
+  head_->B = B, head_->T = T;
+  for (int64_t l = 0; l < c.n_layer; ++l) block_forward(l, B, T, x.data(), tmp.data());
+  return head_forward(x.data(), N);
+}
+
+void TrainModel::head_backward(int64_t N, float* dx) {
+  const ModelConfig& c = spec_.arch;
+  const int64_t d = c.n_embd, V = c.n_vocab;
+  HeadActs& H = *head_;
+  // The logits become dL/dlogits = (softmax - onehot) / N.
+  ThreadPool::global().parallel_for(N, 16, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      float* z = H.logits.data() + r * V;
+      const double mx = H.row_max[size_t(r)], sum = H.row_sum[size_t(r)];
+      for (int64_t j = 0; j < V; ++j) z[j] = float(std::exp(double(z[j] - float(mx))) / sum) / float(N);
+      z[H.targets[size_t(r)]] -= 1.0f / float(N);
+    }
+  });
+  // Output head (tied to the embedding) and final norm.
+  std::vector<float> dxn(static_cast<size_t>(N * d));
+  sgemm(false, false, N, d, V, H.logits.data(), V, tok_embd_.data<float>(), d, 0.0f, dxn.data(), d);
+  sgemm(true, false, V, d, N, H.logits.data(), V, H.xn.data(), d, 1.0f, d_tok_embd_.data<float>(), d);
+  rms_norm_backward(H.x.data(), output_norm_.data<float>(), H.inv_f.data(), dxn.data(), N, d, dx,
+                    d_output_norm_.data<float>());
+}
+
+void TrainModel::block_backward(int64_t l, int64_t B, int64_t T, float* dx, BackBufs& g) {
+  const ModelConfig& c = spec_.arch;
+  const int64_t N = B * T, d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
+  const AttentionShape ash{c.n_head, c.n_head_kv, c.head_dim, 1.0f, true};
+  Layer& L = layers_[size_t(l)];
+  Acts& A = *acts_[size_t(l)];
+  float *d1 = g.d1.data(), *d2 = g.d2.data();
+  // x_out = x_mid + down(f_n): dx flows to x_mid unchanged.
+  proj_backward(l, kDown, A.f_n.data(), dx, N, d1);
+  rms_norm_backward(A.a.data(), L.ffn_sub_norm.data<float>(), A.inv3.data(), d1, N, ff, d1,
+                    L.d_ffn_sub_norm.data<float>());
+  for (int64_t i = 0; i < N * ff; ++i) {
+    const float r = std::max(A.g[size_t(i)], 0.0f);
+    g.dg[size_t(i)] = d1[i] * 2.0f * r * A.u[size_t(i)];
+    g.du[size_t(i)] = d1[i] * r * r;
+  }
+  proj_backward(l, kGate, A.h2.data(), g.dg.data(), N, d1);
+  proj_backward(l, kUp, A.h2.data(), g.du.data(), N, d2);
+  for (int64_t i = 0; i < N * d; ++i) d1[i] += d2[i];
+  rms_norm_backward(A.x_mid.data(), L.ffn_norm.data<float>(), A.inv2.data(), d1, N, d, d1,
+                    L.d_ffn_norm.data<float>());
+  for (int64_t i = 0; i < N * d; ++i) dx[i] += d1[i];
+
+  // x_mid = x_in + o(att_n)
+  proj_backward(l, kO, A.att_n.data(), dx, N, d1);
+  rms_norm_backward(A.ctx.data(), L.attn_sub_norm.data<float>(), A.inv_sub.data(), d1, N, qd, d1,
+                    L.d_attn_sub_norm.data<float>());
+  float *dq = g.dq.data(), *dk = g.dk.data(), *dv = g.dv.data();
+  for (int64_t b = 0; b < B; ++b) {
+    attention_core_backward(ash, A.q.data() + b * T * qd, A.k.data() + b * T * kvd, A.v.data() + b * T * kvd,
+                            A.probs.data() + b * c.n_head * T * T, d1 + b * T * qd, T, dq + b * T * qd,
+                            dk + b * T * kvd, dv + b * T * kvd);
+    rope_apply(dq + b * T * qd, T, c.n_head, c.head_dim, 0, c.rope_theta, c.rope_style, true);
+    rope_apply(dk + b * T * kvd, T, c.n_head_kv, c.head_dim, 0, c.rope_theta, c.rope_style, true);
+  }
+  proj_backward(l, kQ, A.h1.data(), dq, N, d1);
+  proj_backward(l, kK, A.h1.data(), dk, N, d2);
+  for (int64_t i = 0; i < N * d; ++i) d1[i] += d2[i];
+  proj_backward(l, kV, A.h1.data(), dv, N, d2);
+  for (int64_t i = 0; i < N * d; ++i) d1[i] += d2[i];
+  rms_norm_backward(A.x_in.data(), L.attn_norm.data<float>(), A.inv1.data(), d1, N, d, d1,
+                    L.d_attn_norm.data<float>());
+  for (int64_t i = 0; i < N * d; ++i) dx[i] += d1[i];
+}
+
+void TrainModel::backward() {
+  LOWBIT_CHECK(head_ && head_->B > 0, "train model: backward without a forward");
+  const ModelConfig& c = spec_.arch;
+  const int64_t B = head_->B, T = head_->T, N = B * T, d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
+  std::vector<float> dx(static_cast<size_t>(N * d));
+  head_backward(N, dx.data());
+  BackBufs g;
+  const size_t widest = size_t(N * std::max({d, ff, qd}));
+  g.d1.resize(widest), g.d2.resize(widest);
+  g.dg.resize(size_t(N * ff)), g.du.resize(size_t(N * ff));
+  g.dq.resize(size_t(N * qd)), g.dk.resize(size_t(N * kvd)), g.dv.resize(size_t(N * kvd));
+  for (int64_t l = c.n_layer - 1; l >= 0; --l) block_backward(l, B, T, dx.data(), g);
+  const std::vector<int32_t>& inputs = head_->inputs;
   for (int64_t i = 0; i < N; ++i) {
-    float* de = d_tok_embd_.data<float>() + inputs[i] * d;
+    float* de = d_tok_embd_.data<float>() + inputs[size_t(i)] * d;
     for (int64_t j = 0; j < d; ++j) de[j] += dx[size_t(i * d + j)];
   }
-  return float(loss);
+  head_->B = 0;  // the logits now hold gradients: one backward per forward
 }
 
 }  // namespace lowbit

@@ -50,10 +50,13 @@ class TrainModel {
   std::vector<Param> params();
 
   // Mean cross-entropy of targets [B*T] given inputs [B*T] (B sequences of
-  // T tokens, positions 0..T-1). With backward, adds the gradients to the
-  // params' grads (call zero_grads first) and uses progressive blending:
-  // each projection outputs blend * quantized + (1 - blend) * float.
-  float forward(const int32_t* inputs, const int32_t* targets, int64_t B, int64_t T, bool backward);
+  // T tokens, positions 0..T-1). Each projection outputs
+  // blend * quantized + (1 - blend) * float (progressive blending). Keeps
+  // the activations backward() needs.
+  float forward(const int32_t* inputs, const int32_t* targets, int64_t B, int64_t T);
+  // Adds the gradients of the last forward's loss to the params' grads
+  // (call zero_grads before the forward).
+  void backward();
   void zero_grads();
 
   // After the optimizer changed the f32 shadow weights.
@@ -76,16 +79,28 @@ class TrainModel {
     std::unique_ptr<LinearLayer> proj[kProjCount];
     Tensor dproj[kProjCount];
   };
-  struct Acts;  // per-layer saved activations
+  struct Acts;       // per-layer saved activations
+  struct HeadActs;   // what the last forward saved above the blocks
+  struct BackBufs;   // backward scratch, sized once per call
 
   void proj_forward(int64_t l, int p, const float* x, int64_t n, float* y);
   void proj_backward(int64_t l, int p, const float* x, const float* dy, int64_t n, float* dx);
+  void embed(const int32_t* inputs, const int32_t* targets, int64_t N, float* x) const;
+  // x [B*T, d] goes through block l in place.
+  void block_forward(int64_t l, int64_t B, int64_t T, float* x, float* tmp);
+  // Final norm, tied head, cross-entropy; keeps the logits and the softmax's row max/sum.
+  float head_forward(const float* x, int64_t N);
+  // dx [N, d] = dL/dx of the last block's output; d_tok_embd and d_output_norm accumulate.
+  void head_backward(int64_t N, float* dx);
+  // dx [B*T, d]: dL/d(block l's output) in, dL/d(its input) out.
+  void block_backward(int64_t l, int64_t B, int64_t T, float* dx, BackBufs& g);
 
   TrainModelSpec spec_;
   Tensor tok_embd_, d_tok_embd_, output_norm_, d_output_norm_;
   std::vector<Layer> layers_;
   float blend_ = 1.0f;
   std::vector<std::unique_ptr<Acts>> acts_;
+  std::unique_ptr<HeadActs> head_;
   std::vector<float> scratch_;
 };
 

@@ -13,6 +13,7 @@
 #include "kernels/a8_kernels.hpp"
 #include "kernels/binary_matmul.hpp"
 #include "kernels/int8_matmul.hpp"
+#include "../common/per_isa.hpp"
 
 using namespace lowbit;
 
@@ -52,7 +53,6 @@ const Shape3 kShapes[] = {{1, 1, 1},    {3, 5, 2},     {4, 16, 1},   {5, 31, 3},
                           {6, 63, 5},   {9, 64, 1},    {7, 65, 6},   {13, 300, 5}, {64, 256, 7},
                           {33, 1000, 9}, {8, 2560, 17}, {7, 4133, 2}, {1100, 300, 40}};
 
-const Isa kSimd[] = {Isa::kAvx2, Isa::kAvx512};
 
 }  // namespace
 
@@ -75,11 +75,14 @@ TEST(Int8Matmul, ScalarMatchesInt64Loop) {
   }
 }
 
-TEST(Int8Matmul, EverySimdPathMatchesScalarBitForBit) {
+class Int8MatmulPerIsa : public PerIsa {};
+
+TEST_P(Int8MatmulPerIsa, EverySimdPathMatchesScalarBitForBit) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const A8Kernels* k = pick_for_isa(isa, a8_kernels_for);
   Rng rng(2);
-  for (Isa isa : kSimd) {
-    const A8Kernels* k = a8_kernels_for(isa);
-    if (!k) continue;
+  {
     for (const auto& s : kShapes)
       for (bool zero_w : {false, true}) {
         auto w = random_i8(rng, s.out * s.in);
@@ -93,7 +96,10 @@ TEST(Int8Matmul, EverySimdPathMatchesScalarBitForBit) {
   }
 }
 
-TEST(Int8Matmul, ExtremeValuesAtTheLongestRowStayExact) {
+TEST_P(Int8MatmulPerIsa, ExtremeValuesAtTheLongestRowStayExact) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const A8Kernels* k = pick_for_isa(isa, a8_kernels_for);
   // -128 * -128 * (2^17 - 1) = 2^31 - 2^14: the largest sum; the +128 offset
   // of the VNNI path pushes its raw int32 lanes far past 2^31 on the way.
   const int64_t in = kInt8MaxIn, T = 2, out = 5;
@@ -102,9 +108,7 @@ TEST(Int8Matmul, ExtremeValuesAtTheLongestRowStayExact) {
   for (int64_t o = 0; o < out; ++o)
     for (int64_t k = 0; k < in; ++k) w[size_t(o * in + k)] = wv[o];
   for (int64_t k = 0; k < in; ++k) x[size_t(k)] = -128, x[size_t(in + k)] = 127;
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
-    const A8Kernels* k = a8_kernels_for(isa);
-    if (!k) continue;
+  {
     std::vector<int32_t> acc(size_t(T * out));
     int8_matmul_i32(w.data(), out, in, x.data(), T, acc.data(), *k);
     EXPECT_EQ(acc[0], 16384 * int32_t(in)) << isa_name(isa);
@@ -137,14 +141,17 @@ TEST(BinaryMatmul, PackKeepsEverySign) {
   EXPECT_EQ(p.row(0)[10], 0);  // padding bits are zero
 }
 
-TEST(BinaryMatmul, PackTreatsOnlyPositiveEntriesAsPlusOne) {
+class BinaryMatmulPerIsa : public PerIsa {};
+
+TEST_P(BinaryMatmulPerIsa, PackTreatsOnlyPositiveEntriesAsPlusOne) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const A8Kernels* k = pick_for_isa(isa, a8_kernels_for);
   // 0 and negatives are -1; 19 entries: two full bytes and a 3-entry tail.
   const std::vector<int8_t> s = {0, 5, -3, 127, -128, 1, -1, 0,  //
                                  1, 1, 1, 1, 1, 1, 1, -1,       //
                                  2, 0, -2};
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
-    const A8Kernels* k = a8_kernels_for(isa);
-    if (!k) continue;
+  {
     const PackedBinary p = pack_binary(s.data(), 1, int64_t(s.size()), *k);
     EXPECT_EQ(p.row(0)[0], 0b00101010) << isa_name(isa);
     EXPECT_EQ(p.row(0)[1], 0b01111111) << isa_name(isa);
@@ -152,11 +159,12 @@ TEST(BinaryMatmul, PackTreatsOnlyPositiveEntriesAsPlusOne) {
   }
 }
 
-TEST(BinaryMatmul, EverySimdPackMatchesScalar) {
+TEST_P(BinaryMatmulPerIsa, EverySimdPackMatchesScalar) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const A8Kernels* k = pick_for_isa(isa, a8_kernels_for);
   Rng rng(6);
-  for (Isa isa : kSimd) {
-    const A8Kernels* k = a8_kernels_for(isa);
-    if (!k) continue;
+  {
     for (int64_t in : {1, 7, 8, 31, 32, 33, 63, 64, 65, 100, 1000}) {
       const int64_t out = 3;
       const auto s = random_i8(rng, out * in);  // the full int8 range, zeros included
@@ -168,13 +176,14 @@ TEST(BinaryMatmul, EverySimdPackMatchesScalar) {
   }
 }
 
-TEST(BinaryMatmul, HandComputedValues) {
+TEST_P(BinaryMatmulPerIsa, HandComputedValues) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const A8Kernels* k = pick_for_isa(isa, a8_kernels_for);
   // s = [[+, -, +], [-, -, -]], x = [[4, 5, -6], [-128, 127, -128]]
   const std::vector<int8_t> s = {1, -1, 1, -1, -1, -1}, x = {4, 5, -6, -128, 127, -128};
   const PackedBinary p = pack_binary(s.data(), 2, 3);
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
-    const A8Kernels* k = a8_kernels_for(isa);
-    if (!k) continue;
+  {
     std::vector<int32_t> acc(4);
     binary_matmul_i32(p, x.data(), 2, acc.data(), *k);
     // t0: 4 - 5 - 6 = -7; -3. t1: -128 - 127 - 128 = -383; 129.
@@ -192,11 +201,12 @@ TEST(BinaryMatmul, ScalarMatchesInt64Loop) {
   }
 }
 
-TEST(BinaryMatmul, EverySimdPathMatchesScalarBitForBit) {
+TEST_P(BinaryMatmulPerIsa, EverySimdPathMatchesScalarBitForBit) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const A8Kernels* k = pick_for_isa(isa, a8_kernels_for);
   Rng rng(5);
-  for (Isa isa : kSimd) {
-    const A8Kernels* k = a8_kernels_for(isa);
-    if (!k) continue;
+  {
     for (const auto& sh : kShapes)
       for (int mode = 0; mode < 3; ++mode) {  // random, all -1, all +1
         auto s = random_signs(rng, sh.out * sh.in);
@@ -211,7 +221,10 @@ TEST(BinaryMatmul, EverySimdPathMatchesScalarBitForBit) {
   }
 }
 
-TEST(BinaryMatmul, ExtremeActivationsDoNotSaturate) {
+TEST_P(BinaryMatmulPerIsa, ExtremeActivationsDoNotSaturate) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const A8Kernels* k = pick_for_isa(isa, a8_kernels_for);
   // x = -128 everywhere: the int16 spans of the AVX2 kernel at their largest.
   const int64_t out = 6, in = 70000, T = 2;
   std::vector<int8_t> s(size_t(out * in)), x(size_t(T * in));
@@ -219,9 +232,7 @@ TEST(BinaryMatmul, ExtremeActivationsDoNotSaturate) {
     for (int64_t k = 0; k < in; ++k) s[size_t(o * in + k)] = int8_t(o % 2 ? -1 : 1);
   for (int64_t k = 0; k < in; ++k) x[size_t(k)] = -128, x[size_t(in + k)] = 127;
   const PackedBinary p = pack_binary(s.data(), out, in);
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
-    const A8Kernels* k = a8_kernels_for(isa);
-    if (!k) continue;
+  {
     std::vector<int32_t> acc(size_t(T * out));
     binary_matmul_i32(p, x.data(), T, acc.data(), *k);
     EXPECT_EQ(acc[0], -128 * int32_t(in)) << isa_name(isa);
@@ -230,3 +241,7 @@ TEST(BinaryMatmul, ExtremeActivationsDoNotSaturate) {
     EXPECT_EQ(acc[7], -127 * int32_t(in)) << isa_name(isa);
   }
 }
+
+LOWBIT_INSTANTIATE_PER_ISA(Int8MatmulPerIsa);
+
+LOWBIT_INSTANTIATE_PER_ISA(BinaryMatmulPerIsa);

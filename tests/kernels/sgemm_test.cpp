@@ -8,19 +8,20 @@
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 #include "kernels/sgemm.hpp"
+#include "../common/per_isa.hpp"
 
 namespace lowbit {
 namespace {
 
-class SgemmTest : public ::testing::TestWithParam<const char*> {};
+class SgemmTest : public PerIsa {};
 
 struct Case {
   int64_t M, N, K;
 };
 
 TEST_P(SgemmTest, MatchesNaiveLoop) {
-  SgemmFn fn = sgemm_for_isa(GetParam());
-  if (!fn) GTEST_SKIP() << GetParam() << " is not supported on this CPU";
+  LOWBIT_SKIP_UNSUPPORTED_ISA(GetParam());
+  SgemmFn fn = pick_for_isa(GetParam(), sgemm_for_isa);
   Rng rng(11);
   for (const Case c : {Case{1, 1, 1}, Case{7, 13, 5}, Case{6, 32, 256}, Case{37, 70, 300}, Case{130, 3, 513},
                        Case{2, 200, 17}, Case{64, 64, 0}}) {
@@ -49,7 +50,7 @@ TEST_P(SgemmTest, MatchesNaiveLoop) {
               // f32 accumulation of K products of N(0,1) values: error grows like sqrt(K) ulps.
               const float tol = 1e-5f * std::sqrt(float(c.K) + 1) * 4;
               ASSERT_NEAR(C[size_t(i * ldc + j)], want[size_t(i * ldc + j)], tol)
-                  << GetParam() << " M" << c.M << " N" << c.N << " K" << c.K << " ta" << ta << " tb" << tb << " beta"
+                  << isa_name(GetParam()) << " M" << c.M << " N" << c.N << " K" << c.K << " ta" << ta << " tb" << tb << " beta"
                   << beta << " at " << i << "," << j;
             }
         }
@@ -57,8 +58,8 @@ TEST_P(SgemmTest, MatchesNaiveLoop) {
 }
 
 TEST_P(SgemmTest, LeavesColumnsOutsideNUntouched) {
-  SgemmFn fn = sgemm_for_isa(GetParam());
-  if (!fn) GTEST_SKIP() << GetParam() << " is not supported on this CPU";
+  LOWBIT_SKIP_UNSUPPORTED_ISA(GetParam());
+  SgemmFn fn = pick_for_isa(GetParam(), sgemm_for_isa);
   // ldc > N: the padding columns belong to someone else.
   const int64_t M = 7, N = 9, K = 4, ldc = 12;
   std::vector<float> A(M * K, 1.0f), B(K * N, 1.0f), C(M * ldc, -3.0f);
@@ -67,7 +68,7 @@ TEST_P(SgemmTest, LeavesColumnsOutsideNUntouched) {
     for (int64_t j = 0; j < ldc; ++j) EXPECT_EQ(C[size_t(i * ldc + j)], j < N ? 4.0f : -3.0f);
 }
 
-INSTANTIATE_TEST_SUITE_P(Isa, SgemmTest, ::testing::Values("generic", "avx2", "avx512"));
+LOWBIT_INSTANTIATE_PER_ISA(SgemmTest);
 
 }  // namespace
 }  // namespace lowbit

@@ -11,6 +11,7 @@
 #include "core/rng.hpp"
 #include "kernels/ternary_lut.hpp"
 #include "kernels/ternary_matmul.hpp"
+#include "../common/per_isa.hpp"
 
 using namespace lowbit;
 
@@ -87,11 +88,14 @@ TEST(TernaryLut, ScalarMatchesInt64LoopAndTiledKernels) {
   }
 }
 
-TEST(TernaryLut, EverySimdPathMatchesScalarBitForBit) {
+class TernaryLutPerIsa : public PerIsa {};
+
+TEST_P(TernaryLutPerIsa, EverySimdPathMatchesScalarBitForBit) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const TernaryLutKernels* k = pick_for_isa(isa, ternary_lut_kernels_for);
   Rng rng(8);
-  for (Isa isa : {Isa::kAvx2}) {
-    const TernaryLutKernels* k = ternary_lut_kernels_for(isa);
-    if (!k) continue;
+  {
     for (const auto& s : kShapes)
       for (int mode = 0; mode < 3; ++mode) {  // random, all-zero weights, extreme activations with +-1 weights
         auto w = random_ternary(rng, s.out * s.in);
@@ -108,15 +112,17 @@ TEST(TernaryLut, EverySimdPathMatchesScalarBitForBit) {
   }
 }
 
-TEST(TernaryLut, ExtremeActivationsAtLongRows) {
+TEST_P(TernaryLutPerIsa, ExtremeActivationsAtLongRows) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const TernaryLutKernels* k = pick_for_isa(isa, ternary_lut_kernels_for);
   // All +1 against -128: every int8 / int16 stage at its largest magnitude.
   const int64_t out = 17, in = 8192;
   std::vector<int8_t> w(size_t(out * in), 1);
   for (int64_t k = 0; k < in; ++k) w[size_t(in + k)] = -1;  // row 1 all -1
   Rng rng(9);
   const auto x = random_q8(rng, 2, in, true);  // token 0: -128, token 1: 127
-  for (const TernaryLutKernels* k : {scalar_ternary_lut_kernels(), ternary_lut_kernels_for(Isa::kAvx2)}) {
-    if (!k) continue;
+  {
     std::vector<int32_t> acc(size_t(2 * out));
     ternary_lut_matmul_i32(pack_ternary_lut(w.data(), out, in), x, acc.data(), *k);
     EXPECT_EQ(acc[0], -128 * in) << isa_name(k->isa);
@@ -125,3 +131,5 @@ TEST(TernaryLut, ExtremeActivationsAtLongRows) {
     EXPECT_EQ(acc[size_t(out + 1)], -127 * in) << isa_name(k->isa);
   }
 }
+
+LOWBIT_INSTANTIATE_PER_ISA(TernaryLutPerIsa);

@@ -18,6 +18,7 @@
 #include "formats/format.hpp"
 #include "kernels/dispatch.hpp"
 #include "kernels/ternary_matmul.hpp"
+#include "../common/per_isa.hpp"
 
 using namespace lowbit;
 
@@ -50,7 +51,6 @@ std::vector<int32_t> triple_loop(const std::vector<int8_t>& w, const QuantizedAc
   return acc;
 }
 
-std::vector<Isa> simd_isas() { return {Isa::kAvx2, Isa::kAvx512, Isa::kNeon}; }
 
 struct Shape3 {
   int64_t out, in, tokens;
@@ -81,12 +81,15 @@ TEST(ActQuant, HandComputedValues) {
   EXPECT_EQ(s, 1.0f / 127.0f);
 }
 
-TEST(ActQuant, ZeroVectorGivesZeros) {
+class ActQuantPerIsa : public PerIsa {};
+
+TEST_P(ActQuantPerIsa, ZeroVectorGivesZeros) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const TernaryKernels* k = pick_for_isa(isa, kernels_for);
   std::vector<float> x(300, 0.0f);
   x[7] = -0.0f;
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
-    const TernaryKernels* k = kernels_for(isa);
-    if (!k) continue;
+  {
     std::vector<int8_t> q(384, 5);
     float s = 1;
     EXPECT_EQ(k->quantize_act(x.data(), 300, 384, q.data(), &s), 0);
@@ -95,7 +98,10 @@ TEST(ActQuant, ZeroVectorGivesZeros) {
   }
 }
 
-TEST(ActQuant, EverySimdPathMatchesScalar) {
+TEST_P(ActQuantPerIsa, EverySimdPathMatchesScalar) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const TernaryKernels* k = pick_for_isa(isa, kernels_for);
   Rng rng(11);
   std::vector<std::vector<float>> cases;
   for (int64_t n : {1, 7, 15, 16, 17, 31, 100, 2563}) cases.push_back(random_acts(rng, n));
@@ -126,9 +132,7 @@ TEST(ActQuant, EverySimdPathMatchesScalar) {
     x[1] = gamma;
     cases.push_back(x);
   }
-  for (Isa isa : simd_isas()) {
-    const TernaryKernels* k = kernels_for(isa);
-    if (!k) continue;
+  {
     for (const auto& x : cases) {
       const int64_t n = int64_t(x.size()), pad = (n + 127) / 128 * 128;
       std::vector<int8_t> q0(size_t(pad), 9), q1(size_t(pad), 9);
@@ -170,11 +174,14 @@ TEST(TernaryMatmul, ScalarMatchesTripleLoopAndDequantizedFloats) {
   }
 }
 
-TEST(TernaryMatmul, EverySimdPathMatchesScalarBitForBit) {
+class TernaryMatmulPerIsa : public PerIsa {};
+
+TEST_P(TernaryMatmulPerIsa, EverySimdPathMatchesScalarBitForBit) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const TernaryKernels* k = pick_for_isa(isa, kernels_for);
   Rng rng(5);
-  for (Isa isa : simd_isas()) {
-    const TernaryKernels* k = kernels_for(isa);
-    if (!k) continue;
+  {
     for (const auto& s : kShapes)
       for (TernaryLayout layout : {TernaryLayout::kTiled4, TernaryLayout::kI2sRows}) {
         if (layout == TernaryLayout::kI2sRows && s.in % 128) continue;
@@ -197,7 +204,10 @@ TEST(TernaryMatmul, EverySimdPathMatchesScalarBitForBit) {
   }
 }
 
-TEST(TernaryMatmul, ExtremeInt8ActivationsDoNotSaturate) {
+TEST_P(TernaryMatmulPerIsa, ExtremeInt8ActivationsDoNotSaturate) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const TernaryKernels* k = pick_for_isa(isa, kernels_for);
   // All weights +1 or all -1 against xq = -128 / 127 everywhere: the largest
   // partial sums the int16 stage of the AVX2 kernel can see.
   const int64_t out = 8, in = 4096, T = 2;
@@ -208,9 +218,7 @@ TEST(TernaryMatmul, ExtremeInt8ActivationsDoNotSaturate) {
   for (int64_t k = 0; k < in; ++k) xq[size_t(k)] = -128, xq[size_t(in + k)] = 127;
   const std::vector<float> as = {1.0f, 1.0f};
   const PackedTernary p = pack_ternary(w.data(), out, in, 1.0f);
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512}) {
-    const TernaryKernels* k = kernels_for(isa);
-    if (!k) continue;
+  {
     std::vector<float> y(size_t(T * out));
     ternary_matmul_q8(p, xq.data(), as.data(), T, y.data(), *k);
     for (int64_t o = 0; o < out; ++o) {
@@ -387,3 +395,7 @@ TEST(TernaryPack, ConcatRowsEqualsThePartsSideBySide) {
   const PackedTernary other = pack_ternary(w2.data(), 4, 200, 1.0f);
   EXPECT_THROW(concat_rows({&parts[0], &other}), Error);
 }
+
+LOWBIT_INSTANTIATE_PER_ISA(ActQuantPerIsa);
+
+LOWBIT_INSTANTIATE_PER_ISA(TernaryMatmulPerIsa);

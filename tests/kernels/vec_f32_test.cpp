@@ -7,14 +7,18 @@
 
 #include "core/rng.hpp"
 #include "kernels/dispatch.hpp"
+#include "../common/per_isa.hpp"
 
 using namespace lowbit;
 
-TEST(VecF32, HandComputed) {
+class VecF32PerIsa : public PerIsa {};
+
+TEST_P(VecF32PerIsa, HandComputed) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const TernaryKernels* k = pick_for_isa(isa, kernels_for);
   const float a[3] = {1.0f, 2.0f, 3.0f}, b[3] = {4.0f, -5.0f, 6.0f};
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon}) {
-    const TernaryKernels* k = kernels_for(isa);
-    if (!k) continue;
+  {
     EXPECT_EQ(k->dot_f32(a, b, 3), 12.0f) << isa_name(isa);  // 4 - 10 + 18
     float y[3] = {1.0f, 1.0f, 1.0f};
     k->axpy_f32(2.0f, a, y, 3);
@@ -24,7 +28,10 @@ TEST(VecF32, HandComputed) {
   }
 }
 
-TEST(VecF32, MatchesDoubleLoop) {
+TEST_P(VecF32PerIsa, MatchesDoubleLoop) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const TernaryKernels* k = pick_for_isa(isa, kernels_for);
   Rng rng(11);
   for (int64_t n : {0, 1, 7, 8, 9, 31, 32, 33, 64, 100, 128, 256}) {
     std::vector<float> a(static_cast<size_t>(n)), b(static_cast<size_t>(n)), y0(static_cast<size_t>(n));
@@ -36,9 +43,7 @@ TEST(VecF32, MatchesDoubleLoop) {
       dot += double(a[size_t(i)]) * b[size_t(i)];
       mag += std::fabs(double(a[size_t(i)]) * b[size_t(i)]);
     }
-    for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon}) {
-      const TernaryKernels* k = kernels_for(isa);
-      if (!k) continue;
+    {
       // Any summation order is within n ulps of the sum of magnitudes.
       EXPECT_NEAR(k->dot_f32(a.data(), b.data(), n), dot, 1e-6 * (mag + 1) * double(n + 1))
           << isa_name(isa) << " n=" << n;
@@ -50,3 +55,5 @@ TEST(VecF32, MatchesDoubleLoop) {
     }
   }
 }
+
+LOWBIT_INSTANTIATE_PER_ISA(VecF32PerIsa);

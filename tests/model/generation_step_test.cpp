@@ -129,7 +129,9 @@ TEST_F(SessionTest, CancelAndContextLimit) {
   s.reset();
   const GenerateResult full = s.generate("KING:", greedy(-1));  // until the 16-token context is full
   EXPECT_EQ(full.finish_reason == FinishReason::Length || full.finish_reason == FinishReason::Stop, true);
-  if (full.finish_reason == FinishReason::Length) EXPECT_EQ(full.n_prompt + full.n_generated, 16);
+  if (full.finish_reason == FinishReason::Length) {
+    EXPECT_EQ(full.n_prompt + full.n_generated, 16);
+  }
 }
 
 }  // namespace

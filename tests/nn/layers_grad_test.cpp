@@ -107,7 +107,7 @@ TEST(LayersGrad, BitLinear158SublnMatchesSurrogate) {
   LinearOptions opt;
   opt.subln = true;
   check_surrogate(
-      LinearType::BitLinear158, opt, [](const float* x, int64_t n, float* y) { rmsnorm_forward(x, n, y); },
+      LinearType::BitLinear158, opt, [](const float* x, int64_t n, float* y) { subln_forward(x, n, y); },
       [](const float* h, int64_t n, uint8_t* p) {
         std::vector<int8_t> q(static_cast<size_t>(n));
         quant_int8_absmax(h, n, q.data(), p);
@@ -123,7 +123,7 @@ TEST(LayersGrad, HBitLinearMatchesSurrogate) {
     check_surrogate(
         LinearType::HBitLinear, opt,
         [](const float* x, int64_t n, float* y) {
-          rmsnorm_forward(x, n, y);
+          subln_forward(x, n, y);
           fwht(y, n);
         },
         [act_bits](const float* h, int64_t n, uint8_t* p) {

@@ -24,7 +24,7 @@ TEST(Norms, RmsNormHand) {
   // mean of squares (9 + 16) / 2 = 12.5
   const float x[2] = {3, 4};
   float y[2];
-  rmsnorm_forward(x, 2, y);
+  subln_forward(x, 2, y);
   EXPECT_NEAR(y[0], 3 / std::sqrt(12.5 + 1e-5), 1e-6);
   EXPECT_NEAR(y[1], 4 / std::sqrt(12.5 + 1e-5), 1e-6);
 }
@@ -36,8 +36,8 @@ TEST(Norms, ZeroRowIsFinite) {
   layernorm_forward(x, 3, y);
   layernorm_backward(x, dy, 3, dx);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(std::isfinite(y[i]) && std::isfinite(dx[i]));
-  rmsnorm_forward(x, 3, y);
-  rmsnorm_backward(x, dy, 3, dx);
+  subln_forward(x, 3, y);
+  subln_backward(x, dy, 3, dx);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(std::isfinite(y[i]) && std::isfinite(dx[i]));
 }
 
@@ -75,6 +75,6 @@ TEST(Norms, LayerNormBackwardMatchesFiniteDifferences) {
 }
 
 TEST(Norms, RmsNormBackwardMatchesFiniteDifferences) {
-  check_backward([](const float* x, int64_t n, float* y) { rmsnorm_forward(x, n, y); },
-                 [](const float* x, const float* dy, int64_t n, float* dx) { rmsnorm_backward(x, dy, n, dx); });
+  check_backward([](const float* x, int64_t n, float* y) { subln_forward(x, n, y); },
+                 [](const float* x, const float* dy, int64_t n, float* dx) { subln_backward(x, dy, n, dx); });
 }

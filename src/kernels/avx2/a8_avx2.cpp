@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "kernels/a8_kernels.hpp"
+#include "kernels/a8_tiles.hpp"
 
 namespace lowbit {
 
@@ -49,19 +50,14 @@ void tile_i8(const int8_t* w, int64_t w_stride, const int8_t* x, int64_t x_strid
     }
 }
 
-template <int NB>
-void rows_i8(const int8_t* w, int64_t w_stride, int64_t rows, const int8_t* x, int64_t x_stride, int64_t n,
-             int32_t* acc, int64_t acc_stride) {
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) tile_i8<4, NB>(w + r * w_stride, w_stride, x, x_stride, n, acc + r, acc_stride);
-  for (; r < rows; ++r) tile_i8<1, NB>(w + r * w_stride, w_stride, x, x_stride, n, acc + r, acc_stride);
-}
+int no_sum(const int8_t*, int64_t) { return 0; }  // int16 products: no offset to undo
 
 void dot_i8_avx2(const int8_t* w, int64_t w_stride, int64_t rows, const int8_t* x, int64_t x_stride, int64_t nt,
                  int64_t n, int32_t* acc, int64_t acc_stride) {
-  int64_t t = 0;
-  for (; t + 2 <= nt; t += 2) rows_i8<2>(w, w_stride, rows, x + t * x_stride, x_stride, n, acc + t * acc_stride, acc_stride);
-  for (; t < nt; ++t) rows_i8<1>(w, w_stride, rows, x + t * x_stride, x_stride, n, acc + t * acc_stride, acc_stride);
+  detail::a8_dot<2>(w, w_stride, rows, x, x_stride, nt, n, acc, acc_stride, no_sum,
+                    [](auto nr, auto nb, auto wr, int64_t ws, auto xt, int64_t xs, int64_t nn, auto, auto ac, int64_t as) {
+                      tile_i8<decltype(nr)::value, decltype(nb)::value>(wr, ws, xt, xs, nn, ac, as);
+                    });
 }
 
 // 0xFF in byte j where bit j of `word` is set.
@@ -114,15 +110,6 @@ void tile_bin1(const uint8_t* bits, int64_t bits_stride, const int8_t* x, int64_
     }
 }
 
-template <int NB>
-void rows_bin1(const uint8_t* bits, int64_t bits_stride, int64_t rows, const int8_t* x, int64_t x_stride, int64_t n,
-               const uint32_t* xsum, int32_t* acc, int64_t acc_stride) {
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4)
-    tile_bin1<4, NB>(bits + r * bits_stride, bits_stride, x, x_stride, n, xsum, acc + r, acc_stride);
-  for (; r < rows; ++r) tile_bin1<1, NB>(bits + r * bits_stride, bits_stride, x, x_stride, n, xsum, acc + r, acc_stride);
-}
-
 uint32_t sum_bytes(const int8_t* x, int64_t n) {
   uint32_t s = 0;
   for (int64_t k = 0; k < n; ++k) s += uint32_t(int32_t(x[k]));
@@ -131,16 +118,8 @@ uint32_t sum_bytes(const int8_t* x, int64_t n) {
 
 void dot_bin1_avx2(const uint8_t* bits, int64_t bits_stride, int64_t rows, const int8_t* x, int64_t x_stride,
                    int64_t nt, int64_t n, int32_t* acc, int64_t acc_stride) {
-  uint32_t xsum[2];
-  int64_t t = 0;
-  for (; t + 2 <= nt; t += 2) {
-    for (int i = 0; i < 2; ++i) xsum[i] = sum_bytes(x + (t + i) * x_stride, n);
-    rows_bin1<2>(bits, bits_stride, rows, x + t * x_stride, x_stride, n, xsum, acc + t * acc_stride, acc_stride);
-  }
-  for (; t < nt; ++t) {
-    xsum[0] = sum_bytes(x + t * x_stride, n);
-    rows_bin1<1>(bits, bits_stride, rows, x + t * x_stride, x_stride, n, xsum, acc + t * acc_stride, acc_stride);
-  }
+  detail::a8_dot<2>(bits, bits_stride, rows, x, x_stride, nt, n, acc, acc_stride, sum_bytes,
+                    [](auto nr, auto nb, auto... args) { tile_bin1<decltype(nr)::value, decltype(nb)::value>(args...); });
 }
 
 // 32 entries per vpcmpgtb + vpmovmskb (byte j -> bit j, LSB first).

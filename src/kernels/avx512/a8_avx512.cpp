@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "kernels/a8_kernels.hpp"
+#include "kernels/a8_tiles.hpp"
 
 namespace lowbit {
 
@@ -71,26 +72,10 @@ void tile_i8(const int8_t* w, int64_t w_stride, const int8_t* x, int64_t x_strid
       acc[t * acc_stride + r] = int32_t(hsum(a[r][t]) - 128u * uint32_t(xsum[t]));
 }
 
-template <int NB>
-void rows_i8(const int8_t* w, int64_t w_stride, int64_t rows, const int8_t* x, int64_t x_stride, int64_t n,
-             const int32_t* xsum, int32_t* acc, int64_t acc_stride) {
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) tile_i8<4, NB>(w + r * w_stride, w_stride, x, x_stride, n, xsum, acc + r, acc_stride);
-  for (; r < rows; ++r) tile_i8<1, NB>(w + r * w_stride, w_stride, x, x_stride, n, xsum, acc + r, acc_stride);
-}
-
 void dot_i8_avx512(const int8_t* w, int64_t w_stride, int64_t rows, const int8_t* x, int64_t x_stride, int64_t nt,
                    int64_t n, int32_t* acc, int64_t acc_stride) {
-  int32_t xsum[4];
-  int64_t t = 0;
-  for (; t + 4 <= nt; t += 4) {
-    for (int i = 0; i < 4; ++i) xsum[i] = sum_bytes(x + (t + i) * x_stride, n);
-    rows_i8<4>(w, w_stride, rows, x + t * x_stride, x_stride, n, xsum, acc + t * acc_stride, acc_stride);
-  }
-  for (; t < nt; ++t) {
-    xsum[0] = sum_bytes(x + t * x_stride, n);
-    rows_i8<1>(w, w_stride, rows, x + t * x_stride, x_stride, n, xsum, acc + t * acc_stride, acc_stride);
-  }
+  detail::a8_dot<4>(w, w_stride, rows, x, x_stride, nt, n, acc, acc_stride, sum_bytes,
+                    [](auto nr, auto nb, auto... args) { tile_i8<decltype(nr)::value, decltype(nb)::value>(args...); });
 }
 
 inline __mmask64 load_bits(const uint8_t* p) {
@@ -132,27 +117,10 @@ void tile_bin1(const uint8_t* bits, int64_t bits_stride, const int8_t* x, int64_
     for (int r = 0; r < NR; ++r) acc[t * acc_stride + r] = int32_t(2u * hsum(a[r][t]) - uint32_t(xsum[t]));
 }
 
-template <int NB>
-void rows_bin1(const uint8_t* bits, int64_t bits_stride, int64_t rows, const int8_t* x, int64_t x_stride, int64_t n,
-               const int32_t* xsum, int32_t* acc, int64_t acc_stride) {
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4)
-    tile_bin1<4, NB>(bits + r * bits_stride, bits_stride, x, x_stride, n, xsum, acc + r, acc_stride);
-  for (; r < rows; ++r) tile_bin1<1, NB>(bits + r * bits_stride, bits_stride, x, x_stride, n, xsum, acc + r, acc_stride);
-}
-
 void dot_bin1_avx512(const uint8_t* bits, int64_t bits_stride, int64_t rows, const int8_t* x, int64_t x_stride,
                      int64_t nt, int64_t n, int32_t* acc, int64_t acc_stride) {
-  int32_t xsum[4];
-  int64_t t = 0;
-  for (; t + 4 <= nt; t += 4) {
-    for (int i = 0; i < 4; ++i) xsum[i] = sum_bytes(x + (t + i) * x_stride, n);
-    rows_bin1<4>(bits, bits_stride, rows, x + t * x_stride, x_stride, n, xsum, acc + t * acc_stride, acc_stride);
-  }
-  for (; t < nt; ++t) {
-    xsum[0] = sum_bytes(x + t * x_stride, n);
-    rows_bin1<1>(bits, bits_stride, rows, x + t * x_stride, x_stride, n, xsum, acc + t * acc_stride, acc_stride);
-  }
+  detail::a8_dot<4>(bits, bits_stride, rows, x, x_stride, nt, n, acc, acc_stride, sum_bytes,
+                    [](auto nr, auto nb, auto... args) { tile_bin1<decltype(nr)::value, decltype(nb)::value>(args...); });
 }
 
 // 64 entries per vpcmpgtb into a mask register: the mask is the bit word.
