@@ -2,7 +2,10 @@
 # cross compiler and multiarch arm64 -dev packages (scripts/setup installs
 # both):  cmake --preset aarch64 && cmake --build --preset aarch64 -j 2
 # Run the result under qemu-user:
-#   qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu build-aarch64/bin/lowbit info --system
+#   qemu-aarch64 -cpu max build-aarch64/bin/lowbit info --system
+# (no -L /usr/aarch64-linux-gnu: the multiarch libc6:arm64 provides
+# /lib/ld-linux-aarch64.so.1 and the libraries; the cross sysroot's ld.so
+# with that libc.so.6, another glibc build, hangs in pthread_create)
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
@@ -10,7 +13,7 @@ set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 # try_run and add_test commands go through qemu; `-cpu max` exposes the
 # optional extensions (dotprod, fp16) that the NEON kernels dispatch on.
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-cpu;max;-L;/usr/aarch64-linux-gnu)
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-cpu;max)
 
 # Libraries and packages only for the target: the cross toolchain's own
 # sysroot, then the multiarch tree (/usr/lib/aarch64-linux-gnu, searched

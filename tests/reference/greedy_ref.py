@@ -94,8 +94,8 @@ class QuantWatch:
     """Wraps bitnet_ref's ternary linear to see how close each int8
     activation 127 x / gamma came to a rounding boundary (k + 1/2). lowbit
     computes x in float32, so a value within float32 noise of a boundary may
-    round the other way there (one int8 step, which moves the logits by up
-    to ~1e-2 in these models); an exact tie (often: layer 0's input is an
+    round the other way there (one int8 step, which moves the logits by 0.01
+    to 0.2 in these models); an exact tie (often: layer 0's input is an
     f16 embedding row times norm weights of 1) is decided by float32 noise."""
 
     def __init__(self):
