@@ -144,6 +144,16 @@ def main():
             if ref["quant_ties"] or ref["quant_min_gap"] < MIN_QUANT_GAP:
                 fail(f"{fmt}: an int8 activation of the reference lies on a rounding boundary, where float32 "
                      f"may round the other way: pick another SEED")
+            if fmt == "i2_s":
+                # Negative control: the same file read in 64-weight/16-byte
+                # I2_S blocks (bitnet.cpp's ARM grouping) must give other tokens,
+                # or this check could not tell the layouts apart.
+                bad_out, _, _ = run(["/usr/bin/python3", os.path.join(ROOT, "tests/reference/greedy_ref.py"), model,
+                                     "--prompt", PROMPT, "-n", str(a.n), "--i2s-block", "64"])
+                bad = json.loads(bad_out)["ids"]
+                print(f"  NumPy, I2_S read as 64/16 blocks: ids {bad} ({'different' if bad != ref['ids'] else 'SAME'})")
+                if bad == ref["ids"]:
+                    fail("reading I2_S in 64/16 blocks gives the same tokens: the check cannot see the layout")
             runs = [("x86", isa, [a.x86]) for isa in ("", "avx512", "avx2", "scalar")]
             runs += [("arm", isa, QEMU + [a.arm]) for isa in ("", "neon", "scalar")]
             for where, isa, exe in runs:

@@ -124,7 +124,18 @@ def main():
     ap.add_argument("model")
     ap.add_argument("--prompt", required=True)
     ap.add_argument("-n", type=int, default=16)
+    ap.add_argument("--i2s-block", type=int, default=128, choices=(128, 64),
+                    help="64: read I2_S codes in 64-weight/16-byte blocks (the grouping of bitnet.cpp's ARM "
+                         "kernels), a negative control: files hold the 128/32 layout")
     a = ap.parse_args()
+    if a.i2s_block == 64:
+        def i2s_64(data, n):
+            raw = np.frombuffer(data, dtype=np.uint8)
+            codes = raw[:n // 4].reshape(-1, 1, 16)  # element 16g + p in bits 7-2g:6-2g of byte p
+            scale = float(np.frombuffer(raw[n // 4:n // 4 + 4].tobytes(), dtype="<f4")[0])
+            t = (codes >> (6 - 2 * np.arange(4)).reshape(1, 4, 1)) & 3
+            return (t.reshape(-1).astype(np.float64) - 1) * scale
+        gguf_read.decode_i2_s = i2s_64
     meta, w, cfg, types = load(a.model)
     piece, tok_types, byte_id, eog = tokenizer(meta)
     for key, v in cfg.items():
