@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "io/gguf_describe.hpp"
 #include "io/mapped_file.hpp"
+#include "kernels/dispatch.hpp"
 #include "model/family_describe.hpp"
 
 namespace lowbit::cli {
@@ -36,6 +37,7 @@ void print_system() {
              yn(f.avx512vnni));
   fmt::print("AVX-VNNI:  {}\n", yn(f.avx_vnni));
   fmt::print("NEON:      {} (dotprod {})\n", yn(f.neon), yn(f.dotprod));
+  fmt::print("kernels:   {}\n", isa_name(kernels().isa));
 }
 
 const CommandRegistrar reg(40, "info", "show a model file's contents, or this machine (--system)", [](CLI::App& sub) {

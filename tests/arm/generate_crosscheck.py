@@ -11,8 +11,9 @@ check proves it with the whole program:
      I2_S, TQ2_0 and TQ1_0 projections;
   2. `lowbit generate --temp 0` greedily generates N tokens from one prompt
      with the x86 build (every kernel set this CPU has: LOWBIT_ISA=avx512,
-     avx2, scalar) and with the AArch64 build under qemu-aarch64 (NEON with
-     dotprod, and scalar);
+     avx2, scalar) and with the AArch64 build under qemu-aarch64 (-cpu max:
+     NEON with dotprod, and scalar; -cpu cortex-a53, without dotprod: the
+     scalar fallback);
   3. tests/reference/greedy_ref.py decodes the same file independently
      (NumPy, float64) and greedily generates N tokens.
 All outputs must be byte-identical. Each generated token of these files is
@@ -39,6 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # sysroot's ld.so with that libc.so.6 (another glibc build) hangs in
 # pthread_create.
 QEMU = ["qemu-aarch64", "-cpu", "max"]
+QEMU_A53 = ["qemu-aarch64", "-cpu", "cortex-a53"]
 FORMATS = ("i2_s", "tq2_0", "tq1_0")
 # Rows of I2_S are whole 128-weight blocks, of TQ1_0/TQ2_0 256-weight ones:
 # every projection's input size (embd, q_dim = embd, ff) is a multiple of 256.
@@ -113,8 +115,8 @@ def main():
     out, _, _ = run(QEMU + [a.arm, "info", "--system"])
     info = out.decode(errors="replace")
     print("AArch64 build under qemu, lowbit info --system:\n  " + "\n  ".join(info.strip().splitlines()))
-    if "neon" not in info.lower() or "dotprod" not in info.lower():
-        fail("the AArch64 build does not report NEON/dotprod under qemu -cpu max")
+    if "NEON:      yes (dotprod yes)" not in info or "kernels:   neon" not in info:
+        fail("the AArch64 build does not pick its NEON dotprod kernels under qemu -cpu max")
 
     help_text, _, _ = run([a.x86, "random-model", "--help"])
     arch = ["--arch", "bitnet-b1.58"] if b"--arch" in help_text else []
@@ -156,6 +158,8 @@ def main():
                     fail("reading I2_S in 64/16 blocks gives the same tokens: the check cannot see the layout")
             runs = [("x86", isa, [a.x86]) for isa in ("", "avx512", "avx2", "scalar")]
             runs += [("arm", isa, QEMU + [a.arm]) for isa in ("", "neon", "scalar")]
+            # A core without dotprod (Cortex-A53): dispatch falls back to scalar.
+            runs += [("a53", "", QEMU_A53 + [a.arm])]
             for where, isa, exe in runs:
                 env = dict(os.environ)
                 env.pop("LOWBIT_ISA", None)
