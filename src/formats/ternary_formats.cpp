@@ -142,7 +142,13 @@ void i2_s_to_float(const void* src, float* dst, int64_t n) {
 void i2_s_from_float(const float* src, void* dst, int64_t n) {
   auto* p = static_cast<uint8_t*>(dst);
   double amax = 0;
-  for (int64_t e = 0; e < n; ++e) amax = std::fmax(amax, std::fabs(double(src[e])));
+  // A compare, not std::fmax (the same result: a NaN never wins either way):
+  // GCC 12 for AArch64 crashes vectorizing an fmax reduction over doubles
+  // (internal compiler error in vect_transform_reduction at -O3).
+  for (int64_t e = 0; e < n; ++e) {
+    const double a = std::fabs(double(src[e]));
+    if (a > amax) amax = a;
+  }
   std::memset(p, 0, size_t(n / 4 + kI2sTrailerBytes));
   for (int64_t e = 0; e < n; ++e) {
     const double v = src[e];
