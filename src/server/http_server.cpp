@@ -139,8 +139,11 @@ void HttpServer::handle_models(const HttpRequest& req, HttpResponder& res) {
   const json model = {{"id", opt_.model_id}, {"object", "model"}, {"created", created_}, {"owned_by", "lowbit"}};
   if (req.path == "/v1/models")
     return (void)res.send(200, "application/json", dump_json({{"object", "list"}, {"data", json::array({model})}}));
-  const std::string id = req.path.substr(std::string("/v1/models/").size());
-  if (req.path.size() <= std::string("/v1/models/").size() || req.path[10] != '/' || id != opt_.model_id)
+  const std::string prefix = "/v1/models/";
+  if (req.path.rfind(prefix, 0) != 0 || req.path.size() == prefix.size())
+    throw ApiError(404, fmt::format("Unknown request URL: {} {}", req.method, req.path));
+  const std::string id = req.path.substr(prefix.size());
+  if (id != opt_.model_id)
     throw ApiError(404, fmt::format("The model '{}' does not exist", id), "invalid_request_error", "model",
                    "model_not_found");
   res.send(200, "application/json", dump_json(model));
@@ -173,7 +176,7 @@ std::shared_ptr<GenerationJob> HttpServer::make_job(const HttpRequest& req, Endp
   return job;
 }
 
-void HttpServer::submit(const std::shared_ptr<GenerationJob>& job, HttpResponder& res) {
+void HttpServer::submit(const std::shared_ptr<GenerationJob>& job) {
   if (draining_) throw shutting_down();
   if (scheduler_.submit(job)) return;
   ++metrics_.rejected;
@@ -185,7 +188,7 @@ void HttpServer::submit(const std::shared_ptr<GenerationJob>& job, HttpResponder
 void HttpServer::handle_completion(const HttpRequest& req, HttpResponder& res, Endpoint endpoint) {
   CompletionRequest cr;
   const std::shared_ptr<GenerationJob> job = make_job(req, endpoint, cr);
-  submit(job, res);
+  submit(job);
   ActiveGuard active(active_);
   const bool chat = endpoint == Endpoint::Chat;
   const Reply reply{endpoint, new_id(chat ? "chatcmpl" : "cmpl"), opt_.model_id, int64_t(std::time(nullptr)),

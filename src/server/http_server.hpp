@@ -63,7 +63,7 @@ class HttpServer {
   void handle_models(const HttpRequest& req, HttpResponder& res);
   void handle_completion(const HttpRequest& req, HttpResponder& res, Endpoint endpoint);
   std::shared_ptr<GenerationJob> make_job(const HttpRequest& req, Endpoint endpoint, CompletionRequest& cr);
-  void submit(const std::shared_ptr<GenerationJob>& job, HttpResponder& res);
+  void submit(const std::shared_ptr<GenerationJob>& job);
   void stream_reply(GenerationJob& job, const Reply& reply, HttpResponder& res);
   void whole_reply(GenerationJob& job, const Reply& reply, HttpResponder& res);
 
