@@ -182,3 +182,33 @@ TEST(HostileDeadlines, StalledHeadersAreCutAtTheDeadline) {
 
 }  // namespace
 }  // namespace lowbit::test
+
+namespace lowbit::test {
+namespace {
+
+// 3. At --max-connections, a new client is served and the connection that
+//    has waited longest without a whole request is the one dropped.
+TEST(HostileDeadlines, ConnectionBoundDropsTheLongestWaiting) {
+  ASSERT_FALSE(tiny_model_path().empty());
+  ServerProcess server({"--max-connections", "8"});
+  ASSERT_GT(server.port(), 0);
+  std::vector<std::unique_ptr<RawSocket>> idle;
+  for (int i = 0; i < 12; ++i) {
+    idle.push_back(std::make_unique<RawSocket>(server.port()));
+    idle.back()->send("GET /health HTTP/1.1\r\n");
+    std::this_thread::sleep_for(milliseconds(20));  // a clear order of arrival
+  }
+  RawSocket probe(server.port());
+  probe.send("GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(probe.read(seconds(3), "\"ok\"")), 200);
+  int dropped_first = 0, dropped_last = 0;
+  for (int i = 0; i < 12; ++i) {
+    idle[size_t(i)]->read(milliseconds(50));
+    (i < 5 ? dropped_first : dropped_last) += idle[size_t(i)]->closed();
+  }
+  EXPECT_EQ(dropped_first, 5);  // 12 + 1 into 8: the 5 oldest went
+  EXPECT_EQ(dropped_last, 0);
+}
+
+}  // namespace
+}  // namespace lowbit::test
