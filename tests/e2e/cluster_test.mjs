@@ -6,7 +6,8 @@
 // every stream completes (finish_reason, [DONE]) or ends in an error the
 // client sees (an error event or a cut connection), none silently; no
 // request is answered by two replicas (their --access-log lines); the
-// killed replica is taken out of the pool and, once restarted, back in.
+// killed replica is taken out of the pool and, once restarted, back in;
+// /metrics/rK is replica rK's, labelled replica="rK".
 // Exits 0 when all hold.
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -103,6 +104,12 @@ async function main() {
   assert.equal(outcomes.size, TOTAL, "every request ran");
   const bad = [...outcomes].filter(([, o]) => o.startsWith("bad"));
   assert.deepEqual(bad, [], "every request ended as allowed");
+
+  // Each replica's own /metrics through the balancer, labelled with its name.
+  for (const r of ["r1", "r2", "r3"]) {
+    const text = await (await fetch(`http://127.0.0.1:${lbPort}/metrics/${r}`)).text();
+    assert.match(text, new RegExp(`lowbit_slots_total\\{replica="${r}"\\} 2`), `/metrics/${r}`);
+  }
 
   // Answered by at most one replica: "done <id> 200" lines over all replica logs.
   const answered = {};
