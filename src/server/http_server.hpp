@@ -1,8 +1,10 @@
-// The HTTP face of the server (cpp-httplib): OpenAI's /v1/chat/completions,
+// The HTTP face of the server: OpenAI's /v1/chat/completions,
 // /v1/completions (JSON or server-sent events), /v1/models, plus /health
-// and /metrics. Handler threads parse and check a request, tokenize it, hand
-// it to the Scheduler (503 + Retry-After when its queue is full) and wait on
-// the job's channel; a client that disconnects cancels its job.
+// and /metrics, served by HttpListener (our own HTTP/1.1 layer, see
+// docs/SERVER.md). Worker threads check a request, tokenize it, hand it to
+// the Scheduler (503 + Retry-After when its queue is full, or while the
+// server drains) and wait on the job's channel; a client that goes away
+// cancels its job.
 #pragma once
 
 #include <atomic>
@@ -11,26 +13,27 @@
 #include <string>
 
 #include "server/completion_request.hpp"
+#include "server/http_listener.hpp"
 #include "server/metrics.hpp"
 #include "server/scheduler.hpp"
 #include "tokenizer/chat_template.hpp"
 #include "tokenizer/tokenizer.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace lowbit::server {
+
+struct GenerationJob;
+struct Reply;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;                 // 0: any free port (see bind())
   std::string api_key;             // empty: no authentication
-  size_t max_body_bytes = 1 << 20;
   RequestLimits limits;
   std::string model_id = "lowbit";
   ChatTemplate chat_template = ChatTemplate::Plain;
-  int http_threads = 16;           // connections served at once
+  ListenerOptions http;            // connections, deadlines, header and body limits
+  std::string replica_name;        // non-empty: /metrics samples get replica="<name>"
+  bool access_log = false;         // a stderr line when a request arrives and when it is answered
 };
 
 class HttpServer {
@@ -42,6 +45,9 @@ class HttpServer {
   int bind();
   // Serves until stop(); returns after in-flight handlers have returned.
   void listen();
+  // From now on /health and new completions answer 503 "shutting down"
+  // (so a load balancer takes this replica out while it drains).
+  void begin_shutdown() { draining_ = true; }
   // Stops accepting connections (callable from another thread). Responses
   // still streaming are cut, so call wait_idle() first.
   void stop();
@@ -49,15 +55,26 @@ class HttpServer {
   void wait_idle(std::chrono::milliseconds max);
 
  private:
-  void routes();
+  void dispatch(const HttpRequest& req, HttpResponder& res);
+  void route(const HttpRequest& req, HttpResponder& res);
+  bool authorized(const HttpRequest& req) const;
+  void handle_health(HttpResponder& res);
+  void handle_metrics(HttpResponder& res);
+  void handle_models(const HttpRequest& req, HttpResponder& res);
+  void handle_completion(const HttpRequest& req, HttpResponder& res, Endpoint endpoint);
+  std::shared_ptr<GenerationJob> make_job(const HttpRequest& req, Endpoint endpoint, CompletionRequest& cr);
+  void submit(const std::shared_ptr<GenerationJob>& job);
+  void stream_reply(GenerationJob& job, const Reply& reply, HttpResponder& res);
+  void whole_reply(GenerationJob& job, const Reply& reply, HttpResponder& res);
 
   Scheduler& scheduler_;
   const Tokenizer& tok_;
   Metrics& metrics_;
   ServerOptions opt_;
-  std::unique_ptr<httplib::Server> svr_;
+  std::unique_ptr<HttpListener> listener_;
   int64_t created_ = 0;
-  std::shared_ptr<std::atomic<int>> active_ = std::make_shared<std::atomic<int>>(0);
+  std::atomic<bool> draining_{false};
+  std::atomic<int> active_{0};
 };
 
 }  // namespace lowbit::server

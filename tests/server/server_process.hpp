@@ -59,14 +59,17 @@ class ServerProcess {
     close(fds[1]);
     err_ = fdopen(fds[0], "r");
     // Read stderr until the "serving ... on http://host:port" line.
-    static const std::regex re(R"(on http://[^:]+:(\d+))");
+    // (The port is after the last colon: an IPv6 host is http://[::1]:PORT.)
+    static const std::regex re(R"(on (http://\S*):(\d+))");
     char line[4096];
     while (err_ && std::fgets(line, sizeof line, err_)) {
       std::cmatch m;
       if (std::regex_search(line, m, re)) {
-        port_ = std::stoi(m[1]);
+        port_ = std::stoi(m[2]);
+        banner_ = line;
         break;
       }
+      early_ += line;
     }
     // Keep draining stderr so the server never blocks on a full pipe.
     drain_ = std::thread([f = err_] {
@@ -85,6 +88,9 @@ class ServerProcess {
   }
 
   int port() const { return port_; }
+  // The "serving ... on http://..." line, and what was printed before it.
+  const std::string& banner() const { return banner_; }
+  const std::string& early_stderr() const { return early_; }
   pid_t pid() const { return pid_; }
 
   // Resident memory of the server, in KiB (from /proc/<pid>/status).
@@ -104,6 +110,10 @@ class ServerProcess {
   // within `timeout`.
   int terminate(std::chrono::seconds timeout) {
     kill(pid_, SIGTERM);
+    return wait_exit(timeout);
+  }
+  // The exit status once it exits by itself, or -1 after `timeout`.
+  int wait_exit(std::chrono::seconds timeout) {
     const auto end = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < end) {
       int status = 0;
@@ -121,6 +131,7 @@ class ServerProcess {
   int port_ = 0;
   bool exited_ = false;
   FILE* err_ = nullptr;
+  std::string banner_, early_;
   std::thread drain_;
 };
 
