@@ -236,7 +236,7 @@ size_t HttpRequestParser::feed_chunked(std::string_view data) {
         line_.clear();
         chunk_ = Chunk::Size;
       } else if (data[0] == '\r' && line_.empty()) {
-        line_ = "\r";
+        line_.assign(1, '\r');  // not = "\r": GCC 12 warns -Wrestrict (a false positive)
       } else {
         fail(400, "Chunk data longer than its size.");
       }
