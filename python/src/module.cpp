@@ -1,0 +1,18 @@
+// The extension module lowbit._lowbit: each bind_*.cpp adds one group of
+// functions; lowbit/*.py builds the public API on top of them.
+#include <pybind11/pybind11.h>
+
+#include "bindings.hpp"
+#include "core/error.hpp"
+
+PYBIND11_MODULE(_lowbit, m) {
+  m.doc() = "lowbit's C++ library (quantizers, packed kernels, models); use the `lowbit` package";
+  // lowbit::Error carries a message meant for the user: it becomes a Python
+  // exception (lowbit.LowbitError, a RuntimeError) with that message as is.
+  pybind11::register_exception<lowbit::Error>(m, "LowbitError", PyExc_RuntimeError);
+  lowbit::py::bind_quant(m);
+  lowbit::py::bind_formats(m);
+  lowbit::py::bind_layers(m);
+  lowbit::py::bind_model(m);
+  lowbit::py::bind_export(m);
+}
