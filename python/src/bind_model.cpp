@@ -4,9 +4,12 @@
 // of that API is adapted here and nowhere else.
 //
 // Every call that computes releases the GIL. A generation runs on its own
-// thread and hands its text pieces to the Python iterator through a queue;
-// the iterator waits in short slices so that Ctrl-C (a pending
-// KeyboardInterrupt) cancels the generation between two tokens.
+// thread and hands its text pieces to the Python iterator through a short
+// queue: it runs at most a few tokens ahead of the consumer, so a loop that
+// stops iterating (break, an exception) also stops the model. The iterator
+// waits in short slices so that Ctrl-C (a pending KeyboardInterrupt)
+// cancels the generation between two tokens; a new call on the model
+// cancels a generation left unfinished, and so does garbage collection.
 #include <pybind11/stl.h>
 
 #include <atomic>
@@ -92,7 +95,7 @@ class PyModel;
 class Generation {
  public:
   Generation(std::shared_ptr<PyModel> model, std::string prompt, GenerateOptions opt);
-  ~Generation() { stop(); }
+  ~Generation();
 
   pb::object next() {
     while (true) {
@@ -105,6 +108,7 @@ class Generation {
         if (!pieces_.empty()) {
           piece = std::move(pieces_.front());
           pieces_.pop_front();
+          cv_.notify_all();  // room in the queue for the worker
         } else {
           done = done_;
         }
@@ -123,7 +127,11 @@ class Generation {
 
   // Cancels (the sink refuses the next piece) and waits for the worker.
   void stop() {
-    cancel_ = true;
+    {
+      std::lock_guard lock(mu_);
+      cancel_ = true;
+    }
+    cv_.notify_all();
     if (worker_.joinable()) {
       pb::gil_scoped_release nogil;
       worker_.join();
@@ -153,6 +161,7 @@ class Generation {
   std::optional<GenerateResult> result_;
   std::exception_ptr error_;
   std::thread worker_;
+  static constexpr size_t kMaxAhead = 4;  // pieces the worker may produce before they are taken
 };
 
 class PyModel : public std::enable_shared_from_this<PyModel> {
@@ -184,6 +193,7 @@ class PyModel : public std::enable_shared_from_this<PyModel> {
     const int64_t nv = m_.tokenizer->n_vocab();
     pb::array_t<float> out({int64_t(ids.size()), nv});
     float* op = out.mutable_data();
+    cancel_active();
     std::lock_guard lock(busy_);
     session_->reset();
     for (size_t i = 0; i < ids.size(); ++i) {
@@ -202,6 +212,7 @@ class PyModel : public std::enable_shared_from_this<PyModel> {
   double perplexity(const std::vector<int32_t>& ids) {
     if (ids.size() < 2) throw pb::value_error("perplexity needs at least 2 tokens");
     check_ids(ids);
+    cancel_active();
     std::lock_guard lock(busy_);
     session_->reset();
     double nll = 0;
@@ -238,6 +249,18 @@ class PyModel : public std::enable_shared_from_this<PyModel> {
   int64_t n_vocab() const { return m_.tokenizer->n_vocab(); }
   int64_t n_ctx() const { return session_->n_ctx(); }
 
+  // The generation whose iterator is alive, if any: cancelled by the next
+  // call on the model (it would otherwise wait for the session forever).
+  // Only touched with the GIL held.
+  void set_active(Generation* g) { active_ = g; }
+  void clear_active(Generation* g) {
+    if (active_ == g) active_ = nullptr;
+  }
+  void cancel_active() {
+    if (active_) active_->stop();
+    active_ = nullptr;
+  }
+
   // Runs one generation on the calling (worker) thread.
   GenerateResult run_generate(const std::string& prompt, const GenerateOptions& opt, const TextSink& sink) {
     std::lock_guard lock(busy_);
@@ -261,20 +284,28 @@ class PyModel : public std::enable_shared_from_this<PyModel> {
   LoadedModel m_;
   std::unique_ptr<Session> session_;
   std::mutex busy_;  // one computation at a time on the session
+  Generation* active_ = nullptr;
 };
+
+Generation::~Generation() {
+  stop();
+  model_->clear_active(this);
+}
 
 Generation::Generation(std::shared_ptr<PyModel> model, std::string prompt, GenerateOptions opt)
     : model_(std::move(model)) {
+  model_->cancel_active();
+  model_->set_active(this);
   worker_ = std::thread([this, prompt = std::move(prompt), opt = std::move(opt)] {
     try {
       GenerateResult r = model_->run_generate(prompt, opt, [this](std::string_view s) {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return pieces_.size() < kMaxAhead || cancel_; });
         if (cancel_) return false;
-        {
-          std::lock_guard lock(mu_);
-          pieces_.emplace_back(s);
-        }
-        cv_.notify_one();
-        return !cancel_.load();
+        pieces_.emplace_back(s);
+        lock.unlock();
+        cv_.notify_all();
+        return true;
       });
       std::lock_guard lock(mu_);
       result_ = std::move(r);
@@ -286,7 +317,7 @@ Generation::Generation(std::shared_ptr<PyModel> model, std::string prompt, Gener
       std::lock_guard lock(mu_);
       done_ = true;
     }
-    cv_.notify_one();
+    cv_.notify_all();
   });
 }
 

@@ -38,15 +38,35 @@ def pytorch_model(path):
     return model.eval()
 
 
-def test_exported_logits_equal_pytorch(exported):
-    model = pytorch_model(exported)
-    ids = lowbit._lowbit.byte_tokenize("The quick brown fox jumps over the lazy dog.")
+def relative_errors(path, text):
+    """Per position: |lowbit logits - PyTorch logits| / |PyTorch logits|."""
+    model = pytorch_model(path)
+    ids = lowbit._lowbit.byte_tokenize(text)
     with torch.no_grad():
         expected = model(torch.tensor([ids]))[0].numpy().astype(np.float64)
-    got = lowbit.Model(exported).logits(ids).astype(np.float64)
+    got = lowbit.Model(path).logits(ids).astype(np.float64)
     assert got.shape == expected.shape
-    rel = np.linalg.norm(got - expected, axis=1) / np.linalg.norm(expected, axis=1)
+    return np.linalg.norm(got - expected, axis=1) / np.linalg.norm(expected, axis=1)
+
+
+def test_exported_logits_equal_pytorch(exported):
+    rel = relative_errors(exported, "The quick brown fox jumps over the lazy dog.")
     assert rel.max() < 1e-4, rel
+
+
+def test_exported_logits_equal_pytorch_on_a_longer_text(exported):
+    # Both sides quantize every projection's input to int8 per token; where
+    # an activation lies within float rounding (~1e-7) of a rounding
+    # boundary, the two float paths (PyTorch's ops, lowbit's kernels) can
+    # round it to neighbouring integers, and that position's logits then
+    # differ by ~1e-4..1e-3. Such positions are rare; all others agree to
+    # ~1e-7.
+    rel = relative_errors(exported, "To be, or not to be, that is the question: whether 'tis nobler in the mind "
+                                    "to suffer the slings and arrows of outrageous fortune, or to take arms "
+                                    "against a sea of troubles")
+    assert np.median(rel) < 1e-6, rel
+    assert np.mean(rel < 1e-4) >= 0.85, rel
+    assert rel.max() < 1e-2, rel
 
 
 def test_cli_generates_from_the_export(exported, lowbit_bin):

@@ -80,3 +80,23 @@ def test_bad_token_ids(model):
         model.logits([model.n_vocab + 5])
     with pytest.raises(ValueError, match="outside the vocabulary"):
         model.detokenize([-1])
+
+
+def test_ctrl_c_stops_a_generation_and_the_model_stays_usable(model):
+    import _thread
+    expected = "".join(model.generate(PROMPT, n_predict=12, temperature=0))
+    gen = model.generate(PROMPT, n_predict=-1, temperature=0)  # until the context is full
+    with pytest.raises(KeyboardInterrupt):
+        for i, _ in enumerate(gen):
+            if i == 2:
+                _thread.interrupt_main()  # what Ctrl-C does
+    # The worker is at most a few tokens ahead and waits; the next call
+    # cancels it instead of waiting for the context to fill.
+    assert "".join(model.generate(PROMPT, n_predict=12, temperature=0)) == expected
+    assert gen.result["finish_reason"] == "cancelled" and gen.result["n_generated"] < 10
+
+
+def test_break_then_logits(model):
+    for _ in model.generate(PROMPT, n_predict=-1, temperature=0):
+        break
+    assert model.logits(model.tokenize(PROMPT, add_bos=True)).shape[1] == model.n_vocab
