@@ -12,6 +12,7 @@ import time
 
 import torch
 
+import lowbit
 import lowbit.nn as lnn
 
 
@@ -33,17 +34,28 @@ def main():
     ap.add_argument("--tokens", type=int, default=1)
     ap.add_argument("--calls", type=int, default=50)
     ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--threads", default="1,2", help="thread counts, the same for torch and lowbit")
     a = ap.parse_args()
     torch.manual_seed(0)
     lin = torch.nn.Linear(a.in_features, a.out_features, bias=False)
     x = torch.randn(a.tokens, a.in_features)
     w = lin.weight.detach().contiguous()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
-          f"[{a.tokens} x {a.in_features}] x [{a.in_features} x {a.out_features}], median of {a.runs} runs "
-          f"x {a.calls} calls")
+    for n in [int(t) for t in a.threads.split(",")]:
+        torch.set_num_threads(n)
+        lowbit.set_num_threads(n)
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; lowbit {lowbit.get_num_threads()} "
+              f"threads; [{a.tokens} x {a.in_features}] x [{a.in_features} x {a.out_features}], "
+              f"median of {a.runs} runs x {a.calls} calls")
+        run(lin, x, w, a)
+
+
+def run(lin, x, w, a):
     with torch.no_grad():
         base = median_us(lambda: torch.nn.functional.linear(x, w), a.calls, a.runs)
         print(f"{'torch.nn.functional.linear f32':34s} {base:9.1f} us   1.00x")
+        wn, xn = w.numpy(), x.numpy()
+        t = median_us(lambda: xn @ wn.T, a.calls, a.runs)
+        print(f"{'numpy x @ w.T f32 (context)':34s} {t:9.1f} us {base / t:6.2f}x")
         for name, cls, kw in [("BitLinear158 (ternary, a8)", lnn.BitLinear158, {}),
                               ("HBitLinear (ternary, a8)", lnn.HBitLinear, {}),
                               ("HBitLinear (ternary, a4)", lnn.HBitLinear, {"act_bits": 4}),

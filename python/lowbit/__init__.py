@@ -13,14 +13,14 @@ The C++ library is the extension module lowbit._lowbit; errors it raises
 are lowbit.LowbitError (a RuntimeError) with the library's message.
 """
 from . import _lowbit
-from ._lowbit import LowbitError
+from ._lowbit import LowbitError, get_num_threads, set_num_threads
 from .model import Model
 from .numpy_api import (binarize_weights, pack, quant_absmax_shifted, quant_absmax_signed,
                         quant_int4_absmean, quant_int8_absmax, quantize_int8_rows, ternarize_absmean,
                         ternary_matmul, ternary_matmul_packed, unpack)
 
 __all__ = [
-    "LowbitError", "Model", "binarize_weights", "pack", "quant_absmax_shifted", "quant_absmax_signed",
+    "LowbitError", "Model", "get_num_threads", "set_num_threads", "binarize_weights", "pack", "quant_absmax_shifted", "quant_absmax_signed",
     "quant_int4_absmean", "quant_int8_absmax", "quantize_int8_rows", "ternarize_absmean",
     "ternary_matmul", "ternary_matmul_packed", "unpack",
 ]

@@ -92,6 +92,12 @@ class _LowbitLinear(torch.nn.Module):
             self._packed_version = version
         return self._packed
 
+    def __getstate__(self):
+        # The packed weight is a cache of the C++ side: rebuilt, not pickled.
+        state = self.__dict__.copy()
+        state["_packed"] = state["_packed_version"] = None
+        return state
+
     def train(self, mode=True):
         if mode:
             self._packed = None  # the weight is about to change

@@ -17,6 +17,8 @@
 #include <memory>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "bindings.hpp"
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
@@ -245,7 +247,23 @@ void bind_layers(pb::module_& m) {
       .def_readonly("layernorm", &LinearOptions::layernorm)
       .def_readonly("subln", &LinearOptions::subln)
       .def_readonly("act_bits", &LinearOptions::act_bits)
-      .def_readonly("threshold", &LinearOptions::threshold);
+      .def_readonly("threshold", &LinearOptions::threshold)
+      .def("__repr__",
+           [](const LinearOptions& o) {
+             return fmt::format(
+                 "LinearOptions(groups={}, bits={}, nonneg={}, layernorm={}, subln={}, act_bits={}, threshold={})",
+                 o.groups, o.bits, o.nonneg, o.layernorm, o.subln, o.act_bits, o.threshold);
+           })
+      // Picklable, so that torch.save / copy.deepcopy of a model work.
+      .def(pb::pickle(
+          [](const LinearOptions& o) {
+            return pb::make_tuple(o.groups, o.bits, o.nonneg, o.layernorm, o.subln, o.act_bits, o.threshold);
+          },
+          [](const pb::tuple& t) {
+            if (t.size() != 7) throw pb::value_error("LinearOptions: bad pickled state");
+            return LinearOptions{t[0].cast<int>(),  t[1].cast<int>(), t[2].cast<bool>(),  t[3].cast<bool>(),
+                                 t[4].cast<bool>(), t[5].cast<int>(), t[6].cast<float>()};
+          }));
 
   m.def(
       "linear_forward",

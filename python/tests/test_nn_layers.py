@@ -154,3 +154,16 @@ def test_bad_constructor_arguments():
         lnn.BitLinear158.from_linear(torch.nn.Conv1d(1, 1, 1))
     with pytest.raises(TypeError, match="float32"):
         lnn.Int8Linear(IN, OUT, dtype=torch.float16)
+
+
+def test_deepcopy_and_save_load(tmp_path):
+    import copy
+    layer = lnn.HBitLinear(IN, OUT, act_bits=4).eval()
+    x = inputs()
+    with torch.no_grad():
+        y = layer(x)  # packs
+        twin = copy.deepcopy(layer)
+        torch.save(layer, tmp_path / "layer.pt")
+        loaded = torch.load(tmp_path / "layer.pt")
+        assert torch.equal(twin(x), y) and torch.equal(loaded(x), y)
+    assert loaded.options.act_bits == 4
