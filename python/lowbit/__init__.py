@@ -30,3 +30,11 @@ def export(*args, **kwargs):
     """Writes a PyTorch model of lowbit.nn layers as a GGUF (see lowbit.export_gguf)."""
     from .export_gguf import export as _export
     return _export(*args, **kwargs)
+
+
+def convert(hf_dir, out, type="i2_s", arch=""):
+    """Converts a Hugging Face BitNet b1.58 checkpoint directory (config.json,
+    model.safetensors, tokenizer.json) to GGUF, as `lowbit convert` does:
+    type i2_s (default), tq2_0, tq1_0 or f16; arch bitnet-b1.58 (default) or
+    bitnet (llama.cpp)."""
+    _lowbit.convert(str(hf_dir), str(out), type, arch)

@@ -18,6 +18,7 @@ void bind_formats(pb::module_& m);  // bind_formats.cpp: TQ1_0/TQ2_0/I2_S, GEMV
 void bind_layers(pb::module_& m);   // bind_layers.cpp: the lowbit.nn layers' C++ side
 void bind_model(pb::module_& m);    // bind_model.cpp: lowbit.Model (GGUF model, Session)
 void bind_export(pb::module_& m);   // bind_export.cpp: lowbit.export (GgufWriter)
+void bind_convert(pb::module_& m);  // bind_convert.cpp: lowbit.convert (the HF converter)
 
 // C-contiguous array types: pybind11 copies/converts anything else, so the
 // Python layer checks dtypes and contiguity first (lowbit/_checks.py) and

@@ -24,4 +24,5 @@ PYBIND11_MODULE(_lowbit, m) {
   lowbit::py::bind_layers(m);
   lowbit::py::bind_model(m);
   lowbit::py::bind_export(m);
+  lowbit::py::bind_convert(m);
 }
