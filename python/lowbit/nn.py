@@ -128,6 +128,10 @@ class BitLinear(_LowbitLinear):
 
     def __init__(self, in_features, out_features, bias=True, bits=8, groups=1, nonneg=False, layernorm=True,
                  **kw):
+        if not 2 <= bits <= 16:
+            raise ValueError(f"BitLinear: activation bits must be in [2, 16], got {bits}")
+        if groups < 1 or out_features % groups:
+            raise ValueError(f"BitLinear: groups ({groups}) must divide out_features ({out_features})")
         super().__init__(in_features, out_features, bias,
                          _lowbit.LinearOptions(groups=groups, bits=bits, nonneg=nonneg, layernorm=layernorm), **kw)
 
@@ -148,6 +152,8 @@ class HBitLinear(_LowbitLinear):
     _kind = "hbitlinear"
 
     def __init__(self, in_features, out_features, bias=True, act_bits=8, subln=False, **kw):
+        if act_bits not in (4, 8):
+            raise ValueError(f"HBitLinear: activation bits must be 4 or 8, got {act_bits}")
         super().__init__(in_features, out_features, bias, _lowbit.LinearOptions(subln=subln, act_bits=act_bits),
                          **kw)
 
@@ -159,6 +165,8 @@ class Int8Linear(_LowbitLinear):
     _kind = "int8"
 
     def __init__(self, in_features, out_features, bias=True, threshold=6.0, **kw):
+        if not threshold >= 0:
+            raise ValueError(f"Int8Linear: the outlier threshold must be >= 0 (0 disables it), got {threshold}")
         super().__init__(in_features, out_features, bias, _lowbit.LinearOptions(threshold=threshold), **kw)
 
 

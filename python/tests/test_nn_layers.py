@@ -1,9 +1,11 @@
 """lowbit.nn layers against the plain PyTorch formulas of reference.py:
 forward values, gradients (the reference's autograd), eval == train bit for
 bit, from_linear / replace_linear, and clear errors on bad inputs."""
+import numpy as np
 import pytest
 import torch
 
+import lowbit
 import lowbit.nn as lnn
 import reference as ref
 
@@ -148,8 +150,16 @@ def test_bad_inputs_raise_clear_errors(layer_cls, mode):
 
 
 def test_bad_constructor_arguments():
-    with pytest.raises(RuntimeError, match="activation bits must be 4 or 8"):
-        lnn.HBitLinear(IN, OUT, act_bits=3)(torch.randn(1, IN))
+    with pytest.raises(ValueError, match="activation bits must be 4 or 8"):
+        lnn.HBitLinear(IN, OUT, act_bits=3)
+    with pytest.raises(ValueError, match="groups"):
+        lnn.BitLinear(IN, OUT, groups=3)
+    with pytest.raises(ValueError, match="threshold"):
+        lnn.Int8Linear(IN, OUT, threshold=-1.0)
+    # The C++ checks reach Python as LowbitError with the library's message.
+    with pytest.raises(lowbit.LowbitError, match="activation bits must be 4 or 8"):
+        lowbit._lowbit.linear_forward("hbitlinear", np.zeros((4, 8), np.float32), np.zeros((1, 8), np.float32),
+                                      lowbit._lowbit.LinearOptions(act_bits=3))
     with pytest.raises(TypeError, match="torch.nn.Linear"):
         lnn.BitLinear158.from_linear(torch.nn.Conv1d(1, 1, 1))
     with pytest.raises(TypeError, match="float32"):
