@@ -1,144 +1,46 @@
 // lowbit.Model: a GGUF model for inference from Python. This is the one
-// file of the binding that touches the model API (load_gguf_model,
+// file of the binding that uses the model API (load_gguf_model,
 // LoadedModel, Session, GenerateOptions/GenerateResult), so that a change
 // of that API is adapted here and nowhere else.
 //
 // Every call that computes releases the GIL. A generation runs on its own
-// thread and hands its text pieces to the Python iterator through a short
-// queue: it runs at most a few tokens ahead of the consumer, so a loop that
-// stops iterating (break, an exception) also stops the model. The iterator
-// waits in short slices so that Ctrl-C (a pending KeyboardInterrupt)
-// cancels the generation between two tokens; a new call on the model
-// cancels a generation left unfinished, and so does garbage collection.
+// thread and streams its text through a TextStream (text_stream.hpp: a few
+// pieces ahead of the iterator at most; Ctrl-C cancels it). A new call on
+// the model cancels a generation left unfinished, and so does garbage
+// collection.
 #include <pybind11/stl.h>
 
-#include <atomic>
-#include <chrono>
 #include <cmath>
-#include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "bindings.hpp"
 #include "core/error.hpp"
+#include "gguf_values.hpp"
 #include "model/gguf_model.hpp"
 #include "model/session.hpp"
+#include "text_stream.hpp"
 #include "tokenizer/chat_template.hpp"
 
 namespace lowbit::py {
 
 namespace {
 
-// Text from the model may stop inside a UTF-8 sequence only where the
-// stream decoder says so; anything invalid still becomes a str (U+FFFD).
-pb::str to_str(std::string_view s) {
-  PyObject* o = PyUnicode_DecodeUTF8(s.data(), Py_ssize_t(s.size()), "replace");
-  if (!o) throw pb::error_already_set();
-  return pb::reinterpret_steal<pb::str>(o);
-}
-
-pb::object value_to_py(const GgufValue& v);
-
-pb::object array_to_py(const GgufArray& a) {
-  pb::list out;
-  switch (a.type) {
-    case GgufType::String:
-      for (const std::string& s : a.as<std::string>()) out.append(to_str(s));
-      break;
-    case GgufType::Array:
-      for (const GgufArray& x : a.arrays) out.append(array_to_py(x));
-      break;
-#define LOWBIT_ARRAY_CASE(E, T) \
-  case GgufType::E:             \
-    for (T x : a.as<T>()) out.append(pb::cast(x)); \
-    break;
-      LOWBIT_ARRAY_CASE(U8, uint8_t)
-      LOWBIT_ARRAY_CASE(I8, int8_t)
-      LOWBIT_ARRAY_CASE(U16, uint16_t)
-      LOWBIT_ARRAY_CASE(I16, int16_t)
-      LOWBIT_ARRAY_CASE(U32, uint32_t)
-      LOWBIT_ARRAY_CASE(I32, int32_t)
-      LOWBIT_ARRAY_CASE(U64, uint64_t)
-      LOWBIT_ARRAY_CASE(I64, int64_t)
-      LOWBIT_ARRAY_CASE(F32, float)
-      LOWBIT_ARRAY_CASE(F64, double)
-      LOWBIT_ARRAY_CASE(Bool, bool)
-#undef LOWBIT_ARRAY_CASE
-    default: break;
-  }
-  return out;
-}
-
-pb::object value_to_py(const GgufValue& v) {
-  return std::visit(
-      [](const auto& x) -> pb::object {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>)
-          return to_str(x);
-        else if constexpr (std::is_same_v<T, GgufArray>)
-          return array_to_py(x);
-        else
-          return pb::cast(x);
-      },
-      v.v);
-}
-
 std::string finish_reason_of(const GenerateResult& r) { return r.finish_reason; }
 
 class PyModel;
 
-// One generation in flight: the worker thread runs Session::generate, the
-// Python iterator takes the pieces.
+// One generation: Session::generate on the stream's thread.
 class Generation {
  public:
   Generation(std::shared_ptr<PyModel> model, std::string prompt, GenerateOptions opt);
   ~Generation();
 
-  pb::object next() {
-    while (true) {
-      std::optional<std::string> piece;
-      bool done = false;
-      {
-        pb::gil_scoped_release nogil;
-        std::unique_lock lock(mu_);
-        cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return !pieces_.empty() || done_; });
-        if (!pieces_.empty()) {
-          piece = std::move(pieces_.front());
-          pieces_.pop_front();
-          cv_.notify_all();  // room in the queue for the worker
-        } else {
-          done = done_;
-        }
-      }
-      if (piece) return to_str(*piece);
-      if (done) break;
-      if (PyErr_CheckSignals() != 0) {  // Ctrl-C: cancel, then let KeyboardInterrupt propagate
-        stop();
-        throw pb::error_already_set();
-      }
-    }
-    stop();
-    if (error_) std::rethrow_exception(error_);
-    throw pb::stop_iteration();
-  }
+  pb::object next() { return stream_->next(); }
+  void stop() { stream_->stop(); }
 
-  // Cancels (the sink refuses the next piece) and waits for the worker.
-  void stop() {
-    {
-      std::lock_guard lock(mu_);
-      cancel_ = true;
-    }
-    cv_.notify_all();
-    if (worker_.joinable()) {
-      pb::gil_scoped_release nogil;
-      worker_.join();
-    }
-  }
-
-  pb::dict result() const {
+  pb::dict result() {
     pb::dict d;
     std::lock_guard lock(mu_);
     if (!result_) return d;
@@ -153,18 +55,12 @@ class Generation {
 
  private:
   std::shared_ptr<PyModel> model_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> pieces_;
-  bool done_ = false;
-  std::atomic<bool> cancel_{false};
+  std::mutex mu_;
   std::optional<GenerateResult> result_;
-  std::exception_ptr error_;
-  std::thread worker_;
-  static constexpr size_t kMaxAhead = 4;  // pieces the worker may produce before they are taken
+  std::unique_ptr<TextStream> stream_;  // last: stopped (joined) before the rest is destroyed
 };
 
-class PyModel : public std::enable_shared_from_this<PyModel> {
+class PyModel {
  public:
   PyModel(const std::string& path, int64_t n_ctx, bool int8, float int8_threshold) {
     ModelLoadOptions lo;
@@ -179,10 +75,7 @@ class PyModel : public std::enable_shared_from_this<PyModel> {
     return m_.tokenizer->encode(text, add_bos, special);
   }
   pb::str detokenize(const std::vector<int32_t>& ids, bool skip_special) const {
-    for (int32_t id : ids)
-      if (id < 0 || id >= m_.tokenizer->n_vocab())
-        throw pb::value_error("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                              std::to_string(m_.tokenizer->n_vocab()) + ")");
+    for (int32_t id : ids) check_id(id);
     return to_str(m_.tokenizer->decode(ids, skip_special));
   }
 
@@ -240,11 +133,7 @@ class PyModel : public std::enable_shared_from_this<PyModel> {
     return chat_template(template_name) == ChatTemplate::Plain;
   }
 
-  pb::dict metadata() const {
-    pb::dict d;
-    for (const auto& [k, v] : m_.file->metadata().entries()) d[to_str(k)] = value_to_py(v);
-    return d;
-  }
+  pb::dict metadata() const { return gguf_metadata_to_py(m_.file->metadata()); }
   std::string architecture() const { return m_.file->architecture(); }
   int64_t n_vocab() const { return m_.tokenizer->n_vocab(); }
   int64_t n_ctx() const { return session_->n_ctx(); }
@@ -261,21 +150,24 @@ class PyModel : public std::enable_shared_from_this<PyModel> {
     active_ = nullptr;
   }
 
-  // Runs one generation on the calling (worker) thread.
+  // Runs one generation on the calling (stream) thread.
   GenerateResult run_generate(const std::string& prompt, const GenerateOptions& opt, const TextSink& sink) {
     std::lock_guard lock(busy_);
     return session_->generate(prompt, opt, sink);
   }
 
  private:
+  void check_id(int32_t id) const {
+    if (id < 0 || id >= m_.tokenizer->n_vocab())
+      throw pb::value_error("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                            std::to_string(m_.tokenizer->n_vocab()) + ")");
+  }
   void check_ids(const std::vector<int32_t>& ids) const {
     if (ids.empty()) throw pb::value_error("no tokens");
     if (int64_t(ids.size()) > session_->n_ctx())
       throw pb::value_error(std::to_string(ids.size()) + " tokens do not fit the context of " +
                             std::to_string(session_->n_ctx()));
-    for (int32_t id : ids)
-      if (id < 0 || id >= m_.tokenizer->n_vocab())
-        throw pb::value_error("token id " + std::to_string(id) + " is outside the vocabulary");
+    for (int32_t id : ids) check_id(id);
   }
   ChatTemplate chat_template(const std::string& name) const {
     return name.empty() ? detect_chat_template(m_.tokenizer->chat_template()) : chat_template_from_name(name);
@@ -287,38 +179,21 @@ class PyModel : public std::enable_shared_from_this<PyModel> {
   Generation* active_ = nullptr;
 };
 
-Generation::~Generation() {
-  stop();
-  model_->clear_active(this);
-}
-
 Generation::Generation(std::shared_ptr<PyModel> model, std::string prompt, GenerateOptions opt)
     : model_(std::move(model)) {
   model_->cancel_active();
   model_->set_active(this);
-  worker_ = std::thread([this, prompt = std::move(prompt), opt = std::move(opt)] {
-    try {
-      GenerateResult r = model_->run_generate(prompt, opt, [this](std::string_view s) {
-        std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return pieces_.size() < kMaxAhead || cancel_; });
-        if (cancel_) return false;
-        pieces_.emplace_back(s);
-        lock.unlock();
-        cv_.notify_all();
-        return true;
+  stream_ = std::make_unique<TextStream>(
+      [this, prompt = std::move(prompt), opt = std::move(opt)](const TextStream::Sink& sink) {
+        GenerateResult r = model_->run_generate(prompt, opt, sink);
+        std::lock_guard lock(mu_);
+        result_ = std::move(r);
       });
-      std::lock_guard lock(mu_);
-      result_ = std::move(r);
-    } catch (...) {
-      std::lock_guard lock(mu_);
-      error_ = std::current_exception();
-    }
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-  });
+}
+
+Generation::~Generation() {
+  stream_->stop();
+  model_->clear_active(this);
 }
 
 GenerateOptions generate_options(int n_predict, float temperature, int top_k, float top_p, float min_p,
