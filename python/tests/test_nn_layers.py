@@ -77,12 +77,24 @@ def test_eval_equals_train_bit_for_bit(name, make, reference, kw):
     assert torch.equal(y_train, y_eval), (y_train - y_eval).abs().max()
 
 
-def test_eval_equals_train_at_bench_shape():
-    layer = lnn.BitLinear158(2560, 2560, bias=False)
-    x = torch.randn(1, 2560)
+@pytest.mark.parametrize("make", [lambda: lnn.BitLinear158(2560, 2560, bias=False),
+                                  lambda: lnn.HBitLinear(2560, 2560, bias=False, act_bits=4),
+                                  lambda: lnn.BitLinear(2560, 2560, bias=False)], ids=["b158", "hbit_a4", "v1"])
+def test_eval_equals_train_at_bench_shape(make):
+    layer = make()
+    x = torch.randn(3, 2560)
     y_train = layer(x).detach()
     with torch.no_grad():
         assert torch.equal(y_train, layer.eval()(x))
+
+
+@pytest.mark.parametrize("act_bits", [4, 8])
+def test_hbitlinear_width_not_a_power_of_two(act_bits):
+    # 384 = 3 Hadamard blocks of 128 (the largest power of two dividing it).
+    layer = lnn.HBitLinear(384, 32, bias=False, act_bits=act_bits)
+    x = torch.randn(4, 384)
+    y_ref = ref.hbitlinear(x, layer.weight.detach(), act_bits=act_bits).detach()
+    torch.testing.assert_close(layer(x).double(), y_ref, rtol=1e-5, atol=1e-5 * y_ref.abs().max().item())
 
 
 def test_eval_repacks_after_the_weight_changes():
