@@ -32,9 +32,11 @@ def export(*args, **kwargs):
     return _export(*args, **kwargs)
 
 
-def convert(hf_dir, out, type="i2_s", arch=""):
-    """Converts a Hugging Face BitNet b1.58 checkpoint directory (config.json,
-    model.safetensors, tokenizer.json) to GGUF, as `lowbit convert` does:
-    type i2_s (default), tq2_0, tq1_0 or f16; arch bitnet-b1.58 (default) or
-    bitnet (llama.cpp)."""
-    _lowbit.convert(str(hf_dir), str(out), type, arch)
+def convert(hf_dir, out, type=""):
+    """Converts a Hugging Face checkpoint directory (config.json, safetensors,
+    tokenizer.json; BitNet b1.58 2B4T, 1bitLLM, LLaMA) to GGUF, as `lowbit
+    convert` does. type: i2_s (the default for ternary checkpoints), tq2_0,
+    tq1_0, f16 (the default for float ones) or f32. Returns a dict: source
+    (the checkpoint's class), arch (the GGUF architecture written), type,
+    ternary."""
+    return _lowbit.convert(str(hf_dir), str(out), type)

@@ -27,7 +27,7 @@ namespace lowbit::py {
 
 namespace {
 
-std::string finish_reason_of(const GenerateResult& r) { return r.finish_reason; }
+std::string finish_reason_of(const GenerateResult& r) { return std::string(finish_reason_name(r.finish_reason)); }
 
 class PyModel;
 

@@ -78,7 +78,7 @@ def checkpoint(tmp_path_factory):
     d = tmp_path_factory.mktemp("hf")
     write_safetensors(d / "model.safetensors", tensors)
     (d / "config.json").write_text(json.dumps({
-        "model_type": "bitnet", "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "architectures": ["BitNetForCausalLM"], "model_type": "bitnet", "hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
         "num_key_value_heads": 2, "intermediate_size": 256, "vocab_size": n_vocab, "max_position_embeddings": 128,
         "rms_norm_eps": 1e-5, "rope_theta": 500000.0, "hidden_act": "relu2", "tie_word_embeddings": True}))
     (d / "tokenizer.json").write_text(_lowbit.byte_tokenizer_hf_json())
@@ -90,7 +90,8 @@ def test_converted_logits_equal_pytorch(checkpoint, tmp_path):
     # would need rows of 256; f16 runs the projections unquantized).
     d, model = checkpoint
     out = tmp_path / "converted.gguf"
-    lowbit.convert(d, out, type="i2_s")
+    info = lowbit.convert(d, out, type="i2_s")
+    assert info == {"source": "BitNetForCausalLM", "arch": "bitnet-b1.58", "type": "i2_s", "ternary": True}
     m = lowbit.Model(out)
     assert m.architecture == "bitnet-b1.58" and m.metadata["bitnet-b1.58.block_count"] == 2
     # Activations are quantized to int8 on both sides: an input within float
@@ -105,8 +106,10 @@ def test_converted_logits_equal_pytorch(checkpoint, tmp_path):
     assert rel.max() < 1e-4, rel
 
 
-def test_convert_errors(tmp_path):
-    with pytest.raises(lowbit.LowbitError, match="no tokenizer.json"):
+def test_convert_errors(checkpoint, tmp_path):
+    with pytest.raises(lowbit.LowbitError, match="no config.json"):
         lowbit.convert(tmp_path, tmp_path / "x.gguf")
-    with pytest.raises(lowbit.LowbitError, match="expected tq2_0, tq1_0, i2_s or f16"):
-        lowbit.convert(tmp_path, tmp_path / "x.gguf", type="q4_0")
+    with pytest.raises(lowbit.LowbitError, match="not a directory"):
+        lowbit.convert(tmp_path / "absent", tmp_path / "x.gguf")
+    with pytest.raises(lowbit.LowbitError, match="expected tq2_0, tq1_0, i2_s, f16 or f32"):
+        lowbit.convert(checkpoint[0], tmp_path / "x.gguf", type="q4_0")
