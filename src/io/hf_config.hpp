@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,7 +33,7 @@ struct HfConfig {
   float rope_theta = 10000.0f;
   HfRopeScaling rope_scaling;
   std::string hidden_act = "silu";
-  bool tie_word_embeddings = false;
+  std::optional<bool> tie_word_embeddings;  // absent: tied exactly when there is no lm_head
   int64_t bos_token_id = -1, eos_token_id = -1;  // -1 when absent
   // quantization_config: quant_method "bitnet" means packed ternary weights
   // with a weight_scale each; linear_class "bitlinear" (the default) or

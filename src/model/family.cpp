@@ -204,6 +204,7 @@ void ModelFamily::write_config(const ModelConfig& c, GgufMetadata& m) const {
 
 std::unique_ptr<Model> ModelFamily::load(const ModelConfig& c, const TensorLookup& lookup,
                                          const ModelLoadOptions& opt) const {
+  if (make_model) return make_model(*this, c, lookup, opt);
   return std::make_unique<DecoderModel>(*this, c, lookup, opt);
 }
 

@@ -66,6 +66,10 @@ class ModelFamily {
   // Family-specific keys beyond the common ones (may be null).
   void (*read_keys)(const GgufMetadata& m, const std::string& arch, ModelConfig& c) = nullptr;
   void (*write_keys)(const ModelConfig& c, GgufMetadata& m) = nullptr;
+  // The model of a family whose block is not the shared decoder's (the
+  // recurrent matmul-free family); null: DecoderModel.
+  std::unique_ptr<Model> (*make_model)(const ModelFamily& f, const ModelConfig& c, const TensorLookup& lookup,
+                                       const ModelLoadOptions& opt) = nullptr;
 
   bool reads(std::string_view arch) const;
   // <arch>.* keys -> config, checked; errors name the key.

@@ -140,7 +140,9 @@ void Converter::plan() {
   LOWBIT_CHECK(f0, "{}: tensor '{}' is missing", dir_, first_proj);
   packed_ = cfg_.quant_method == "bitnet" || f0->tensor(first_proj).dtype->name == "U8";
   latent_ = !packed_ && src_->ternary_by_default;
-  tied_ = cfg_.tie_word_embeddings || !ckpt_.file_of(kHfOutput);
+  tied_ = cfg_.tie_word_embeddings.value_or(!ckpt_.file_of(kHfOutput));
+  LOWBIT_CHECK(tied_ || ckpt_.file_of(kHfOutput), "{}: tensor '{}' is missing (config.json: tie_word_embeddings false)",
+               dir_, kHfOutput);
   entries_.push_back({std::string(kHfTokenEmbd), std::string(kTokenEmbd), {V, D}});
   entries_.push_back({std::string(kHfOutputNorm), std::string(kOutputNorm), {D}});
   if (!tied_) entries_.push_back({std::string(kHfOutput), std::string(kOutput), {V, D}});

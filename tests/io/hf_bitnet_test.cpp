@@ -59,7 +59,7 @@ TEST(HfBitnet, ReadsThe2B4TConfig) {
   EXPECT_EQ(c.max_position_embeddings, 4096);
   EXPECT_EQ(c.rope_theta, 500000.0f);
   EXPECT_EQ(c.rms_norm_eps, 1e-5f);
-  EXPECT_TRUE(c.tie_word_embeddings);
+  EXPECT_EQ(c.tie_word_embeddings, true);
   EXPECT_EQ(c.bos_token_id, 128000);
   EXPECT_EQ(c.linear_class, "bitlinear");
   EXPECT_FLOAT_EQ(hf_weight_multiplier(2.0f, c), 0.5f);

@@ -33,7 +33,6 @@ struct Case {
   const char* name;      // family_ref.py --case
   const char* family;    // the family that converts the checkpoint
   bool ternary;          // the checkpoint's projections are ternary
-  bool convert = true;   // also through `convert` (the layout variants only test their GGUF)
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
@@ -125,14 +124,16 @@ class Families : public ::testing::TestWithParam<Case> {
   RefPath float_, ternary_;
 };
 
-TEST_P(Families, PeerLayoutGgufMatchesNumPy) {
+class FamilyGguf : public Families {};
+class FamilyConvert : public Families {};
+
+TEST_P(FamilyGguf, PeerLayoutMatchesNumPy) {
   // The peer files: ternary checkpoints as I2_S (bitnet.cpp) or TQ2_0
   // (llama.cpp), run W1.58 x A8; the float llama as F16, run as float.
   check((dir_ / "direct.gguf").string(), GetParam().ternary, "direct.gguf");
 }
 
-TEST_P(Families, ConvertedInEveryTypeMatchesNumPy) {
-  if (!GetParam().convert) GTEST_SKIP() << "a GGUF layout variant of a checkpoint converted in another case";
+TEST_P(FamilyConvert, EveryTypeMatchesNumPy) {
   std::vector<Format> types{Format::F16};
   if (GetParam().ternary) types = {Format::I2_S, Format::TQ2_0, Format::TQ1_0, Format::F16};
   for (Format f : types) {
@@ -147,18 +148,64 @@ TEST_P(Families, ConvertedInEveryTypeMatchesNumPy) {
   }
 }
 
+const auto kCheckpoints = ::testing::Values(Case{"b158", "bitnet-b1.58", true}, Case{"bitnet", "bitnet", true},
+                                            Case{"llama158", "llama", true}, Case{"llama", "llama", false});
+auto case_name = [](const auto& info) { return std::string(info.param.name); };
+
+INSTANTIATE_TEST_SUITE_P(All, FamilyConvert, kCheckpoints, case_name);
 // The GGUF variants are the refusals of the model-families issue: a `bitnet`
 // file with hidden_activation relu2 (ran with SiLU), I2_S under `bitnet`
 // (refused: "unknown type 36"), `llama` with ternary or Q8_0/BF16 weights
 // (refused: architecture not supported).
-INSTANTIATE_TEST_SUITE_P(All, Families,
-                         ::testing::Values(Case{"b158", "bitnet-b1.58", true}, Case{"bitnet", "bitnet", true},
-                                           Case{"llama158", "llama", true}, Case{"llama", "llama", false},
-                                           Case{"b158_llamacpp", "bitnet-b1.58", true, false},
-                                           Case{"bitnet_i2s", "bitnet", true, false},
-                                           Case{"llama_q8", "llama", false, false},
-                                           Case{"llama_bf16", "llama", false, false}),
-                         [](const auto& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(All, FamilyGguf, kCheckpoints, case_name);
+INSTANTIATE_TEST_SUITE_P(Variants, FamilyGguf,
+                         ::testing::Values(Case{"b158_llamacpp", "bitnet-b1.58", true},
+                                           Case{"bitnet_i2s", "bitnet", true}, Case{"llama_q8", "llama", false},
+                                           Case{"llama_bf16", "llama", false}),
+                         case_name);
+
+}  // namespace
+}  // namespace lowbit
+
+namespace lowbit {
+namespace {
+
+// --int8 on a float llama: every projection runs LLM.int8 from int8 weights
+// alone (bytes read per token are the int8 weights and their row scales, no
+// f32 copy), and the logits stay near the float reference.
+TEST(FamilyInt8, LlamaF16RunsLlmInt8FromInt8WeightsAlone) {
+  const fs::path dir = fs::path(::testing::TempDir()) / fmt::format("lowbit_family_int8_{}", ::getpid());
+  const std::string cmd = fmt::format("/usr/bin/python3 {}/tests/reference/family_ref.py --case llama --dir {}",
+                                      LOWBIT_SOURCE_DIR, dir.string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  ModelLoadOptions opt;
+  opt.int8 = true;
+  LoadedModel lm = load_gguf_model((dir / "direct.gguf").string(), opt);
+  const ModelConfig& c = lm.config;
+  // Per layer: q, k, v, o, gate, up, down as int8 [out, in] + f32 row scales;
+  // the head f16 [V, D]; one embedding row f16.
+  size_t want = size_t(c.n_vocab * c.n_embd) * 2 + size_t(c.n_embd) * 2;
+  for (const ProjectionSpec& p : kProjections)
+    want += size_t(c.n_layer) * (size_t(dim_of(c, p.out) * dim_of(c, p.in)) + size_t(dim_of(c, p.out)) * 4);
+  EXPECT_EQ(lm.model->bytes_per_token(), want);
+  EXPECT_NE(lm.model->summary().find("int8 (LLM.int8"), std::string::npos) << lm.model->summary();
+
+  const auto j = nlohmann::json::parse(read_file((dir / "ref.json").string()));
+  const auto prompt = j["prompt"].get<std::vector<int32_t>>();
+  const Tensor want_logits = npy_load((dir / "logits_float.npy").string());
+  const int64_t T = int64_t(prompt.size()), V = c.n_vocab;
+  auto state = lm.model->new_state(64);
+  std::vector<float> logits(size_t(T * V));
+  lm.model->forward(prompt.data(), T, 0, *state, logits.data(), true);
+  double err = 0, scale = 0;
+  for (int64_t i = 0; i < T * V; ++i) {
+    err = std::max(err, double(std::fabs(logits[size_t(i)] - want_logits.data<float>()[i])));
+    scale = std::max(scale, double(std::fabs(want_logits.data<float>()[i])));
+  }
+  EXPECT_LT(err / scale, 5e-2);   // int8 rounding of weights and activations
+  EXPECT_GT(err / scale, 1e-5);   // and it really is quantized
+  fs::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace lowbit

@@ -178,6 +178,8 @@ TEST(HfConvert, RefusesACheckpointThatDisagreesWithItsConfig) {
   EXPECT_THAT(err(with("BitNetForCausalLM", "GPT2LMHeadModel")), HasSubstr("'GPT2LMHeadModel' is not one lowbit converts"));
   EXPECT_THAT(err(with("\"relu2\"", "\"gelu\"")), HasSubstr("hidden_act 'gelu' is not supported"));
   EXPECT_THAT(err(with("\"vocab_size\": 300", "\"vocab_size\": 3000")), HasSubstr("[3000, 256]"));
+  EXPECT_THAT(err(with("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false")),
+              HasSubstr("tensor 'lm_head.weight' is missing"));
   EXPECT_FALSE(std::filesystem::exists(hf.dir + "/bad.gguf"));
   EXPECT_THAT([&] { convert_hf(hf.dir + "/nonexistent", hf.dir + "/bad.gguf"); },
               ::testing::ThrowsMessage<Error>(HasSubstr("not a directory")));
