@@ -28,6 +28,7 @@
 #include "nn/norms.hpp"
 #include "nn/ternary_linear.hpp"
 #include "quant/act_quant.hpp"
+#include "kernels/fwht.hpp"
 #include "quant/hadamard.hpp"
 #include "quant/int8_decompose.hpp"
 #include "quant/int_matmul.hpp"
@@ -60,11 +61,11 @@ std::unique_ptr<LinearLayer> layer_for(const std::string& type, const F32& w, co
 double ternary_quantize_token(LinearType type, const LinearOptions& opt, const float* x, int64_t in, float* h,
                               int8_t* q) {
   if (opt.subln)
-    rmsnorm_forward(x, in, h);
+    subln_forward(x, in, h);
   else
     std::copy(x, x + in, h);
   if (type == LinearType::HBitLinear) {
-    fwht(h, in);
+    fwht_f32(h, in);  // the SIMD f32 transform HBitLinear's forward uses
     if (opt.act_bits == 4) return quant_int4_absmean(h, in, q, nullptr).step;
   }
   return quant_int8_absmax(h, in, q, nullptr).step;
