@@ -134,9 +134,9 @@ void DecoderModel::load_layer(int64_t l, const TensorLookup& lookup, const Model
     if (family_.projection_scales)
       if (auto s = lookup(block_tensor_name(l, p.gguf, ".scale"))) L.scale[p.proj] = load_vector(*s, 1)[0];
   }
-  if ((L.qkv = fuse_ternary_rows({L.proj[kQ].get(), L.proj[kK].get(), L.proj[kV].get()})))
+  if ((L.qkv = fuse_rows({L.proj[kQ].get(), L.proj[kK].get(), L.proj[kV].get()})))
     L.proj[kQ].reset(), L.proj[kK].reset(), L.proj[kV].reset();
-  if ((L.gate_up = fuse_ternary_rows({L.proj[kGate].get(), L.proj[kUp].get()})))
+  if ((L.gate_up = fuse_rows({L.proj[kGate].get(), L.proj[kUp].get()})))
     L.proj[kGate].reset(), L.proj[kUp].reset();
 }
 

@@ -54,8 +54,8 @@ class DecoderModel final : public Model {
   struct Layer {
     std::vector<float> norm[kNormCount];
     std::unique_ptr<Matrix> proj[kProjCount];
-    // When q/k/v (gate/up) are all ternary they run as one matrix of their
-    // rows side by side, and their proj[] entries are null.
+    // When q/k/v (gate/up) are all ternary, or all LLM.int8, they run as one
+    // matrix of their rows side by side, and their proj[] entries are null.
     std::unique_ptr<Matrix> qkv, gate_up;
     float scale[kProjCount] = {1, 1, 1, 1, 1, 1, 1};  // optional `.scale` tensors (llama.cpp bitnet)
   };

@@ -157,35 +157,56 @@ class TernaryMatrix final : public Matrix {
 
 // LLM.int8 from the file, a row at a time (quant/int8_decompose.hpp does the
 // mixed-precision product from the int8 weights alone).
+// LLM.int8 from the file, a row at a time (quant/int8_decompose.hpp does the
+// mixed-precision product from the int8 weights alone). The int8 rows live
+// in an AlignedBuffer: large ones get huge pages, which the heap's would not
+// (transparent huge pages are often "madvise" only), and decode streams them.
 class Int8Matrix final : public Matrix {
  public:
+  Int8Matrix(const Int8RowWeights& w, float threshold) : Matrix(w.out, w.in), threshold_(threshold) {
+    allocate();
+    std::copy(w.cb.begin(), w.cb.end(), cb());
+    std::copy(w.scb.begin(), w.scb.end(), scb_.begin());
+  }
   Int8Matrix(const TensorRef& t, float threshold) : Matrix(t.rows, t.cols), threshold_(threshold) {
     check_convertible(t);
     LOWBIT_CHECK(threshold >= 0, "int8: the outlier threshold must be >= 0 (0 disables it), got {}", threshold);
     LOWBIT_CHECK(t.format->tensor_trailer_bytes == 0, "tensor '{}': {} cannot be read row by row", t.name,
                  t.format->name);
-    w_.out = t.rows, w_.in = t.cols;
-    w_.cb.resize(size_t(t.numel()));
-    w_.scb.resize(size_t(t.rows));
+    allocate();
     const int64_t row_bytes = t.cols / t.format->block_elems * t.format->block_bytes;
     ThreadPool::global().parallel_for(t.rows, 64, [&](int64_t r0, int64_t r1) {
       std::vector<float> row(static_cast<size_t>(t.cols));
       for (int64_t r = r0; r < r1; ++r) {
         t.format->to_float(static_cast<const uint8_t*>(t.data) + r * row_bytes, row.data(), t.cols);
-        Int8RowWeights q = quantize_int8_rows(row.data(), 1, t.cols);
-        std::copy(q.cb.begin(), q.cb.end(), w_.cb.begin() + r * t.cols);
-        w_.scb[size_t(r)] = q.scb[0];
+        const Int8RowWeights q = quantize_int8_rows(row.data(), 1, t.cols);
+        std::copy(q.cb.begin(), q.cb.end(), cb() + r * t.cols);
+        scb_[size_t(r)] = q.scb[0];
       }
     });
     t.release_all();
   }
-  void matmul(const float* x, int64_t T, float* y) const override { int8_mixed_matmul(x, T, w_, threshold_, y); }
-  size_t bytes() const override { return w_.cb.size() + w_.scb.size() * sizeof(float); }
+  void matmul(const float* x, int64_t T, float* y) const override {
+    int8_mixed_matmul(x, T, cb(), scb_.data(), rows_, cols_, threshold_, y);
+  }
+  size_t bytes() const override { return cb_.size() + scb_.size() * sizeof(float); }
   std::string describe() const override { return fmt::format("int8 (LLM.int8, threshold {})", threshold_); }
+  bool int8_rows(float* threshold, const int8_t** cb, const float** scb) const override {
+    *threshold = threshold_, *cb = this->cb(), *scb = scb_.data();
+    return true;
+  }
 
  private:
+  void allocate() {
+    cb_ = AlignedBuffer(size_t(rows_ * cols_));
+    scb_.resize(size_t(rows_));
+  }
+  int8_t* cb() { return reinterpret_cast<int8_t*>(cb_.data()); }
+  const int8_t* cb() const { return reinterpret_cast<const int8_t*>(cb_.data()); }
+
   float threshold_;
-  Int8RowWeights w_;
+  AlignedBuffer cb_;
+  std::vector<float> scb_;
 };
 
 class LayerMatrix final : public Matrix {
@@ -212,6 +233,30 @@ std::unique_ptr<Matrix> fuse_ternary_rows(const std::vector<const Matrix*>& part
   if (packed.empty()) return nullptr;
   return std::make_unique<TernaryMatrix>(concat_rows(packed),
                                          static_cast<const TernaryMatrix*>(parts[0])->source());
+}
+
+std::unique_ptr<Matrix> fuse_int8_rows(const std::vector<const Matrix*>& parts) {
+  if (parts.empty()) return nullptr;
+  float threshold = 0;
+  Int8RowWeights all;
+  for (const Matrix* m : parts) {
+    float th = 0;
+    const int8_t* cb = nullptr;
+    const float* scb = nullptr;
+    if (!m->int8_rows(&th, &cb, &scb) || m->cols() != parts[0]->cols() || (m != parts[0] && th != threshold))
+      return nullptr;
+    threshold = th;
+    all.in = m->cols();
+    all.out += m->rows();
+    all.cb.insert(all.cb.end(), cb, cb + m->rows() * m->cols());
+    all.scb.insert(all.scb.end(), scb, scb + m->rows());
+  }
+  return std::make_unique<Int8Matrix>(all, threshold);
+}
+
+std::unique_ptr<Matrix> fuse_rows(const std::vector<const Matrix*>& parts) {
+  if (auto m = fuse_ternary_rows(parts)) return m;
+  return fuse_int8_rows(parts);
 }
 
 bool is_ternary_format(const FormatTraits& f) { return f.ternary; }

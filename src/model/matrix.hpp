@@ -28,6 +28,9 @@ class Matrix {
   virtual bool read_row(int64_t /*r*/, float* /*out*/) const { return false; }
   // The packed weights of a ternary matrix (null for the other kinds).
   virtual const PackedTernary* packed_ternary() const { return nullptr; }
+  // The int8 rows [rows, cols] and row scales of an LLM.int8 matrix and its
+  // threshold; false for the other kinds.
+  virtual bool int8_rows(float* /*threshold*/, const int8_t** /*cb*/, const float** /*scb*/) const { return false; }
 
  protected:
   Matrix(int64_t rows, int64_t cols) : rows_(rows), cols_(cols) {}
@@ -60,6 +63,11 @@ std::unique_ptr<Matrix> make_layer_matrix(const TensorRef& t, LinearType type, c
 // same input (q/k/v, gate/up) then share one activation quantization and
 // one pass of the thread pool; the output is their outputs side by side.
 std::unique_ptr<Matrix> fuse_ternary_rows(const std::vector<const Matrix*>& parts);
+// The same for LLM.int8 matrices of one threshold (their outlier columns
+// come from the shared input, so the fused matrix decides as each part did).
+std::unique_ptr<Matrix> fuse_int8_rows(const std::vector<const Matrix*>& parts);
+// Whichever of the two applies, or null.
+std::unique_ptr<Matrix> fuse_rows(const std::vector<const Matrix*>& parts);
 
 bool is_ternary_format(const FormatTraits& f);
 

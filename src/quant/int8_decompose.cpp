@@ -4,6 +4,8 @@
 #include <cmath>
 
 #include "core/thread_pool.hpp"
+#include "kernels/a8_kernels.hpp"
+#include "kernels/a8_schedule.hpp"
 #include "kernels/int8_matmul.hpp"
 #include "quant/act_quant.hpp"
 #include "quant/int_matmul.hpp"
@@ -33,7 +35,11 @@ void int8_quantize_tokens(const float* x, int64_t tokens, int64_t in, const std:
 }
 
 void int8_mixed_matmul(const float* x, int64_t tokens, const Int8RowWeights& w, float threshold, float* y) {
-  const int64_t in = w.in, out = w.out;
+  int8_mixed_matmul(x, tokens, w.cb.data(), w.scb.data(), w.out, w.in, threshold, y);
+}
+
+void int8_mixed_matmul(const float* x, int64_t tokens, const int8_t* w_cb, const float* w_scb, int64_t out,
+                       int64_t in, float threshold, float* y) {
   const std::vector<uint8_t> outlier = outlier_columns(x, tokens, in, threshold);
   std::vector<int64_t> cols;  // the outlier columns, for the float part
   for (int64_t j = 0; j < in; ++j)
@@ -42,28 +48,39 @@ void int8_mixed_matmul(const float* x, int64_t tokens, const Int8RowWeights& w, 
   std::vector<float> cx(static_cast<size_t>(tokens));
   int8_quantize_tokens(x, tokens, in, outlier, x8.data(), cx.data());
 
-  // The exact integer products X8 CB^T: the int8 kernel where its int32 sums
-  // cannot overflow, else the chunked SGEMM (also exact, in double).
-  std::vector<double> acc(static_cast<size_t>(tokens * out));
+  // y = Y8 + Yf for output o of token t, from the exact integer product.
+  auto finish = [&](int64_t o, int64_t t, double acc) {
+    const int8_t* cb = w_cb + o * in;
+    const double cw = w_scb[o];
+    const double y8 = acc * double(cx[size_t(t)]) * cw / (127.0 * 127.0);
+    double yf = 0;
+    for (int64_t j : cols) yf += double(x[t * in + j]) * (double(cb[j]) * cw / 127.0);
+    y[t * out + o] = float(y8 + yf);
+  };
   if (in <= kInt8MaxIn) {
-    std::vector<int32_t> acc32(acc.size());
-    int8_matmul_i32(w.cb.data(), out, in, x8.data(), tokens, acc32.data());
-    std::copy(acc32.begin(), acc32.end(), acc.begin());
-  } else {
-    std::vector<float> xf(x8.begin(), x8.end()), wf(w.cb.begin(), w.cb.end());
-    exact_int_matmul(xf.data(), wf.data(), tokens, in, out, 127.0 * 127.0, acc.data());
+    // The int8 kernel where its int32 sums cannot overflow, each block of
+    // rows finished in the same pass of the pool: one fork-join per matmul
+    // (a decode step runs a hundred of these; a second pass to scale cost
+    // about 10% of an int8 model's decode).
+    const A8Kernels& k = a8_kernels();
+    auto rows = [&](int64_t rb, int64_t re, int64_t t0, int64_t nt) {
+      thread_local std::vector<int32_t> acc;
+      const int64_t nr = re - rb;
+      acc.resize(size_t(nt * nr));
+      k.dot_i8(w_cb + rb * in, in, nr, x8.data() + t0 * in, in, nt, in, acc.data(), nr);
+      for (int64_t t = t0; t < t0 + nt; ++t)
+        for (int64_t o = rb; o < re; ++o) finish(o, t, double(acc[size_t((t - t0) * nr + (o - rb))]));
+    };
+    detail::a8_for_blocks(out, in, tokens, rows);
+    return;
   }
+  // Else the chunked SGEMM (also exact, in double).
+  std::vector<double> acc(static_cast<size_t>(tokens * out));
+  std::vector<float> xf(x8.begin(), x8.end()), wf(w_cb, w_cb + out * in);
+  exact_int_matmul(xf.data(), wf.data(), tokens, in, out, 127.0 * 127.0, acc.data());
   ThreadPool::global().parallel_for(out, 8, [&](int64_t o0, int64_t o1) {
-    for (int64_t o = o0; o < o1; ++o) {
-      const int8_t* cb = w.cb.data() + o * in;
-      const double cw = w.scb[size_t(o)];
-      for (int64_t t = 0; t < tokens; ++t) {
-        const double y8 = acc[size_t(t * out + o)] * double(cx[size_t(t)]) * cw / (127.0 * 127.0);
-        double yf = 0;
-        for (int64_t j : cols) yf += double(x[t * in + j]) * (double(cb[j]) * cw / 127.0);
-        y[t * out + o] = float(y8 + yf);
-      }
-    }
+    for (int64_t o = o0; o < o1; ++o)
+      for (int64_t t = 0; t < tokens; ++t) finish(o, t, acc[size_t(t * out + o)]);
   });
 }
 

@@ -25,5 +25,9 @@ void int8_quantize_tokens(const float* x, int64_t tokens, int64_t in, const std:
 
 // y [tokens, out] = Y8 + Yf for X [tokens, in] and the int8 weight w.
 void int8_mixed_matmul(const float* x, int64_t tokens, const Int8RowWeights& w, float threshold, float* y);
+// The same over int8 rows cb [out, in] and their scales scb [out] held
+// elsewhere (the inference model keeps them in huge-page memory).
+void int8_mixed_matmul(const float* x, int64_t tokens, const int8_t* cb, const float* scb, int64_t out, int64_t in,
+                       float threshold, float* y);
 
 }  // namespace lowbit
