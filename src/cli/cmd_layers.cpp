@@ -1,5 +1,5 @@
 // `lowbit layers`: the S1-S5 linear layers next to a float Linear.
-//   lowbit layers            seed note 000's experiment for every layer type
+//   lowbit layers            docs/MATH.md's S1 pitfall experiment for every layer type
 //   lowbit layers run ...    one layer on .npy weight and input files
 #include <fmt/format.h>
 
@@ -41,7 +41,7 @@ Tensor copy_of(const Tensor& t) {
   return c;
 }
 
-// The popular implementation of seed note 000, kept only to show the
+// The popular implementation of docs/MATH.md's S1 pitfall, kept only to show the
 // contrast: it takes beta and gamma *after* quantizing (beta = mean|W~| = 1,
 // gamma = max|x~|, recomputed for the dequantization), so the output is
 // W~ x~ with x~ in units of 1/Qb of the input range instead of the input's.

@@ -10,7 +10,7 @@
 #include "core/timer.hpp"
 #include "io/gguf_writer.hpp"
 #include "model/gguf_model.hpp"
-#include "tokenizer/shared_data.hpp"
+#include "io/data_dir.hpp"
 
 namespace lowbit::cli {
 namespace {
@@ -36,7 +36,7 @@ void run(RandomModelArgs a) {
   c.head_dim = c.n_embd / c.n_head;
   Tokenizer tok = Tokenizer::byte_level();
   if (c.n_vocab == 128256) {
-    const std::string path = find_shared_data("llama3-tiktoken.model");
+    const std::string path = find_data_file("llama3-tiktoken.model");
     if (!path.empty()) tok = Tokenizer::load_llama3_tiktoken(path);
   }
   GgufVocab vocab = tok.to_gguf();

@@ -1,10 +1,10 @@
-// Per-token activation quantizers of DESIGN.md section 2, one vector (one
+// Per-token activation quantizers of docs/MATH.md, one vector (one
 // token) at a time, scalar and exact: the reference the SIMD kernels match.
 //
 // Every quantizer writes the quantized values q and returns the statistic it
 // used and the dequantization step, so that q[i] * step approximates x[i]
 // (for the shifted S1 variant: x[i] - min x). The same statistic quantizes
-// and dequantizes (the S1 bug of seed note 000 was recomputing it after
+// and dequantizes (the "S1 pitfall" of docs/MATH.md was recomputing it after
 // quantization). round() is half away from zero (std::round).
 //
 // `pass` (optional, length n) receives the straight-through estimator's
