@@ -7,8 +7,8 @@
 #include <memory>
 #include <sstream>
 
-#include "tokenizer/bpe_trainer.hpp"
 #include "io/data_dir.hpp"
+#include "tokenizer/bpe_trainer.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace {

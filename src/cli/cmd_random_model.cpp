@@ -8,9 +8,9 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/timer.hpp"
+#include "io/data_dir.hpp"
 #include "io/gguf_writer.hpp"
 #include "model/gguf_model.hpp"
-#include "io/data_dir.hpp"
 
 namespace lowbit::cli {
 namespace {

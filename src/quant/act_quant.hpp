@@ -34,7 +34,7 @@ inline constexpr float kQuantEps = 1e-5f;
 inline double round_half_away(double v) {
   double a = std::fabs(v);
   a = a < 1073741824.0 ? a : (a == a ? 1073741824.0 : 0.0);  // saturate; NaN -> 0
-  const double t = double(int64_t(a + 0.5));
+  const double t = double(int64_t(a + 0.5));  // NOLINT(bugprone-incorrect-roundings): corrected on the next line
   return std::copysign(t - (a < t - 0.5 ? 1.0 : 0.0), v);  // t - 0.5 is exact; selects, not branches
 }
 

@@ -29,7 +29,7 @@ std::string resolve_data_path(const std::string& p) {
   if (fs::exists(p)) return p;
   // "data/x" is written relative to the repository root: also look the file
   // up in the data folders, so the bundled configs work from any directory.
-  const std::string found = find_data_file(fs::path(p).filename().string());
+  std::string found = find_data_file(fs::path(p).filename().string());
   LOWBIT_CHECK(!found.empty(), "training data '{}' not found", p);
   return found;
 }

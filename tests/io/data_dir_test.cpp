@@ -25,10 +25,8 @@ class ScopedDataDirEnv {
     setenv("LOWBIT_DATA_DIR", dir.c_str(), 1);
   }
   ~ScopedDataDirEnv() {
-    if (had_)
-      setenv("LOWBIT_DATA_DIR", old_.c_str(), 1);
-    else
-      unsetenv("LOWBIT_DATA_DIR");
+    if (had_) setenv("LOWBIT_DATA_DIR", old_.c_str(), 1);
+    else unsetenv("LOWBIT_DATA_DIR");
   }
 
  private:

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "tokenizer/byte_unicode.hpp"
 #include "io/data_dir.hpp"
+#include "tokenizer/byte_unicode.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 using namespace lowbit;
@@ -33,7 +33,7 @@ const Tokenizer* llama3() {
   return t.get();
 }
 
-#define REQUIRE_LLAMA3()                                                            \
+#define REQUIRE_LLAMA3()                                                  \
   ASSERT_NE(llama3(), nullptr) << "data/llama3-tiktoken.model not found"; \
   const Tokenizer& tok = *llama3()
 }  // namespace

@@ -5,8 +5,8 @@
 #include <random>
 #include <thread>
 
-#include "tokenizer/bpe_trainer.hpp"
 #include "io/data_dir.hpp"
+#include "tokenizer/bpe_trainer.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 using namespace lowbit;
