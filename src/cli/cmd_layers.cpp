@@ -203,9 +203,9 @@ void run_experiment() {
   attention_table(x);
   fmt::print(
       "rel.err = ||y - y_float|| / ||y_float||; for hbitlinear y_float = W (H x) (its weight is trained on H x).\n"
-      "Seed note 000's buggy layer gave mean -0.57, var 1150 where float gave 0.01, 0.33; the BUGGY row is a small\n"
-      "local illustration of the same mistake. The S1 rows take their statistics before quantizing and track the\n"
-      "float layer's scale.\n");
+      "The reported buggy layer (docs/MATH.md) gave mean -0.57, var 1150 where float gave 0.01, 0.33; the BUGGY\n"
+      "row is a small local illustration of the same mistake. The S1 rows take their statistics before quantizing\n"
+      "and track the float layer's scale.\n");
 }
 
 void check_finite(const Tensor& t, const std::string& file) {
