@@ -66,15 +66,15 @@ void run(const BenchArgs& a) {
     for (int r = 0; r < a.reps; ++r) {
       const double bw = measure_read_bandwidth();
       reset_peak_rss();
-      KVCache cache(m.config, n_ctx);
+      const std::unique_ptr<SequenceState> state = m.model->new_state(n_ctx);
       std::vector<float> logits(size_t(m.config.n_vocab));
       Timer timer;
-      m.model->forward(prompt.data(), a.n_prompt, 0, cache, logits.data());
+      m.model->forward(prompt.data(), a.n_prompt, 0, *state, logits.data());
       prefill.push_back(double(a.n_prompt) / timer.seconds());
       timer.reset();
       for (int i = 0; i < a.n_gen; ++i) {
         const int32_t tok = prompt[size_t(i) % prompt.size()];
-        m.model->forward(&tok, 1, a.n_prompt + i, cache, logits.data());
+        m.model->forward(&tok, 1, a.n_prompt + i, *state, logits.data());
       }
       decode.push_back(double(a.n_gen) / timer.seconds());
       bws.push_back(bw);
@@ -96,9 +96,8 @@ void run(const BenchArgs& a) {
   }
   fmt::print("each run (decode of bound): {}\n", fmt::join(per_run, "; "));
   fmt::print("peak memory: {:.1f} MiB, loading and running, without the bandwidth test's buffer (weights read per "
-             "token {:.1f} MiB, KV cache {:.1f} MiB)\n",
-             double(peak) / 1048576.0, bytes_tok / 1048576.0,
-             double(KVCache(m.config, n_ctx).bytes()) / 1048576.0);
+             "token {:.1f} MiB, sequence state {:.1f} MiB)\n",
+             double(peak) / 1048576.0, bytes_tok / 1048576.0, double(m.model->new_state(n_ctx)->bytes()) / 1048576.0);
 }
 
 const CommandRegistrar reg(60, "bench", "prefill and decode tokens/s vs the memory-bandwidth bound", [](CLI::App& sub) {

@@ -33,7 +33,7 @@ void run(const GenerateArgs& a) {
   fmt::print(stderr, "lowbit: prompt {} tokens in {:.3f} s ({:.1f} tok/s); generated {} tokens in {:.3f} s ({:.1f} tok/s); {}\n",
              r.n_prompt, r.prefill_seconds, double(r.n_prompt_evaluated) / std::max(r.prefill_seconds, 1e-9),
              r.n_generated, r.decode_seconds, double(r.n_generated) / std::max(r.decode_seconds, 1e-9),
-             r.finish_reason);
+             finish_reason_name(r.finish_reason));
 }
 
 const CommandRegistrar reg(10, "generate", "generate text from a prompt (text to stdout)", [](CLI::App& sub) {

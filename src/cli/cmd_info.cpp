@@ -9,6 +9,8 @@
 #include "core/cpu_features.hpp"
 #include "core/error.hpp"
 #include "io/gguf_describe.hpp"
+#include "io/mapped_file.hpp"
+#include "model/family_describe.hpp"
 
 namespace lowbit::cli {
 namespace {
@@ -17,6 +19,11 @@ struct InfoOptions {
   bool system = false;
   std::string model;
 };
+
+bool is_gguf_file(const std::string& path) {
+  const MappedFile m = MappedFile::open(path);
+  return m.size() >= 4 && std::string_view(reinterpret_cast<const char*>(m.data()), 4) == "GGUF";
+}
 
 void print_system() {
   const CpuFeatures& f = cpu_features();
@@ -41,6 +48,7 @@ const CommandRegistrar reg(40, "info", "show a model file's contents, or this ma
       return;
     }
     fmt::print("{}", describe_model_file(opt->model));
+    if (is_gguf_file(opt->model)) fmt::print("{}", describe_family(GgufFile::open(opt->model)));
   });
 });
 

@@ -30,7 +30,7 @@ void run(const PplArgs& a) {
   int64_t n_chunks = int64_t(tokens.size()) / n_ctx;
   if (a.max_chunks > 0) n_chunks = std::min<int64_t>(n_chunks, a.max_chunks);
   const int64_t V = m.config.n_vocab, first = n_ctx / 2;
-  KVCache cache(m.config, n_ctx);
+  const std::unique_ptr<SequenceState> state = m.model->new_state(n_ctx);
   std::vector<float> logits(size_t(n_ctx * V));
   double nll = 0;
   int64_t count = 0;
@@ -40,7 +40,7 @@ void run(const PplArgs& a) {
     // its first token, the way models see the start of a text.
     std::vector<int32_t> chunk(tokens.begin() + c * n_ctx, tokens.begin() + (c + 1) * n_ctx);
     if (m.tokenizer->add_bos() && m.tokenizer->bos_id() >= 0) chunk[0] = m.tokenizer->bos_id();
-    m.model->forward(chunk.data(), n_ctx, 0, cache, logits.data(), true);
+    m.model->forward(chunk.data(), n_ctx, 0, *state, logits.data(), true);
     for (int64_t t = first; t + 1 < n_ctx; ++t) {
       const float* z = logits.data() + t * V;
       float mx = z[0];

@@ -1,7 +1,9 @@
 // `lowbit quantize IN.gguf OUT.gguf TYPE`: rewrites the seven projections of
-// every block in TYPE (tq2_0, tq1_0, i2_s, f16, f32) and copies everything
-// else. Float projections become ternary by BitNet b1.58's absmean rule,
-// unless they already hold ternary values times one scale (kept exactly).
+// every block (model/decoder_block.hpp names them) in TYPE (tq2_0, tq1_0,
+// i2_s, f16, f32) and copies everything else. Float projections become
+// ternary by BitNet b1.58's absmean rule, unless they already hold ternary
+// values times one scale (kept exactly). Any family: a `llama` file with
+// ternary projections is what bitnet.cpp makes of Llama3-8B-1.58.
 #include <cmath>
 #include <deque>
 
@@ -12,19 +14,12 @@
 #include "core/error.hpp"
 #include "io/gguf_file.hpp"
 #include "io/gguf_writer.hpp"
+#include "model/decoder_block.hpp"
+#include "model/gguf_model.hpp"
 #include "quant/weight_quant.hpp"
 
 namespace lowbit::cli {
 namespace {
-
-bool is_projection(const std::string& name) {
-  static const char* kProj[] = {".attn_q.weight", ".attn_k.weight", ".attn_v.weight", ".attn_output.weight",
-                                ".ffn_gate.weight", ".ffn_up.weight", ".ffn_down.weight"};
-  if (name.rfind("blk.", 0) != 0) return false;
-  for (const char* p : kProj)
-    if (name.ends_with(p)) return true;
-  return false;
-}
 
 // Ternary values times a scale: kept if w already is one (every nonzero
 // magnitude equal), else absmean-quantized.
@@ -50,9 +45,7 @@ void run(const std::string& in, const std::string& out, const std::string& type)
                     f->format == Format::F16 || f->format == Format::F32),
                "type {}: expected tq2_0, tq1_0, i2_s, f16 or f32", type);
   const GgufFile g = GgufFile::open(in);
-  LOWBIT_CHECK(f->format != Format::I2_S || g.architecture() == "bitnet-b1.58",
-               "{}: i2_s needs architecture bitnet-b1.58 (the file is '{}'); only bitnet.cpp reads I2_S", in,
-               g.architecture());
+  family_of(g);  // a file of an architecture lowbit cannot run is refused before any work
   const bool ternary = f->format != Format::F16 && f->format != Format::F32;
   GgufWriter w;
   for (const auto& [k, v] : g.metadata().entries()) w.metadata().set(k, v);
@@ -63,7 +56,7 @@ void run(const std::string& in, const std::string& out, const std::string& type)
   for (const GgufTensorInfo& t : g.tensors()) {
     LOWBIT_CHECK(t.format, "{}: tensor '{}' has type {}, which lowbit cannot read", in, t.name, t.type_name());
     const auto bytes = g.data(t);
-    if (!is_projection(t.name) || t.format == f) {
+    if (!projection_of(t.name) || t.format == f) {
       w.add_tensor(t.name, *t.format, t.shape(), bytes);
       bar.update(++done, total);
       continue;

@@ -1,7 +1,10 @@
-// `lowbit random-model`: writes a GGUF with random ternary projections and a
-// given shape (default: BitNet b1.58 2B4T's), for benchmarks and tests that
-// need a full-size model without downloading one. Tensors are produced one
-// at a time while the file is written, so memory stays small.
+// `lowbit random-model`: writes a GGUF with random projections, a given
+// shape (default: BitNet b1.58 2B4T's) and a given family's layout (--arch:
+// its tensor names and keys, sub-norms or not, tied or separate head), for
+// benchmarks and tests that need a full-size model without downloading one.
+// Projections are random ternary in a ternary type and random normal in a
+// float one. Tensors are produced one at a time while the file is written,
+// so memory stays small.
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
@@ -10,13 +13,18 @@
 #include "core/timer.hpp"
 #include "io/data_dir.hpp"
 #include "io/gguf_writer.hpp"
+#include "model/decoder_block.hpp"
 #include "model/gguf_model.hpp"
+#include "model/matrix.hpp"
+#include <cmath>
 
 namespace lowbit::cli {
 namespace {
 
 struct RandomModelArgs {
   std::string out;
+  std::string arch = "bitnet-b1.58";
+  bool untied = false;
   std::string type = "i2_s";
   std::string embd_type = "f16";
   ModelConfig c;
@@ -31,8 +39,11 @@ void run(RandomModelArgs a) {
                "--type {}: expected tq1_0, tq2_0, i2_s, f16 or f32", a.type);
   LOWBIT_CHECK(embd && embd->from_float && embd->block_elems == 1, "--embd-type {}: expected f32, f16 or bf16",
                a.embd_type);
+  const ModelFamily* fam = find_family(a.arch);
+  LOWBIT_CHECK(fam, "--arch {}: expected one of {}", a.arch, family_names());
   ModelConfig& c = a.c;
-  c.arch = "bitnet-b1.58";
+  c.arch = std::string(fam->name);
+  c.ffn_act = fam->ffn_act;
   c.head_dim = c.n_embd / c.n_head;
   Tokenizer tok = Tokenizer::byte_level();
   if (c.n_vocab == 128256) {
@@ -40,13 +51,7 @@ void run(RandomModelArgs a) {
     if (!path.empty()) tok = Tokenizer::load_llama3_tiktoken(path);
   }
   GgufVocab vocab = tok.to_gguf();
-  // Pad or cut the vocabulary to the requested size with unused tokens.
-  for (int64_t i = int64_t(vocab.tokens.size()); i < c.n_vocab; ++i) {
-    vocab.tokens.push_back(fmt::format("[PAD{}]", i));
-    vocab.token_type.push_back(int32_t(TokenType::Unused));
-  }
-  LOWBIT_CHECK(int64_t(vocab.tokens.size()) == c.n_vocab, "--vocab {} is smaller than the tokenizer's {} tokens",
-               c.n_vocab, vocab.tokens.size());
+  pad_vocab(vocab, c.n_vocab);
   c.validate();
 
   GgufWriter w;
@@ -72,28 +77,26 @@ void run(RandomModelArgs a) {
       if (!row_bytes) f.from_float(all.data(), out.data(), rows * cols);
     });
   };
-  const int64_t d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
-  add("token_embd.weight", {c.n_vocab, d}, *embd, 0.02f, false);
-  add("output_norm.weight", {d}, format_traits(Format::F32), 1, false);
-  const bool ternary = proj->format != Format::F16 && proj->format != Format::F32;
+  const int64_t d = c.n_embd;
+  const FormatTraits& f32 = format_traits(Format::F32);
+  add(std::string(kTokenEmbd), {c.n_vocab, d}, *embd, 0.02f, false);
+  add(std::string(kOutputNorm), {d}, f32, 1, false);
+  if (a.untied) add(std::string(kOutput), {c.n_vocab, d}, *embd, 0.02f, false);
+  const bool ternary = is_ternary_format(*proj);
   for (int64_t l = 0; l < c.n_layer; ++l) {
-    const std::string p = fmt::format("blk.{}.", l);
-    add(p + "attn_norm.weight", {d}, format_traits(Format::F32), 1, false);
-    add(p + "attn_sub_norm.weight", {qd}, format_traits(Format::F32), 1, false);
-    add(p + "ffn_norm.weight", {d}, format_traits(Format::F32), 1, false);
-    add(p + "ffn_sub_norm.weight", {ff}, format_traits(Format::F32), 1, false);
-    add(p + "attn_q.weight", {qd, d}, *proj, 0.5f, ternary);
-    add(p + "attn_k.weight", {kvd, d}, *proj, 0.5f, ternary);
-    add(p + "attn_v.weight", {kvd, d}, *proj, 0.5f, ternary);
-    add(p + "attn_output.weight", {d, qd}, *proj, 0.5f, ternary);
-    add(p + "ffn_gate.weight", {ff, d}, *proj, 0.5f, ternary);
-    add(p + "ffn_up.weight", {ff, d}, *proj, 0.5f, ternary);
-    add(p + "ffn_down.weight", {d, ff}, *proj, 0.5f, ternary);
+    for (const NormSpec& n : kNorms)
+      if (!n.sub_norm || fam->sub_norms) add(block_tensor_name(l, n.gguf), {dim_of(c, n.dim)}, f32, 1, false);
+    // Float weights ~ N(0, 1/in): activations keep their scale through the stack.
+    for (const ProjectionSpec& p : kProjections) {
+      const int64_t in = dim_of(c, p.in);
+      add(block_tensor_name(l, p.gguf), {dim_of(c, p.out), in}, *proj, ternary ? 0.5f : 1.0f / std::sqrt(float(in)),
+          ternary);
+    }
   }
   Timer t;
   w.write(a.out);
-  fmt::print(stderr, "lowbit: wrote {} ({} layers, d={}, ff={}, vocab={}, {}) in {:.1f} s\n", a.out, c.n_layer, d, ff,
-             c.n_vocab, a.type, t.seconds());
+  fmt::print(stderr, "lowbit: wrote {} ({}, {} layers, d={}, ff={}, vocab={}, {}) in {:.1f} s\n", a.out, c.arch,
+             c.n_layer, d, c.n_ff, c.n_vocab, a.type, t.seconds());
 }
 
 const CommandRegistrar reg(95, "random-model", "write a GGUF with random ternary weights (default: 2B4T's shape)",
@@ -103,6 +106,8 @@ const CommandRegistrar reg(95, "random-model", "write a GGUF with random ternary
   c.n_vocab = 128256, c.n_embd = 2560, c.n_layer = 30, c.n_head = 20, c.n_head_kv = 5, c.n_ff = 6912;
   c.n_ctx_train = 4096, c.rope_theta = 500000.0f;
   sub.add_option("-o,--output", a->out, "output GGUF")->required();
+  sub.add_option("--arch", a->arch, "model family (GGUF architecture): bitnet-b1.58 (default), bitnet, llama");
+  sub.add_flag("--untied", a->untied, "a separate output.weight instead of the tied embedding");
   sub.add_option("--type", a->type, "projection type: i2_s (default), tq2_0, tq1_0, f16, f32");
   sub.add_option("--embd-type", a->embd_type, "embedding type: f16 (default), bf16, f32");
   sub.add_option("--vocab", c.n_vocab, "vocabulary size")->check(CLI::Range(1, 1 << 24));

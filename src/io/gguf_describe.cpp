@@ -36,8 +36,10 @@ std::string describe_gguf(const GgufFile& f) {
   out += fmt::format("format:       GGUF v{}, alignment {}, data section at byte {}\n", f.version(), f.alignment(),
                      f.data_offset());
   const std::string arch = f.architecture();
+  const bool has_i2_s = std::any_of(f.tensors().begin(), f.tensors().end(),
+                                    [](const GgufTensorInfo& t) { return t.format && t.format->format == Format::I2_S; });
   out += fmt::format("architecture: {}{}\n", arch.empty() ? "(none)" : arch,
-                     f.bitnet_fork() ? " (bitnet.cpp file: type 36 = i2_s)" : "");
+                     has_i2_s ? " (tensors of type 36 = bitnet.cpp's i2_s)" : "");
 
   const auto& kv = f.metadata().entries();
   out += fmt::format("\nmetadata ({} keys):\n", kv.size());

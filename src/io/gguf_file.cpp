@@ -196,7 +196,10 @@ class GgufParser {
     const int64_t numel = t.numel();
     const size_t type_at = pos_;
     t.ggml_type = read<int32_t>(field + " type");
-    t.format = find_ggml_type(t.ggml_type, f_.bitnet_fork_);
+    // Type 36 is bitnet.cpp's I2_S in every file: bitnet.cpp writes it under
+    // bitnet-b1.58, bitnet and llama. (Upstream ggml's 36 was a run-time
+    // repacking type; a tensor of another layout fails the size check.)
+    t.format = find_ggml_type(t.ggml_type, /*bitnet_fork=*/true);
     const size_t off_at = pos_;
     t.offset = read<uint64_t>(field + " offset");
     LOWBIT_CHECK(t.offset % f_.alignment_ == 0, "{}: {} offset at byte {} is {}, not a multiple of the alignment {}",

@@ -1,7 +1,8 @@
-// The Hugging Face BitNet b1.58 checkpoint layout (microsoft/bitnet-b1.58-2B-4T):
-// ternary weights packed 4 per uint8 along the output dimension, a per-tensor
-// weight_scale, HF tensor names, and their GGUF names and metadata keys.
-// docs/FORMATS.md gives the sources.
+// Hugging Face's packed ternary weights (microsoft/bitnet-b1.58-2B-4T and
+// transformers' BitNet quantization): ternary values packed 4 per uint8
+// along the output dimension, with a per-tensor weight_scale. Tensor names
+// belong to the model families (model/family.hpp). docs/FORMATS.md gives
+// the sources.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,6 @@
 #include <string_view>
 #include <vector>
 
-#include "io/gguf_metadata.hpp"
 #include "io/hf_config.hpp"
 #include "io/safetensors_file.hpp"
 
@@ -31,7 +31,7 @@ std::vector<uint8_t> hf_pack_ternary(std::span<const int8_t> w, int64_t rows, in
 // transformers' BitLinear (linear_class "bitlinear", the default) computes
 // y = (W~ x_q) / (weight_scale * input_scale), i.e. W = W~ / weight_scale;
 // AutoBitLinear ("autobitlinear") computes y = (W~ x) * weight_scale.
-float hf_weight_multiplier(float weight_scale, const HfBitnetConfig& c);
+float hf_weight_multiplier(float weight_scale, const HfConfig& c);
 
 struct HfTernaryWeight {
   std::vector<int8_t> values;  // [rows, cols], row-major, in {-1, 0, 1}
@@ -40,22 +40,9 @@ struct HfTernaryWeight {
 };
 // Reads `<prefix>.weight` (U8 [rows/4, cols]) and `<prefix>.weight_scale`
 // (one BF16/F16/F32 value) from a packed checkpoint.
-HfTernaryWeight hf_read_ternary(const SafetensorsFile& f, const std::string& prefix, const HfBitnetConfig& c);
+HfTernaryWeight hf_read_ternary(const SafetensorsFile& f, const std::string& prefix, const HfConfig& c);
 
 // One float of a BF16/F16/F32 tensor holding a single value.
 float hf_read_scalar(const SafetensorsFile& f, const SafetensorsTensor& t);
-
-// The GGUF name of an HF tensor for llama.cpp's `bitnet` and bitnet.cpp's
-// `bitnet-b1.58` architectures: "model.layers.3.self_attn.q_proj.weight" ->
-// "blk.3.attn_q.weight"; "...q_proj.weight_scale" -> "blk.3.attn_q.scale";
-// std::nullopt for names that have no GGUF counterpart.
-std::optional<std::string> hf_to_gguf_name(std::string_view hf_name);
-
-// Is this HF tensor one of the seven ternary projections of a layer?
-bool hf_is_ternary_projection(std::string_view hf_name);
-
-// Writes general.architecture = `arch` and the `<arch>.*` hyper-parameters
-// that llama.cpp/bitnet.cpp read (u32 counts, f32 eps and rope base).
-void add_bitnet_gguf_hparams(GgufMetadata& m, const HfBitnetConfig& c, std::string_view arch = "bitnet-b1.58");
 
 }  // namespace lowbit

@@ -4,17 +4,22 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "nn/linear_layer.hpp"
 #include "nn/rope.hpp"
 
 namespace lowbit {
 
-enum class FfnAct { Relu2, Silu };  // 2B4T: relu^2 gate; older 1bitLLM models: SiLU
+enum class FfnAct { Relu2, Silu };  // 2B4T: relu^2 gate; LLaMA and the 1bitLLM models: SiLU
+std::string_view ffn_act_name(FfnAct a);                    // "relu2", "silu"
+std::optional<FfnAct> parse_ffn_act(std::string_view name);  // also "relu_sqr"; nullopt if unknown
 
 struct ModelConfig {
-  std::string arch = "bitnet-b1.58";
+  std::string arch = "bitnet-b1.58";  // GGUF general.architecture (model/family.hpp)
   int64_t n_vocab = 0;
   int64_t n_embd = 0;       // hidden size
   int64_t n_layer = 0;
@@ -25,6 +30,10 @@ struct ModelConfig {
   int64_t n_ctx_train = 4096;
   float rope_theta = 500000.0f;
   RopeStyle rope_style = RopeStyle::Neox;
+  float rope_freq_scale = 1.0f;  // linear rope scaling: positions times this (1 / rope.scaling.factor)
+  // Per-frequency divisors of the rope angles (llama-3 scaling, the
+  // `rope_freqs.weight` tensor), head_dim / 2 of them; empty: none.
+  std::vector<float> rope_freq_factors;
   float rms_eps = 1e-5f;
   FfnAct ffn_act = FfnAct::Relu2;
   bool tied_output = true;   // logits from token_embd when there is no output.weight

@@ -8,84 +8,19 @@
 
 namespace lowbit {
 
-namespace {
-
-std::string key(const ModelConfig& c, std::string_view k) { return fmt::format("{}.{}", c.arch, k); }
-
-// lowbit.blk.<l>.<proj>.{type,bits,act_bits,groups,nonneg,subln,threshold}
-// (written by the trainer's export for non-ternary projection types).
-void read_layer_types(const GgufFile& f, ModelConfig& c) {
-  const GgufMetadata& m = f.metadata();
-  for (const auto& [k, v] : m.entries()) {
-    const std::string pre = "lowbit.blk.", suf = ".type";
-    if (k.rfind(pre, 0) != 0 || k.size() <= pre.size() + suf.size() || k.substr(k.size() - suf.size()) != suf) continue;
-    const std::string base = k.substr(0, k.size() - suf.size());  // lowbit.blk.0.attn_q
-    LinearOptions o;
-    const LinearType type = parse_linear_type(m.get_string(k));
-    o.bits = int(m.find_int(base + ".bits").value_or(o.bits));
-    o.act_bits = int(m.find_int(base + ".act_bits").value_or(o.act_bits));
-    o.groups = int(m.find_int(base + ".groups").value_or(o.groups));
-    o.nonneg = m.find_bool(base + ".nonneg").value_or(o.nonneg);
-    o.subln = m.find_bool(base + ".subln").value_or(o.subln);
-    o.threshold = m.find_f32(base + ".threshold").value_or(o.threshold);
-    c.layer_types[base.substr(std::string("lowbit.").size())] = {type, o};
-  }
+const ModelFamily& family_of(const GgufFile& f) {
+  const ModelFamily* fam = find_family(f.architecture());
+  LOWBIT_CHECK(fam, "{}: architecture '{}' is not supported (lowbit runs {})", f.path(), f.architecture(),
+               family_names());
+  return *fam;
 }
 
-}  // namespace
-
-ModelConfig config_from_gguf(const GgufFile& f) {
-  const GgufMetadata& m = f.metadata();
-  ModelConfig c;
-  c.arch = f.architecture();
-  LOWBIT_CHECK(c.arch == "bitnet" || c.arch == "bitnet-b1.58" || c.arch == "bitnet-25",
-               "{}: architecture '{}' is not supported (expected bitnet or bitnet-b1.58)", f.path(), c.arch);
-  c.n_embd = m.get_int(key(c, "embedding_length"));
-  c.n_layer = m.get_int(key(c, "block_count"));
-  c.n_ff = m.get_int(key(c, "feed_forward_length"));
-  c.n_head = m.get_int(key(c, "attention.head_count"));
-  c.n_head_kv = m.find_int(key(c, "attention.head_count_kv")).value_or(c.n_head);
-  c.n_ctx_train = m.find_int(key(c, "context_length")).value_or(2048);
-  c.rms_eps = m.find_f32(key(c, "attention.layer_norm_rms_epsilon")).value_or(1e-5f);
-  c.rope_theta = m.find_f32(key(c, "rope.freq_base")).value_or(10000.0f);
-  LOWBIT_CHECK(c.n_head > 0 && c.n_embd % c.n_head == 0, "{}: embedding_length {} is not a multiple of head_count {}",
-               f.path(), c.n_embd, c.n_head);
-  c.head_dim = m.find_int(key(c, "attention.key_length")).value_or(c.n_embd / c.n_head);
-  // llama.cpp's `bitnet` graph (the 1bitLLM models) gates with SiLU;
-  // bitnet.cpp's `bitnet-b1.58` (2B4T) with relu^2.
-  c.ffn_act = c.arch == "bitnet" ? FfnAct::Silu : FfnAct::Relu2;
-  if (auto act = m.find_string("lowbit.ffn_act")) c.ffn_act = *act == "silu" ? FfnAct::Silu : FfnAct::Relu2;
-  const GgufTensorInfo& embd = f.tensor("token_embd.weight");
-  c.n_vocab = embd.ne[1];
-  if (auto nv = m.find_int(key(c, "vocab_size")))
-    LOWBIT_CHECK(*nv == c.n_vocab, "{}: {}.vocab_size {} disagrees with token_embd.weight's {} rows", f.path(), c.arch,
-                 *nv, c.n_vocab);
-  read_layer_types(f, c);
-  c.tied_output = f.find_tensor("output.weight") == nullptr;
-  c.sub_norms = f.find_tensor("blk.0.attn_sub_norm.weight") != nullptr;
-  try {
-    c.validate();
-  } catch (const Error& e) {
-    fail("{}: {}", f.path(), e.what());
-  }
-  return c;
-}
+ModelConfig config_from_gguf(const GgufFile& f) { return family_of(f).read_config(f); }
 
 void config_to_gguf(const ModelConfig& c, GgufMetadata& m) {
-  m.set("general.architecture", c.arch);
-  m.set(key(c, "vocab_size"), uint32_t(c.n_vocab));
-  m.set(key(c, "context_length"), uint32_t(c.n_ctx_train));
-  m.set(key(c, "embedding_length"), uint32_t(c.n_embd));
-  m.set(key(c, "block_count"), uint32_t(c.n_layer));
-  m.set(key(c, "feed_forward_length"), uint32_t(c.n_ff));
-  m.set(key(c, "attention.head_count"), uint32_t(c.n_head));
-  m.set(key(c, "attention.head_count_kv"), uint32_t(c.n_head_kv));
-  m.set(key(c, "attention.layer_norm_rms_epsilon"), c.rms_eps);
-  m.set(key(c, "rope.freq_base"), c.rope_theta);
-  m.set(key(c, "rope.dimension_count"), uint32_t(c.head_dim));
-  if (c.head_dim * c.n_head != c.n_embd) m.set(key(c, "attention.key_length"), uint32_t(c.head_dim));
-  const bool default_act = (c.arch == "bitnet") == (c.ffn_act == FfnAct::Silu);
-  if (!default_act) m.set("lowbit.ffn_act", std::string(c.ffn_act == FfnAct::Silu ? "silu" : "relu2"));
+  const ModelFamily* fam = find_family(c.arch);
+  LOWBIT_CHECK(fam, "architecture '{}' is not supported (lowbit runs {})", c.arch, family_names());
+  fam->write_config(c, m);
 }
 
 namespace {
@@ -114,6 +49,16 @@ GgufVocab vocab_from_gguf(const GgufMetadata& m) {
   v.add_bos = m.find_bool("tokenizer.ggml.add_bos_token").value_or(true);
   v.chat_template = m.find_string("tokenizer.chat_template").value_or("");
   return v;
+}
+
+void pad_vocab(GgufVocab& v, int64_t n) {
+  LOWBIT_CHECK(int64_t(v.tokens.size()) <= n, "the tokenizer has {} tokens, more than the model's vocabulary of {}",
+               v.tokens.size(), n);
+  if (!v.token_type.empty() || int64_t(v.tokens.size()) < n) v.token_type.resize(v.tokens.size(), int32_t(TokenType::Normal));
+  for (int64_t i = int64_t(v.tokens.size()); i < n; ++i) {
+    v.tokens.push_back(fmt::format("[PAD{}]", i));
+    v.token_type.push_back(int32_t(TokenType::Unused));
+  }
 }
 
 void vocab_to_gguf(const GgufVocab& v, GgufMetadata& m) {
@@ -154,11 +99,30 @@ TensorLookup gguf_tensor_lookup(const GgufFile& f) {
   };
 }
 
+namespace {
+
+// Special token ids must name tokens of the vocabulary (and of the model's
+// embedding), or sampling and stopping would index past them.
+void check_token_ids(const GgufFile& f, const GgufVocab& v, int64_t n_vocab) {
+  const int64_t n = std::min<int64_t>(n_vocab, int64_t(v.tokens.size()));
+  const std::pair<const char*, int32_t> ids[] = {{"tokenizer.ggml.bos_token_id", v.bos_id},
+                                                 {"tokenizer.ggml.eos_token_id", v.eos_id},
+                                                 {"tokenizer.ggml.eot_token_id", v.eot_id},
+                                                 {"tokenizer.ggml.padding_token_id", v.pad_id}};
+  for (const auto& [key, id] : ids)
+    LOWBIT_CHECK(id < n, "{}: key '{}' = {} is outside the vocabulary of {} tokens", f.path(), key, id, n);
+}
+
+}  // namespace
+
 LoadedModel load_gguf_model(const std::string& path, const ModelLoadOptions& opt) {
   LoadedModel lm;
   lm.file = std::make_unique<GgufFile>(GgufFile::open(path));
-  lm.config = config_from_gguf(*lm.file);
-  lm.tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(vocab_from_gguf(lm.file->metadata())));
+  lm.family = &family_of(*lm.file);
+  lm.config = lm.family->read_config(*lm.file);
+  GgufVocab vocab = vocab_from_gguf(lm.file->metadata());
+  check_token_ids(*lm.file, vocab, lm.config.n_vocab);
+  lm.tokenizer = std::make_unique<Tokenizer>(Tokenizer::from_gguf(vocab));
   // Everything is read from the metadata now: its pages (a LLaMA-3
   // vocabulary is 7.5 MiB of them) need not stay resident next to the model.
   lm.file->drop_metadata_pages();
@@ -166,7 +130,7 @@ LoadedModel load_gguf_model(const std::string& path, const ModelLoadOptions& opt
   lm.config.eos_id = lm.tokenizer->eos_id();
   lm.config.eot_id = lm.tokenizer->eot_id();
   try {
-    lm.model = std::make_unique<BitNetModel>(lm.config, gguf_tensor_lookup(*lm.file), opt);
+    lm.model = lm.family->load(lm.config, gguf_tensor_lookup(*lm.file), opt);
   } catch (const Error& e) {
     fail("{}: {}", path, e.what());
   }

@@ -1,21 +1,24 @@
-// The key/value cache: f32 [layer][position][kv_dim] for K and for V,
-// allocated once for the whole context so decoding never allocates.
+// The key/value cache of a transformer: f32 [layer][position][kv_dim] for K
+// and for V, allocated once for the whole context so decoding never
+// allocates (large buffers are lazily zeroed mappings, so only positions in
+// use take memory). The per-sequence state of the decoder families.
 #pragma once
 
 #include <cstdint>
 
 #include "core/tensor.hpp"
 #include "model/config.hpp"
+#include "model/model.hpp"
 
 namespace lowbit {
 
-class KVCache {
+class KVCache final : public SequenceState {
  public:
   KVCache(const ModelConfig& cfg, int64_t n_ctx);
 
-  int64_t n_ctx() const { return n_ctx_; }
+  int64_t n_ctx() const override { return n_ctx_; }
+  size_t bytes() const override { return k_.nbytes() + v_.nbytes(); }
   int64_t kv_dim() const { return kv_dim_; }
-  size_t bytes() const { return k_.nbytes() + v_.nbytes(); }
 
   float* k(int64_t layer, int64_t pos) { return k_.data<float>() + (layer * n_ctx_ + pos) * kv_dim_; }
   float* v(int64_t layer, int64_t pos) { return v_.data<float>() + (layer * n_ctx_ + pos) * kv_dim_; }
@@ -26,12 +29,5 @@ class KVCache {
   int64_t n_ctx_, kv_dim_;
   Tensor k_, v_;
 };
-
-// Causal multi-head attention of T new tokens at positions [pos0, pos0+T)
-// against the cache (which already holds their K/V): q [T, n_head*head_dim]
-// (rotated), out [T, n_head*head_dim]. Grouped KV heads; softmax in float
-// with max subtraction; parallel over (token, head).
-void attend_cached(const ModelConfig& cfg, const KVCache& cache, int64_t layer, const float* q, int64_t T,
-                   int64_t pos0, float* out);
 
 }  // namespace lowbit

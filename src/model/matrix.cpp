@@ -14,6 +14,7 @@
 #include "kernels/f16_matmul.hpp"
 #include "kernels/ternary_matmul.hpp"
 #include "nn/float_linear.hpp"
+#include "quant/int8_decompose.hpp"
 
 namespace lowbit {
 
@@ -159,6 +160,39 @@ class TernaryMatrix final : public Matrix {
   PackedTernary w_;
 };
 
+// LLM.int8 from the file, a row at a time (quant/int8_decompose.hpp does the
+// mixed-precision product from the int8 weights alone).
+class Int8Matrix final : public Matrix {
+ public:
+  Int8Matrix(const TensorRef& t, float threshold) : Matrix(t.rows, t.cols), threshold_(threshold) {
+    check_convertible(t);
+    LOWBIT_CHECK(threshold >= 0, "int8: the outlier threshold must be >= 0 (0 disables it), got {}", threshold);
+    LOWBIT_CHECK(t.format->tensor_trailer_bytes == 0, "tensor '{}': {} cannot be read row by row", t.name,
+                 t.format->name);
+    w_.out = t.rows, w_.in = t.cols;
+    w_.cb.resize(size_t(t.numel()));
+    w_.scb.resize(size_t(t.rows));
+    const int64_t row_bytes = t.cols / t.format->block_elems * t.format->block_bytes;
+    ThreadPool::global().parallel_for(t.rows, 64, [&](int64_t r0, int64_t r1) {
+      std::vector<float> row(static_cast<size_t>(t.cols));
+      for (int64_t r = r0; r < r1; ++r) {
+        t.format->to_float(static_cast<const uint8_t*>(t.data) + r * row_bytes, row.data(), t.cols);
+        Int8RowWeights q = quantize_int8_rows(row.data(), 1, t.cols);
+        std::copy(q.cb.begin(), q.cb.end(), w_.cb.begin() + r * t.cols);
+        w_.scb[size_t(r)] = q.scb[0];
+      }
+    });
+    t.release_all();
+  }
+  void matmul(const float* x, int64_t T, float* y) const override { int8_mixed_matmul(x, T, w_, threshold_, y); }
+  size_t bytes() const override { return w_.cb.size() + w_.scb.size() * sizeof(float); }
+  std::string describe() const override { return fmt::format("int8 (LLM.int8, threshold {})", threshold_); }
+
+ private:
+  float threshold_;
+  Int8RowWeights w_;
+};
+
 class LayerMatrix final : public Matrix {
  public:
   LayerMatrix(std::unique_ptr<LinearLayer> l) : Matrix(l->out_features(), l->in_features()), l_(std::move(l)) {}
@@ -190,6 +224,13 @@ bool is_ternary_format(const FormatTraits& f) {
 }
 
 std::unique_ptr<Matrix> make_f32_matrix(const TensorRef& t) { return std::make_unique<F32Matrix>(t); }
+std::unique_ptr<Matrix> make_float_matrix(const TensorRef& t) {
+  if (t.format && t.format->format == Format::F16) return std::make_unique<F16Matrix>(t);
+  return std::make_unique<F32Matrix>(t);
+}
+std::unique_ptr<Matrix> make_int8_matrix(const TensorRef& t, float threshold) {
+  return std::make_unique<Int8Matrix>(t, threshold);
+}
 std::unique_ptr<Matrix> make_streamed_matrix(const TensorRef& t) {
   if (t.format && t.format->format == Format::F16) return std::make_unique<F16Matrix>(t);
   return std::make_unique<StreamedMatrix>(t);

@@ -36,6 +36,13 @@ class Matrix {
 
 // Float weights converted to f32 once (F32/F16/BF16/Q8_0/... sources).
 std::unique_ptr<Matrix> make_f32_matrix(const TensorRef& t);
+// A float projection: F16 stays f16 (the f16 GEMV kernel, half the bytes of
+// an f32 copy), other float types become f32.
+std::unique_ptr<Matrix> make_float_matrix(const TensorRef& t);
+// LLM.int8 (S5) straight from a float tensor of any type, quantized one row
+// at a time: the matrix holds only the int8 weights and their row scales,
+// never an f32 copy of the whole weight.
+std::unique_ptr<Matrix> make_int8_matrix(const TensorRef& t, float threshold);
 // Float weights left in the file's format and converted row by row on each
 // pass (for the big tied output head, where an f32 copy would double memory).
 std::unique_ptr<Matrix> make_streamed_matrix(const TensorRef& t);

@@ -1,19 +1,20 @@
-// One conversation with a model: its KV cache, the tokens in it, and the
-// generation loop (prefill in chunks through the GEMM path, decode token by
-// token through the GEMV path, sample, detokenize as a stream, stop on
-// end-of-generation tokens or stop strings). A new prompt that extends the
-// tokens already in the cache reuses them (chat turns, server requests that
-// share a prefix).
+// One conversation with a model: its sequence state, the tokens in it, and
+// the generation loop (prefill in chunks through the GEMM path, decode token
+// by token through the GEMV path, sample, then the shared GenerationStep:
+// streaming text, stop strings, limits). A new prompt that extends the
+// tokens already in the state reuses them (chat turns, server requests that
+// share a prefix) as far as the state allows.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "model/bitnet_model.hpp"
-#include "model/kv_cache.hpp"
+#include "model/generation_step.hpp"
+#include "model/model.hpp"
 #include "model/sampler.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -34,7 +35,7 @@ struct GenerateResult {
   int64_t n_prompt_evaluated = 0;  // of those, run through the model (the rest were cached)
   int64_t n_generated = 0;
   double prefill_seconds = 0, decode_seconds = 0;
-  std::string finish_reason;     // "stop" (EOS/EOT/stop string), "length", "cancelled"
+  FinishReason finish_reason = FinishReason::None;
 };
 
 // Receives each piece of text as soon as it is final; return false to stop.
@@ -42,33 +43,34 @@ using TextSink = std::function<bool(std::string_view)>;
 
 class Session {
  public:
-  Session(BitNetModel& model, const Tokenizer& tok, int64_t n_ctx);
+  Session(Model& model, const Tokenizer& tok, int64_t n_ctx);
 
   GenerateResult generate(std::string_view prompt, const GenerateOptions& opt, const TextSink& sink = nullptr);
   GenerateResult generate_tokens(std::vector<int32_t> prompt, const GenerateOptions& opt,
                                  const TextSink& sink = nullptr);
 
-  // Runs tokens through the model after the ones in the cache; returns the
+  // Runs tokens through the model after the ones in the state; returns the
   // logits of the last one.
   const std::vector<float>& eval(const std::vector<int32_t>& tokens, int n_batch = 256);
 
   void reset() { tokens_.clear(); }
-  int64_t n_ctx() const { return cache_.n_ctx(); }
+  int64_t n_ctx() const { return state_->n_ctx(); }
   const std::vector<int32_t>& tokens() const { return tokens_; }
   const Tokenizer& tokenizer() const { return tok_; }
-  BitNetModel& model() { return model_; }
+  Model& model() { return model_; }
 
  private:
-  BitNetModel& model_;
+  Model& model_;
   const Tokenizer& tok_;
-  KVCache cache_;
-  std::vector<int32_t> tokens_;  // what the cache holds, in order
+  std::unique_ptr<SequenceState> state_;
+  std::vector<int32_t> tokens_;  // what the state holds, in order
   std::vector<float> logits_;
 };
 
-// Splits `pending` into what can be printed now and what must wait because
-// it may be the start of a stop string. Returns the position of a complete
-// stop string, or npos. (Exposed for tests.)
-size_t stop_string_split(std::string_view pending, const std::vector<std::string>& stop, size_t& printable);
+// How many of `cached` tokens a new `prompt` can keep: their common prefix,
+// as far as `state` can keep it, and at least one prompt token left to run
+// (for fresh logits).
+size_t reusable_prefix(const std::vector<int32_t>& cached, const std::vector<int32_t>& prompt,
+                       const SequenceState& state);
 
 }  // namespace lowbit

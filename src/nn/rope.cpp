@@ -5,16 +5,21 @@
 
 namespace lowbit {
 
-void rope_apply(float* x, int64_t tokens, int64_t n_heads, int64_t head_dim, int64_t pos0, float theta,
-                RopeStyle style, bool inverse) {
+namespace {
+
+void rope_rotate(float* x, int64_t tokens, int64_t n_heads, int64_t head_dim, int64_t pos0, const RopeParams& p,
+                 double sign) {
   const int64_t half = head_dim / 2;
+  const RopeStyle style = p.style;
   // Frequencies in double: theta^(-2i/d) computed in float drifts visibly
   // at the 500000 base of LLaMA-3/BitNet for long positions.
   std::vector<double> freq(static_cast<size_t>(half));
-  for (int64_t i = 0; i < half; ++i) freq[size_t(i)] = std::pow(double(theta), -2.0 * double(i) / double(head_dim));
-  const double sign = inverse ? -1.0 : 1.0;
+  for (int64_t i = 0; i < half; ++i) {
+    freq[size_t(i)] = std::pow(double(p.theta), -2.0 * double(i) / double(head_dim));
+    if (p.freq_factors) freq[size_t(i)] /= double(p.freq_factors[i]);
+  }
   for (int64_t t = 0; t < tokens; ++t) {
-    const double pos = double(pos0 + t);
+    const double pos = double(pos0 + t) * double(p.freq_scale);
     for (int64_t i = 0; i < half; ++i) {
       const double angle = sign * pos * freq[size_t(i)];
       const float c = float(std::cos(angle)), s = float(std::sin(angle));
@@ -28,6 +33,20 @@ void rope_apply(float* x, int64_t tokens, int64_t n_heads, int64_t head_dim, int
       }
     }
   }
+}
+
+}  // namespace
+
+void rope_apply(float* x, int64_t tokens, int64_t n_heads, int64_t head_dim, int64_t pos0, float theta,
+                RopeStyle style, bool inverse) {
+  RopeParams p;
+  p.theta = theta;
+  p.style = style;
+  rope_rotate(x, tokens, n_heads, head_dim, pos0, p, inverse ? -1.0 : 1.0);
+}
+
+void rope_apply(float* x, int64_t tokens, int64_t n_heads, int64_t head_dim, int64_t pos0, const RopeParams& p) {
+  rope_rotate(x, tokens, n_heads, head_dim, pos0, p, 1.0);
 }
 
 }  // namespace lowbit

@@ -19,4 +19,16 @@ enum class RopeStyle { Neox, Interleaved };
 void rope_apply(float* x, int64_t tokens, int64_t n_heads, int64_t head_dim, int64_t pos0, float theta,
                 RopeStyle style, bool inverse = false);
 
+// Rope with the scalings of llama.cpp's models: the angle of pair i at
+// position p is (p * freq_scale) * theta^(-2i/d) / freq_factors[i]
+// (freq_scale = 1 / rope.scaling.factor for linear scaling; freq_factors,
+// head_dim / 2 of them or null, are llama-3's rope_freqs).
+struct RopeParams {
+  float theta = 10000.0f;
+  RopeStyle style = RopeStyle::Neox;
+  float freq_scale = 1.0f;
+  const float* freq_factors = nullptr;
+};
+void rope_apply(float* x, int64_t tokens, int64_t n_heads, int64_t head_dim, int64_t pos0, const RopeParams& p);
+
 }  // namespace lowbit

@@ -7,7 +7,6 @@
 #include "core/timer.hpp"
 #include "model/sampler.hpp"
 #include "model/session.hpp"
-#include "tokenizer/stream_decoder.hpp"
 
 namespace lowbit::server {
 
@@ -20,26 +19,25 @@ double seconds_between(Clock::time_point a, Clock::time_point b) {
 }  // namespace
 
 struct Scheduler::Slot {
-  Slot(const ModelConfig& cfg, int64_t n_ctx, const Tokenizer& tok) : cache(cfg, n_ctx), decoder(tok, true) {}
+  Slot(const Model& model, int64_t n_ctx) : state(model.new_state(n_ctx)) {}
 
-  KVCache cache;
-  std::vector<int32_t> tokens;  // what the cache holds, in order
+  std::unique_ptr<SequenceState> state;
+  std::vector<int32_t> tokens;  // what the state holds, in order
   std::shared_ptr<GenerationJob> job;
   std::unique_ptr<Sampler> sampler;
-  StreamDecoder decoder;
-  std::string pending;          // text held back: it may begin a stop string
+  std::unique_ptr<GenerationStep> step;
   size_t prefill_pos = 0;       // next prompt token to evaluate
   bool decoding = false;        // prompt done; next_token waits to be evaluated
   int32_t next_token = 0;
-  int64_t n_generated = 0, limit = 0, n_prompt_evaluated = 0;
+  int64_t n_prompt_evaluated = 0;
   Clock::time_point started, first_token;
   std::vector<float> logits;
 };
 
-Scheduler::Scheduler(BitNetModel& model, const Tokenizer& tok, const SchedulerOptions& opt, Metrics& metrics)
+Scheduler::Scheduler(Model& model, const Tokenizer& tok, const SchedulerOptions& opt, Metrics& metrics)
     : model_(model), tok_(tok), opt_(opt), metrics_(metrics) {
   LOWBIT_CHECK(opt.n_slots >= 1 && opt.slot_ctx >= 2 && opt.n_batch >= 1, "scheduler: bad options");
-  for (int i = 0; i < opt.n_slots; ++i) slots_.push_back(std::make_unique<Slot>(model.config(), opt.slot_ctx, tok));
+  for (int i = 0; i < opt.n_slots; ++i) slots_.push_back(std::make_unique<Slot>(model, opt.slot_ctx));
   metrics_.total_slots = opt.n_slots;
   thread_ = std::thread([this] { loop(); });
 }
@@ -107,7 +105,7 @@ void Scheduler::loop() {
       }
     }
     for (auto& s : slots_)
-      if (s->job && (s->job->cancelled || cancel_all_)) finish(*s, "cancelled");
+      if (s->job && (s->job->cancelled || cancel_all_)) finish(*s, FinishReason::Cancelled);
     for (auto& s : slots_)
       if (s->job && !s->decoding) prefill_step(*s);
     decode_step();
@@ -126,23 +124,17 @@ void Scheduler::admit(std::shared_ptr<GenerationJob> job) {
   size_t best_common = 0;
   for (auto& s : slots_) {
     if (s->job) continue;
-    size_t c = 0;
-    while (c < s->tokens.size() && c < job->prompt.size() && s->tokens[c] == job->prompt[c]) ++c;
+    const size_t c = reusable_prefix(s->tokens, job->prompt, *s->state);
     if (!best || c > best_common) best = s.get(), best_common = c;
   }
   Slot& s = *best;
-  // Keep at least one prompt token to evaluate, for fresh logits.
-  best_common = std::min(best_common, job->prompt.size() - 1);
   s.tokens.resize(best_common);
   s.prefill_pos = best_common;
   s.n_prompt_evaluated = int64_t(job->prompt.size() - best_common);
   s.decoding = false;
-  s.n_generated = 0;
-  s.pending.clear();
-  s.decoder.finish();
   s.sampler = std::make_unique<Sampler>(job->sampling);
   const int64_t room = opt_.slot_ctx - int64_t(job->prompt.size());
-  s.limit = std::min<int64_t>(job->max_tokens, room);
+  s.step = std::make_unique<GenerationStep>(tok_, job->stop, std::min<int64_t>(job->max_tokens, room));
   s.started = Clock::now();
   s.job = std::move(job);
   ++metrics_.busy_slots;
@@ -154,18 +146,18 @@ void Scheduler::prefill_step(Slot& s) {
   s.logits.resize(size_t(model_.config().n_vocab));
   try {
     Timer t;
-    model_.forward(prompt.data() + s.prefill_pos, int64_t(n), int64_t(s.tokens.size()), s.cache, s.logits.data());
+    model_.forward(prompt.data() + s.prefill_pos, int64_t(n), int64_t(s.tokens.size()), *s.state, s.logits.data());
     metrics_.observe_step(0, t.seconds());
   } catch (const std::exception& e) {
-    finish(s, "error", e.what());
+    finish(s, FinishReason::Error, e.what());
     return;
   }
   s.tokens.insert(s.tokens.end(), prompt.begin() + int64_t(s.prefill_pos), prompt.begin() + int64_t(s.prefill_pos + n));
   s.prefill_pos += n;
   if (s.prefill_pos < prompt.size()) return;
   s.first_token = Clock::now();
-  if (s.limit <= 0) {
-    finish(s, "length");
+  if (s.step->limit() <= 0) {
+    finish(s, FinishReason::Length);
     return;
   }
   accept_token(s, s.sampler->sample(s.logits, s.tokens));
@@ -179,20 +171,20 @@ void Scheduler::decode_step() {
   const int64_t n = int64_t(rows.size()), V = model_.config().n_vocab;
   std::vector<int32_t> tokens(rows.size());
   std::vector<int64_t> positions(rows.size());
-  std::vector<KVCache*> caches(rows.size());
+  std::vector<SequenceState*> states(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     tokens[i] = rows[i]->next_token;
     positions[i] = int64_t(rows[i]->tokens.size());
-    caches[i] = &rows[i]->cache;
+    states[i] = rows[i]->state.get();
   }
   std::vector<float>& logits = batch_logits_;
   logits.resize(size_t(n * V));
   try {
     Timer t;
-    model_.forward_batch(tokens.data(), positions.data(), caches.data(), n, logits.data());
+    model_.forward_batch(tokens.data(), positions.data(), states.data(), n, logits.data());
     metrics_.observe_step(n, t.seconds());
   } catch (const std::exception& e) {
-    for (Slot* s : rows) finish(*s, "error", e.what());
+    for (Slot* s : rows) finish(*s, FinishReason::Error, e.what());
     return;
   }
   for (size_t i = 0; i < rows.size(); ++i) rows[i]->tokens.push_back(tokens[i]);
@@ -209,61 +201,45 @@ void Scheduler::decode_step() {
     }
   });
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (ids[i] < 0) finish(*rows[i], "error", "sampling failed");
+    if (ids[i] < 0) finish(*rows[i], FinishReason::Error, "sampling failed");
     else accept_token(*rows[i], ids[i]);
   }
 }
 
 void Scheduler::accept_token(Slot& s, int32_t id) {
-  if (tok_.is_eog(id)) {
-    finish(s, "stop");
-    return;
-  }
-  if (s.n_generated == 0) s.first_token = Clock::now();
-  ++s.n_generated;
-  s.pending += s.decoder.push(id);
-  size_t printable = 0;
-  const bool stopped = stop_string_split(s.pending, s.job->stop, printable) != std::string_view::npos;
-  s.job->append(std::string_view(s.pending).substr(0, printable));
-  s.pending.erase(0, printable);
-  if (stopped) {
-    s.pending.clear();
-    finish(s, "stop");
-    return;
-  }
-  if (s.n_generated >= s.limit) {
-    s.pending += s.decoder.finish();
-    s.job->append(s.pending);
-    s.pending.clear();
-    finish(s, "length");
+  if (s.step->n_generated() == 0) s.first_token = Clock::now();
+  const GenerationStep::Result r = s.step->accept(id);
+  s.job->append(r.text);
+  if (r.finish != FinishReason::None) {
+    finish(s, r.finish);
     return;
   }
   s.next_token = id;
   s.decoding = true;
 }
 
-void Scheduler::finish(Slot& s, const std::string& reason, const std::string& error) {
+void Scheduler::finish(Slot& s, FinishReason reason, const std::string& error) {
   const auto now = Clock::now();
+  const int64_t n_generated = s.step ? s.step->n_generated() : 0;
   JobOutcome o;
-  o.finish_reason = reason;
+  o.finish_reason = std::string(finish_reason_name(reason));
   o.error = error;
   o.n_prompt = int64_t(s.job->prompt.size());
   o.n_prompt_evaluated = s.n_prompt_evaluated;
-  o.n_generated = s.n_generated;
+  o.n_generated = n_generated;
   o.queue_seconds = seconds_between(s.job->submitted, s.started);
-  o.first_token_seconds = s.n_generated > 0 ? seconds_between(s.job->submitted, s.first_token) : 0;
+  o.first_token_seconds = n_generated > 0 ? seconds_between(s.job->submitted, s.first_token) : 0;
   o.total_seconds = seconds_between(s.job->submitted, now);
-  if (reason != "cancelled" && reason != "error")
+  if (reason != FinishReason::Cancelled && reason != FinishReason::Error)
     metrics_.observe_job(o.queue_seconds, o.first_token_seconds, o.total_seconds, o.n_prompt, o.n_generated);
-  // A failed evaluation may have left the cache half-written.
-  if (reason == "error") s.tokens.clear();
+  // A failed evaluation may have left the state half-written.
+  if (reason == FinishReason::Error) s.tokens.clear();
   // The slot is free before the client hears the job is done, so /metrics
   // never shows a finished request as busy.
   --metrics_.busy_slots;
   std::shared_ptr<GenerationJob> job = std::move(s.job);
   s.decoding = false;
-  s.decoder.finish();
-  s.pending.clear();
+  s.step.reset();
   job->finish(std::move(o));
 }
 

@@ -1,10 +1,10 @@
 // Continuous batching. One thread owns the model and N slots (each with its
-// own KV cache, sampler and detokenizer). Every step it admits queued jobs
-// into free slots, runs one prefill chunk for slots still reading their
-// prompt, then one batched decode step (BitNetModel::forward_batch) for all
+// own sequence state, sampler and GenerationStep). Every step it admits
+// queued jobs into free slots, runs one prefill chunk for slots still reading
+// their prompt, then one batched decode step (Model::forward_batch) for all
 // slots that are generating, so the streams share one pass over the weights.
 // A slot keeps its tokens after a job ends, and a new job whose prompt shares
-// a prefix with them reuses that part of the cache.
+// a prefix with them reuses that part of the state.
 #pragma once
 
 #include <atomic>
@@ -16,7 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "model/bitnet_model.hpp"
+#include "model/generation_step.hpp"
+#include "model/model.hpp"
 #include "server/generation_job.hpp"
 #include "server/metrics.hpp"
 #include "tokenizer/tokenizer.hpp"
@@ -32,7 +33,7 @@ struct SchedulerOptions {
 
 class Scheduler {
  public:
-  Scheduler(BitNetModel& model, const Tokenizer& tok, const SchedulerOptions& opt, Metrics& metrics);
+  Scheduler(Model& model, const Tokenizer& tok, const SchedulerOptions& opt, Metrics& metrics);
   ~Scheduler();
 
   // False when the queue is full (the job is not taken).
@@ -52,9 +53,9 @@ class Scheduler {
   void decode_step();
   // Handles a token sampled for slot s; may finish the job.
   void accept_token(Slot& s, int32_t id);
-  void finish(Slot& s, const std::string& reason, const std::string& error = {});
+  void finish(Slot& s, FinishReason reason, const std::string& error = {});
 
-  BitNetModel& model_;
+  Model& model_;
   const Tokenizer& tok_;
   SchedulerOptions opt_;
   Metrics& metrics_;

@@ -15,12 +15,6 @@
 
 namespace lowbit {
 
-const char* proj_gguf_name(int p) {
-  static const char* kNames[kProjCount] = {"attn_q", "attn_k", "attn_v", "attn_output",
-                                           "ffn_gate", "ffn_up", "ffn_down"};
-  return kNames[p];
-}
-
 struct TrainModel::Acts {
   std::vector<float> x_in, inv1, h1, q, k, v, probs, ctx, inv_sub, att_n, x_mid, inv2, h2, g, u, a, inv3, f_n;
 };
@@ -51,12 +45,13 @@ TrainModel::TrainModel(const TrainModelSpec& spec, Rng& rng) : spec_(spec) {
   c.validate();
   LOWBIT_CHECK(int64_t(spec_.proj.size()) == c.n_layer, "train model: {} projection specs for {} layers",
                spec_.proj.size(), c.n_layer);
-  const int64_t d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
+  const int64_t d = c.n_embd, qd = c.q_dim(), ff = c.n_ff;
   tok_embd_ = normal({c.n_vocab, d}, 0.02f, rng);
   d_tok_embd_ = filled({c.n_vocab, d}, 0);
   output_norm_ = filled({d}, 1);
   d_output_norm_ = filled({d}, 0);
-  const Shape shapes[kProjCount] = {{qd, d}, {kvd, d}, {kvd, d}, {d, qd}, {ff, d}, {ff, d}, {d, ff}};
+  Shape shapes[kProjCount];
+  for (const ProjectionSpec& p : kProjections) shapes[p.proj] = {dim_of(c, p.out), dim_of(c, p.in)};
   // Projections that write into the residual stream start smaller, so the
   // stream's variance does not grow with depth (GPT-2's scheme).
   const float out_std = 0.02f / std::sqrt(2.0f * float(c.n_layer));
@@ -68,7 +63,7 @@ TrainModel::TrainModel(const TrainModelSpec& spec, Rng& rng) : spec_(spec) {
     L.attn_sub_norm = filled({qd}, 1), L.d_attn_sub_norm = filled({qd}, 0);
     L.ffn_sub_norm = filled({ff}, 1), L.d_ffn_sub_norm = filled({ff}, 0);
     for (int p = 0; p < kProjCount; ++p) {
-      const float std = (p == kO || p == kDown) ? out_std : 0.02f;
+      const float std = kProjections[size_t(p)].writes_residual ? out_std : 0.02f;
       const ProjSpec& ps = spec_.proj[size_t(l)][size_t(p)];
       L.proj[p] = make_linear(ps.type, normal(shapes[p], std, rng), ps.opt);
       L.dproj[p] = filled(shapes[p], 0);

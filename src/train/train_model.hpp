@@ -14,13 +14,11 @@
 #include "core/rng.hpp"
 #include "core/tensor.hpp"
 #include "model/config.hpp"
+#include "model/decoder_block.hpp"
 #include "nn/linear_layer.hpp"
 
 namespace lowbit {
 
-// The seven projections of a block, in this order everywhere.
-enum Proj { kQ, kK, kV, kO, kGate, kUp, kDown, kProjCount };
-const char* proj_gguf_name(int p);  // "attn_q", ..., "ffn_down"
 
 struct ProjSpec {
   LinearType type = LinearType::BitLinear158;

@@ -115,3 +115,46 @@ TEST(BundledModel, GenerateWithNoArgumentsWritesText) {
 }
 
 }  // namespace
+
+namespace {
+
+// `lowbit info` on a tq2_0 file of llama.cpp's `bitnet` arch: the family,
+// its gate and the projections' real type; no claim about type 36 (it used
+// to print "(bitnet.cpp file: type 36 = i2_s)" for every bitnet-b1.58 file).
+TEST_F(ModelCommands, InfoNamesTheFamilyAndTheRealFormats) {
+  ASSERT_EQ(run(fmt::format("random-model -o {} --arch bitnet --type tq2_0 --vocab 300 --embd 256 --layers 2 "
+                            "--heads 4 --kv-heads 2 --ff 512",
+                            path("bitnet_tq2.gguf")))
+                .status,
+            0);
+  const Result r = run(fmt::format("info {}", path("bitnet_tq2.gguf")));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("family:       bitnet (BitNet b1.58 (llama.cpp's bitnet"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("gate silu"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("projections:  tq2_0 x 14"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("head:         f16 (tied to token_embd)"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("type 36"), std::string::npos) << r.out;
+  // The 2B4T arch in I2_S does say what type 36 is.
+  ASSERT_EQ(run(fmt::format("quantize {} {} i2_s", path("m.gguf"), path("info_i2s.gguf"))).status, 0);
+  const Result i2s = run(fmt::format("info {}", path("info_i2s.gguf")));
+  ASSERT_EQ(i2s.status, 0) << i2s.err;
+  EXPECT_NE(i2s.out.find("type 36 = bitnet.cpp's i2_s"), std::string::npos) << i2s.out;
+  EXPECT_NE(i2s.out.find("projections:  i2_s x 14"), std::string::npos) << i2s.out;
+}
+
+// A llama F16 model runs, and under --int8 reports LLM.int8 projections.
+TEST_F(ModelCommands, LlamaFamilyRunsFloatAndInt8) {
+  ASSERT_EQ(run(fmt::format("random-model -o {} --arch llama --type f16 --untied --vocab 300 --embd 256 --layers 2 "
+                            "--heads 4 --kv-heads 2 --ff 512",
+                            path("llama_f16.gguf")))
+                .status,
+            0);
+  const Result f = run(fmt::format("generate -m {} -p hi -n 4 --temp 0", path("llama_f16.gguf")));
+  ASSERT_EQ(f.status, 0) << f.err;
+  EXPECT_NE(f.err.find("llama (LLaMA"), std::string::npos) << f.err;
+  const Result q = run(fmt::format("generate -m {} -p hi -n 4 --temp 0 --int8", path("llama_f16.gguf")));
+  ASSERT_EQ(q.status, 0) << q.err;
+  EXPECT_NE(q.err.find("int8 (LLM.int8"), std::string::npos) << q.err;
+}
+
+}  // namespace

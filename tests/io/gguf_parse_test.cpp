@@ -193,23 +193,29 @@ TEST(GgufParse, UnknownTypesAreListedButNotLoaded) {
   EXPECT_THROW(f.view(t), Error);
 }
 
-TEST(GgufParse, Type36IsI2SOnlyInBitnetCppFiles) {
-  // I2_S of 256 elements: 64 bytes of codes + a 32-byte trailer holding the scale.
+TEST(GgufParse, Type36IsI2SInEveryFile) {
+  // bitnet.cpp writes I2_S (type 36) under bitnet-b1.58, and under bitnet
+  // and llama for the 1bitLLM and Llama3-8B-1.58 models: all are read as
+  // I2_S. I2_S of 256 elements: 64 bytes of codes + a 32-byte trailer.
   Img upstream;
   upstream.header(1, 0).info("w", {128, 2}, 36, 0).pad(32).zeros(96);
-  EXPECT_EQ(parse(upstream.s).tensors()[0].type_name(), "unknown type 36");
+  EXPECT_EQ(parse(upstream.s).tensors()[0].type_name(), "i2_s");
   for (const std::string& id : {std::string("arch"), std::string("ftype")}) {
     Img fork;
     fork.header(1, 1);
-    if (id == "arch") fork.str("general.architecture").u32(8).str("bitnet-b1.58");
+    if (id == "arch") fork.str("general.architecture").u32(8).str("bitnet");
     else fork.kv_u32("general.file_type", 40);
     fork.info("w", {128, 2}, 36, 0).pad(32).zeros(96);
     const GgufFile f = parse(fork.s);
-    EXPECT_TRUE(f.bitnet_fork());
+    EXPECT_EQ(f.bitnet_fork(), id == "ftype");
     EXPECT_EQ(f.tensors()[0].type_name(), "i2_s");
     EXPECT_EQ(f.tensors()[0].nbytes, 96u);
     EXPECT_EQ(f.view(f.tensors()[0]).dtype, DType::Packed);
   }
+  // Another layout under id 36 fails the size check instead of being misread.
+  Img short_data;
+  short_data.header(1, 0).info("w", {128, 2}, 36, 0).pad(32).zeros(40);
+  EXPECT_THROW(parse(short_data.s), Error);
 }
 
 TEST(GgufParse, EveryPrefixOfAValidFileParsesOrThrows) {

@@ -1,12 +1,13 @@
 // The Hugging Face BitNet layout: unpacking checked against the worked
-// example in transformers' unpack_weights docstring, names against
-// llama.cpp's bitnet tensor names, config against the 2B4T config.json.
+// example in transformers' unpack_weights docstring, config against the 2B4T
+// config.json. (Tensor names are the families': tests/model.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "core/half.hpp"
 #include "core/rng.hpp"
 #include "io/hf_bitnet.hpp"
+#include "io/hf_config.hpp"
 
 using namespace lowbit;
 using ::testing::HasSubstr;
@@ -35,30 +36,6 @@ TEST(HfBitnet, PackUnpackRoundTripAndErrors) {
   EXPECT_THROW(hf_pack_ternary(std::vector<int8_t>{2, 0, 0, 0}, 4, 1), Error);
 }
 
-TEST(HfBitnet, MapsNamesToLlamaCppBitnetNames) {
-  EXPECT_EQ(hf_to_gguf_name("model.embed_tokens.weight"), "token_embd.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.norm.weight"), "output_norm.weight");
-  EXPECT_EQ(hf_to_gguf_name("lm_head.weight"), "output.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.0.input_layernorm.weight"), "blk.0.attn_norm.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.12.self_attn.q_proj.weight"), "blk.12.attn_q.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.self_attn.k_proj.weight"), "blk.3.attn_k.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.self_attn.v_proj.weight"), "blk.3.attn_v.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.self_attn.o_proj.weight"), "blk.3.attn_output.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.self_attn.attn_sub_norm.weight"), "blk.3.attn_sub_norm.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.29.post_attention_layernorm.weight"), "blk.29.ffn_norm.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.mlp.gate_proj.weight"), "blk.3.ffn_gate.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.mlp.up_proj.weight"), "blk.3.ffn_up.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.mlp.down_proj.weight"), "blk.3.ffn_down.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.mlp.ffn_sub_norm.weight"), "blk.3.ffn_sub_norm.weight");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.mlp.down_proj.weight_scale"), "blk.3.ffn_down.scale");
-  EXPECT_EQ(hf_to_gguf_name("model.layers.x.mlp.up_proj.weight"), std::nullopt);
-  EXPECT_EQ(hf_to_gguf_name("model.layers.3.mlp.unknown.weight"), std::nullopt);
-  EXPECT_EQ(hf_to_gguf_name("model.rotary_emb.inv_freq"), std::nullopt);
-  EXPECT_TRUE(hf_is_ternary_projection("model.layers.3.mlp.down_proj.weight"));
-  EXPECT_FALSE(hf_is_ternary_projection("model.layers.3.mlp.ffn_sub_norm.weight"));
-  EXPECT_FALSE(hf_is_ternary_projection("model.layers.3.mlp.down_proj.weight_scale"));
-}
-
 namespace {
 // config.json of microsoft/bitnet-b1.58-2B-4T (the fields lowbit reads).
 const char* k2B4T = R"({
@@ -71,7 +48,7 @@ const char* k2B4T = R"({
 }  // namespace
 
 TEST(HfBitnet, ReadsThe2B4TConfig) {
-  const HfBitnetConfig c = parse_hf_bitnet_config(k2B4T, "config.json");
+  const HfConfig c = parse_hf_config(k2B4T, "config.json");
   EXPECT_EQ(c.hidden_size, 2560);
   EXPECT_EQ(c.intermediate_size, 6912);
   EXPECT_EQ(c.num_hidden_layers, 30);
@@ -82,30 +59,20 @@ TEST(HfBitnet, ReadsThe2B4TConfig) {
   EXPECT_EQ(c.max_position_embeddings, 4096);
   EXPECT_EQ(c.rope_theta, 500000.0f);
   EXPECT_EQ(c.rms_norm_eps, 1e-5f);
-  EXPECT_TRUE(c.tie_word_embeddings);
+  EXPECT_EQ(c.tie_word_embeddings, true);
   EXPECT_EQ(c.bos_token_id, 128000);
   EXPECT_EQ(c.linear_class, "bitlinear");
   EXPECT_FLOAT_EQ(hf_weight_multiplier(2.0f, c), 0.5f);
 
-  GgufMetadata m;
-  add_bitnet_gguf_hparams(m, c);
-  EXPECT_EQ(m.get_string("general.architecture"), "bitnet-b1.58");
-  EXPECT_EQ(m.get_u32("bitnet-b1.58.block_count"), 30u);
-  EXPECT_EQ(m.get_u32("bitnet-b1.58.embedding_length"), 2560u);
-  EXPECT_EQ(m.get_u32("bitnet-b1.58.feed_forward_length"), 6912u);
-  EXPECT_EQ(m.get_u32("bitnet-b1.58.attention.head_count"), 20u);
-  EXPECT_EQ(m.get_u32("bitnet-b1.58.attention.head_count_kv"), 5u);
-  EXPECT_EQ(m.get_u32("bitnet-b1.58.rope.dimension_count"), 128u);
-  EXPECT_EQ(m.get_u32("bitnet-b1.58.context_length"), 4096u);
-  EXPECT_EQ(m.get_u32("bitnet-b1.58.vocab_size"), 128256u);
-  EXPECT_EQ(m.get_f32("bitnet-b1.58.rope.freq_base"), 500000.0f);
-  EXPECT_EQ(m.get_f32("bitnet-b1.58.attention.layer_norm_rms_epsilon"), 1e-5f);
+  EXPECT_EQ(c.architecture, "BitNetForCausalLM");
+  EXPECT_EQ(c.quant_method, "bitnet");
+  EXPECT_EQ(c.hidden_act, "relu2");
 }
 
 TEST(HfBitnet, ConfigErrorsNameTheFieldAndScaleFollowsTheLinearClass) {
   auto err = [](const std::string& text) {
     try {
-      parse_hf_bitnet_config(text, "c.json");
+      parse_hf_config(text, "c.json");
     } catch (const Error& e) {
       return std::string(e.what());
     }
@@ -114,12 +81,15 @@ TEST(HfBitnet, ConfigErrorsNameTheFieldAndScaleFollowsTheLinearClass) {
   EXPECT_THAT(err("{"), HasSubstr("c.json: not valid JSON"));
   EXPECT_THAT(err(R"({"hidden_size": 8})"), HasSubstr("'num_hidden_layers' is missing"));
   EXPECT_THAT(err(R"({"hidden_size": -8})"), HasSubstr("'hidden_size' is -8, expected a positive integer"));
-  std::string bad_act = k2B4T;
-  bad_act.replace(bad_act.find("relu2"), 5, "silu");
-  EXPECT_THAT(err(bad_act), HasSubstr("hidden_act 'silu' is not supported"));
+  std::string huge = k2B4T;
+  huge.replace(huge.find("\"num_hidden_layers\": 30"), 23, "\"num_hidden_layers\": 100000");
+  EXPECT_THAT(err(huge), HasSubstr("'num_hidden_layers' is 100000, more than 4096"));
+  std::string yarn = k2B4T;
+  yarn.replace(yarn.find("\"quantization_config\""), 0, "\"rope_scaling\": {\"rope_type\": \"yarn\"}, ");
+  EXPECT_THAT(err(yarn), HasSubstr("rope_scaling type 'yarn' is not supported"));
   std::string auto_class = k2B4T;
   auto_class.replace(auto_class.find("\"quant_method\""), 0, "\"linear_class\": \"autobitlinear\", ");
-  const HfBitnetConfig c = parse_hf_bitnet_config(auto_class, "c.json");
+  const HfConfig c = parse_hf_config(auto_class, "c.json");
   EXPECT_EQ(c.linear_class, "autobitlinear");
   EXPECT_FLOAT_EQ(hf_weight_multiplier(2.0f, c), 2.0f);
   EXPECT_THROW(hf_weight_multiplier(0.0f, c), Error);
@@ -134,7 +104,7 @@ TEST(HfBitnet, ReadsAPackedProjectionFromSafetensors) {
   sw.add("model.layers.0.self_attn.q_proj.weight_scale", "BF16", {1},
          std::as_bytes(std::span<const uint16_t>(&scale, 1)));
   const SafetensorsFile f = SafetensorsFile::parse(MappedFile::from_bytes(sw.serialize(), "m.safetensors"));
-  const HfBitnetConfig c = parse_hf_bitnet_config(k2B4T, "config.json");
+  const HfConfig c = parse_hf_config(k2B4T, "config.json");
   const HfTernaryWeight t = hf_read_ternary(f, "model.layers.0.self_attn.q_proj", c);
   EXPECT_EQ(t.rows, 8);
   EXPECT_EQ(t.cols, 2);

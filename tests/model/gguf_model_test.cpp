@@ -16,6 +16,7 @@
 #include "io/gguf_writer.hpp"
 #include "io/npy.hpp"
 #include "model/gguf_model.hpp"
+#include "model/kv_cache.hpp"
 
 namespace lowbit {
 namespace {

@@ -6,6 +6,7 @@
 
 #include "../common/golden.hpp"
 #include "model/kv_cache.hpp"
+#include "nn/cached_attention.hpp"
 #include "nn/attention.hpp"
 
 namespace lowbit {
@@ -41,13 +42,14 @@ class KVCacheTest : public ::testing::Test {
   std::unique_ptr<BitAttention> attn_;
   BitAttention::Saved saved_;
   ModelConfig cfg_;
+  AttentionShape shape_{4, 2, 4};
 };
 
 TEST_F(KVCacheTest, PrefillMatchesReferenceAttention) {
   KVCache cache(cfg_, 8);
   fill(cache, 1);
   std::vector<float> out(5 * 16);
-  attend_cached(cfg_, cache, 1, saved_.q.data<float>(), 5, 0, out.data());
+  attend_cached(shape_, cache.k(1, 0), cache.v(1, 0), saved_.q.data<float>(), 5, 0, out.data());
   for (int i = 0; i < 80; ++i) EXPECT_NEAR(out[size_t(i)], saved_.ctx.data<float>()[i], 1e-5f) << i;
 }
 
@@ -56,7 +58,7 @@ TEST_F(KVCacheTest, TokenByTokenMatchesPrefill) {
   fill(cache, 0);
   for (int64_t t = 0; t < 5; ++t) {
     std::vector<float> out(16);
-    attend_cached(cfg_, cache, 0, saved_.q.data<float>() + t * 16, 1, t, out.data());
+    attend_cached(shape_, cache.k(0, 0), cache.v(0, 0), saved_.q.data<float>() + t * 16, 1, t, out.data());
     for (int i = 0; i < 16; ++i) EXPECT_NEAR(out[size_t(i)], saved_.ctx.data<float>()[t * 16 + i], 1e-5f);
   }
 }

@@ -1,4 +1,4 @@
-// BitNetModel::forward_batch (one decode step for several sequences, the
+// Model::forward_batch (one decode step for several sequences, the
 // projections as one GEMM) against the independent path: forward() called
 // once per sequence on its own copy of the cache.
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/rng.hpp"
-#include "model/bitnet_model.hpp"
+#include "model/decoder_model.hpp"
 
 namespace lowbit {
 namespace {
@@ -90,7 +90,7 @@ void check_batch_matches_single(bool ternary) {
   const InMemoryModel mem(small_config());
   ModelLoadOptions opt;
   opt.ternary_float_weights = ternary;
-  BitNetModel model(mem.config(), mem.lookup(), opt);
+  DecoderModel model(*find_family(mem.config().arch), mem.config(), mem.lookup(), opt);
   const int64_t V = mem.config().n_vocab, n = 3, ctx = 32;
   std::vector<std::vector<int32_t>> prompts = {{1, 5, 9}, {2}, {3, 4, 6, 8, 10, 12, 14}};
   std::vector<KVCache> batch_caches, single_caches;
@@ -106,7 +106,7 @@ void check_batch_matches_single(bool ternary) {
     pos[size_t(i)] = int64_t(p.size());
     next[size_t(i)] = int32_t(20 + i);
   }
-  std::vector<KVCache*> cache_ptrs;
+  std::vector<SequenceState*> cache_ptrs;
   for (auto& c : batch_caches) cache_ptrs.push_back(&c);
 
   std::vector<float> batch_logits(size_t(n * V));
@@ -138,11 +138,11 @@ TEST(ForwardBatch, TernaryProjectionsMatchOneSequenceAtATime) { check_batch_matc
 
 TEST(ForwardBatch, SingleRowEqualsForward) {
   const InMemoryModel mem(small_config());
-  BitNetModel model(mem.config(), mem.lookup());
+  DecoderModel model(*find_family(mem.config().arch), mem.config(), mem.lookup());
   KVCache a(mem.config(), 8), b(mem.config(), 8);
   const int32_t tok = 11;
   const int64_t pos = 0;
-  KVCache* pa = &a;
+  SequenceState* pa = &a;
   std::vector<float> la(64), lb(64);
   model.forward_batch(&tok, &pos, &pa, 1, la.data());
   model.forward(&tok, 1, 0, b, lb.data());
@@ -151,9 +151,9 @@ TEST(ForwardBatch, SingleRowEqualsForward) {
 
 TEST(ForwardBatch, RejectsFullContextAndBadTokens) {
   const InMemoryModel mem(small_config());
-  BitNetModel model(mem.config(), mem.lookup());
+  DecoderModel model(*find_family(mem.config().arch), mem.config(), mem.lookup());
   KVCache a(mem.config(), 4);
-  KVCache* pa = &a;
+  SequenceState* pa = &a;
   std::vector<float> logits(64);
   int32_t tok = 1;
   int64_t pos = 4;

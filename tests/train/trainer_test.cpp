@@ -12,6 +12,7 @@
 
 #include "io/safetensors_file.hpp"
 #include "model/gguf_model.hpp"
+#include "model/kv_cache.hpp"
 #include "train/checkpoint.hpp"
 #include "train/schedule.hpp"
 #include "train/text_data.hpp"

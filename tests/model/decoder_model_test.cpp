@@ -7,7 +7,7 @@
 #include <map>
 
 #include "../common/golden.hpp"
-#include "model/bitnet_model.hpp"
+#include "model/decoder_model.hpp"
 
 namespace lowbit {
 namespace {
@@ -57,7 +57,7 @@ class TinyModel : public ::testing::Test {
 };
 
 TEST_F(TinyModel, FloatPathMatchesNumPyInOnePrefill) {
-  BitNetModel model(cfg_, lookup());
+  DecoderModel model(*find_family(cfg_.arch), cfg_, lookup());
   KVCache cache(cfg_, 16);
   const int64_t T = int64_t(tokens_.size());
   std::vector<float> logits(size_t(T * 32));
@@ -68,7 +68,7 @@ TEST_F(TinyModel, FloatPathMatchesNumPyInOnePrefill) {
 TEST_F(TinyModel, TernaryPathMatchesNumPyTokenByToken) {
   ModelLoadOptions opt;
   opt.ternary_float_weights = true;
-  BitNetModel model(cfg_, lookup(), opt);
+  DecoderModel model(*find_family(cfg_.arch), cfg_, lookup(), opt);
   KVCache cache(cfg_, 16);
   const int64_t T = int64_t(tokens_.size());
   std::vector<float> logits(size_t(T * 32));
@@ -83,7 +83,7 @@ TEST_F(TinyModel, TernaryPathMatchesNumPyTokenByToken) {
 TEST_F(TinyModel, MissingTensorAndBadTokenAreErrors) {
   tensors_.erase("blk.1.ffn_down.weight");
   try {
-    BitNetModel model(cfg_, lookup());
+    DecoderModel model(*find_family(cfg_.arch), cfg_, lookup());
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("blk.1.ffn_down.weight"), std::string::npos) << e.what();
@@ -91,7 +91,7 @@ TEST_F(TinyModel, MissingTensorAndBadTokenAreErrors) {
 }
 
 TEST_F(TinyModel, RejectsTokensOutsideVocabularyAndFullContext) {
-  BitNetModel model(cfg_, lookup());
+  DecoderModel model(*find_family(cfg_.arch), cfg_, lookup());
   KVCache cache(cfg_, 4);
   std::vector<float> logits(32);
   int32_t bad = 32;
@@ -103,7 +103,7 @@ TEST_F(TinyModel, NonTernaryFloatWeightsAreRejectedAsTernary) {
   tensors_.at("blk.0.attn_q.weight").data<float>()[3] = 0.3f;
   ModelLoadOptions opt;
   opt.ternary_float_weights = true;
-  EXPECT_THROW(BitNetModel(cfg_, lookup(), opt), Error);
+  EXPECT_THROW(DecoderModel(*find_family(cfg_.arch), cfg_, lookup(), opt), Error);
 }
 
 }  // namespace
