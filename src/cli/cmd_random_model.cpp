@@ -5,6 +5,8 @@
 // Projections are random ternary in a ternary type and random normal in a
 // float one. Tensors are produced one at a time while the file is written,
 // so memory stays small.
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
@@ -16,7 +18,6 @@
 #include "model/decoder_block.hpp"
 #include "model/gguf_model.hpp"
 #include "model/matrix.hpp"
-#include <cmath>
 
 namespace lowbit::cli {
 namespace {
