@@ -1,14 +1,14 @@
 // Tokenizer speed on tinyshakespeare (1.1 MB) with the LLaMA-3 vocabulary:
 // encoding (bytes/s), loading the tiktoken file, and training a small BPE.
-// The data files come from ../shared/data (or $LOWBIT_DATA_DIR).
+// The data files come from the repository's data/ (io/data_dir.hpp).
 #include <benchmark/benchmark.h>
 
 #include <fstream>
 #include <memory>
 #include <sstream>
 
+#include "io/data_dir.hpp"
 #include "tokenizer/bpe_trainer.hpp"
-#include "tokenizer/shared_data.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace {
@@ -22,7 +22,7 @@ std::string slurp(const std::string& path) {
 
 const std::string* shakespeare() {
   static const std::unique_ptr<std::string> text = [] {
-    const std::string p = lowbit::find_shared_data("tinyshakespeare.txt");
+    const std::string p = lowbit::find_data_file("tinyshakespeare.txt");
     return p.empty() ? nullptr : std::make_unique<std::string>(slurp(p));
   }();
   return text.get();
@@ -30,14 +30,14 @@ const std::string* shakespeare() {
 
 const lowbit::Tokenizer* llama3() {
   static const std::unique_ptr<lowbit::Tokenizer> tok = [] {
-    const std::string p = lowbit::find_shared_data("llama3-tiktoken.model");
+    const std::string p = lowbit::find_data_file("llama3-tiktoken.model");
     return p.empty() ? nullptr : std::make_unique<lowbit::Tokenizer>(lowbit::Tokenizer::load_llama3_tiktoken(p));
   }();
   return tok.get();
 }
 
 void BM_EncodeLlama3(benchmark::State& state) {
-  if (!shakespeare() || !llama3()) return state.SkipWithError("shared data not found (set LOWBIT_DATA_DIR)");
+  if (!shakespeare() || !llama3()) return state.SkipWithError("data/ files not found (set LOWBIT_DATA_DIR)");
   size_t n = 0;
   for (auto _ : state) {
     auto ids = llama3()->encode(*shakespeare());
@@ -50,7 +50,7 @@ void BM_EncodeLlama3(benchmark::State& state) {
 BENCHMARK(BM_EncodeLlama3)->Name("tokenizer/encode/llama3")->Unit(benchmark::kMillisecond);
 
 void BM_DecodeLlama3(benchmark::State& state) {
-  if (!shakespeare() || !llama3()) return state.SkipWithError("shared data not found (set LOWBIT_DATA_DIR)");
+  if (!shakespeare() || !llama3()) return state.SkipWithError("data/ files not found (set LOWBIT_DATA_DIR)");
   const auto ids = llama3()->encode(*shakespeare());
   for (auto _ : state) benchmark::DoNotOptimize(llama3()->decode(ids));
   state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(shakespeare()->size()));
@@ -58,7 +58,7 @@ void BM_DecodeLlama3(benchmark::State& state) {
 BENCHMARK(BM_DecodeLlama3)->Name("tokenizer/decode/llama3")->Unit(benchmark::kMillisecond);
 
 void BM_LoadLlama3(benchmark::State& state) {
-  const std::string p = lowbit::find_shared_data("llama3-tiktoken.model");
+  const std::string p = lowbit::find_data_file("llama3-tiktoken.model");
   if (p.empty()) return state.SkipWithError("llama3-tiktoken.model not found (set LOWBIT_DATA_DIR)");
   for (auto _ : state) benchmark::DoNotOptimize(lowbit::Tokenizer::load_llama3_tiktoken(p).n_vocab());
 }

@@ -1,5 +1,5 @@
 // `lowbit layers`: the S1-S5 linear layers next to a float Linear.
-//   lowbit layers            seed note 000's experiment for every layer type
+//   lowbit layers            docs/MATH.md's S1 pitfall experiment for every layer type
 //   lowbit layers run ...    one layer on .npy weight and input files
 #include <fmt/format.h>
 
@@ -41,7 +41,7 @@ Tensor copy_of(const Tensor& t) {
   return c;
 }
 
-// The popular implementation of seed note 000, kept only to show the
+// The popular implementation of docs/MATH.md's S1 pitfall, kept only to show the
 // contrast: it takes beta and gamma *after* quantizing (beta = mean|W~| = 1,
 // gamma = max|x~|, recomputed for the dequantization), so the output is
 // W~ x~ with x~ in units of 1/Qb of the input range instead of the input's.
@@ -203,9 +203,9 @@ void run_experiment() {
   attention_table(x);
   fmt::print(
       "rel.err = ||y - y_float|| / ||y_float||; for hbitlinear y_float = W (H x) (its weight is trained on H x).\n"
-      "Seed note 000's buggy layer gave mean -0.57, var 1150 where float gave 0.01, 0.33; the BUGGY row is a small\n"
-      "local illustration of the same mistake. The S1 rows take their statistics before quantizing and track the\n"
-      "float layer's scale.\n");
+      "The reported buggy layer (docs/MATH.md) gave mean -0.57, var 1150 where float gave 0.01, 0.33; the BUGGY\n"
+      "row is a small local illustration of the same mistake. The S1 rows take their statistics before quantizing\n"
+      "and track the float layer's scale.\n");
 }
 
 void check_finite(const Tensor& t, const std::string& file) {

@@ -5,18 +5,19 @@
 // Projections are random ternary in a ternary type and random normal in a
 // float one. Tensors are produced one at a time while the file is written,
 // so memory stays small.
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/timer.hpp"
+#include "io/data_dir.hpp"
 #include "io/gguf_writer.hpp"
 #include "model/decoder_block.hpp"
 #include "model/gguf_model.hpp"
 #include "model/matrix.hpp"
-#include <cmath>
-#include "tokenizer/shared_data.hpp"
 
 namespace lowbit::cli {
 namespace {
@@ -44,7 +45,7 @@ void run(RandomModelArgs a) {
   c.head_dim = c.n_embd / c.n_head;
   Tokenizer tok = Tokenizer::byte_level();
   if (c.n_vocab == 128256) {
-    const std::string path = find_shared_data("llama3-tiktoken.model");
+    const std::string path = find_data_file("llama3-tiktoken.model");
     if (!path.empty()) tok = Tokenizer::load_llama3_tiktoken(path);
   }
   GgufVocab vocab = tok.to_gguf();

@@ -1,5 +1,5 @@
 // Ternary (W1.58) x int8 (A8) matrix multiplication: the public API the
-// layers call (S4 / BitNet b1.58 semantics, DESIGN.md section 2).
+// layers call (S4 / BitNet b1.58 semantics, docs/MATH.md S4).
 //
 //   PackedTernary w = pack_ternary(codes, out, in, scale);  // or pack_tq2_0 /
 //                                                           // pack_tq1_0 / pack_i2_s

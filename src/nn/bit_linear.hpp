@@ -1,4 +1,4 @@
-// S1 BitLinear v1 (BitNet, binary weights), DESIGN.md section 2:
+// S1 BitLinear v1 (BitNet, binary weights), docs/MATH.md S1:
 // per token x -> LayerNorm (no affine, optional) -> b-bit absmax (or the
 // shifted eta = min x variant) -> y = (W~ x~) * beta_g * gamma / Qb with
 // W~ = sign(W - alpha_g) per group of contiguous output rows. The same

@@ -3,7 +3,7 @@
 // forward, quant/hadamard.hpp's double one for gradients) -> INT8 absmax
 // (act_bits 8) or INT4 absmean (act_bits 4) -> ternary matmul:
 // y = W~ Q(H x). The backward of H is H (symmetric, orthonormal).
-// INT4 constants (beta = mean|Hx|, sqrt(7), clip [-8, 7]) as in DESIGN.md,
+// INT4 constants (beta = mean|Hx|, sqrt(7), clip [-8, 7]) as in docs/MATH.md S3,
 // which follows BitNet a4.8 / v2's absmean INT4 quantizer.
 #pragma once
 

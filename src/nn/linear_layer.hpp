@@ -1,4 +1,4 @@
-// The common interface of every linear layer (DESIGN.md section 2):
+// The common interface of every linear layer (docs/MATH.md):
 // float Linear, S1 BitLinear v1, S4 BitLinear b1.58, S3 H-BitLinear, S5
 // Int8Linear. A layer owns its f32 master weight W [out, in] (PyTorch's
 // Linear.weight layout) and quantizes it as its system prescribes; forward

@@ -1,10 +1,10 @@
-// Per-token activation quantizers of DESIGN.md section 2, one vector (one
+// Per-token activation quantizers of docs/MATH.md, one vector (one
 // token) at a time, scalar and exact: the reference the SIMD kernels match.
 //
 // Every quantizer writes the quantized values q and returns the statistic it
 // used and the dequantization step, so that q[i] * step approximates x[i]
 // (for the shifted S1 variant: x[i] - min x). The same statistic quantizes
-// and dequantizes (the S1 bug of seed note 000 was recomputing it after
+// and dequantizes (the "S1 pitfall" of docs/MATH.md was recomputing it after
 // quantization). round() is half away from zero (std::round).
 //
 // `pass` (optional, length n) receives the straight-through estimator's
@@ -34,7 +34,7 @@ inline constexpr float kQuantEps = 1e-5f;
 inline double round_half_away(double v) {
   double a = std::fabs(v);
   a = a < 1073741824.0 ? a : (a == a ? 1073741824.0 : 0.0);  // saturate; NaN -> 0
-  const double t = double(int64_t(a + 0.5));
+  const double t = double(int64_t(a + 0.5));  // NOLINT(bugprone-incorrect-roundings): corrected on the next line
   return std::copysign(t - (a < t - 0.5 ? 1.0 : 0.0), v);  // t - 0.5 is exact; selects, not branches
 }
 

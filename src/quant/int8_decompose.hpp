@@ -1,5 +1,5 @@
 // S5 LLM.int8: vector-wise int8 matmul with the mixed-precision
-// decomposition (DESIGN.md section 2), the scalar reference.
+// decomposition (docs/MATH.md S5), the scalar reference.
 //
 // Outlier columns O = { j : max_t |X[t, j]| >= threshold } (threshold 0
 // disables the decomposition) go through float with the dequantized weight

@@ -1,6 +1,6 @@
-// Weight quantizers of DESIGN.md section 2, from the f32 master weight
+// Weight quantizers of docs/MATH.md, from the f32 master weight
 // W [out, in]. The statistics are computed from the float weights before
-// quantizing (seed note 000), in double, then stored as f32.
+// quantizing (docs/MATH.md, "the S1 pitfall"), in double, then stored as f32.
 #pragma once
 
 #include <cstddef>

@@ -24,7 +24,7 @@ struct ActBitsEvent {  // progressive quantization: from `step` on, activations 
 
 struct TrainConfig {
   // data
-  std::string data_path = "../shared/data/tinyshakespeare.txt";
+  std::string data_path = "data/tinyshakespeare.txt";
   double split = 0.9;  // first 90% of the tokens train, the rest validate
   // tokenizer
   std::string tokenizer = "bpe";  // "bpe" (trained on the training text) or "byte"

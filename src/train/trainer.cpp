@@ -9,9 +9,9 @@
 
 #include "core/error.hpp"
 #include "core/timer.hpp"
+#include "io/data_dir.hpp"
 #include "io/file_util.hpp"
 #include "tokenizer/bpe_trainer.hpp"
-#include "tokenizer/shared_data.hpp"
 #include "train/adamw.hpp"
 #include "train/checkpoint.hpp"
 #include "train/export_gguf.hpp"
@@ -27,9 +27,9 @@ namespace {
 
 std::string resolve_data_path(const std::string& p) {
   if (fs::exists(p)) return p;
-  // "../shared/data/x" written relative to the repository root: also try
-  // the shared data lookup, so the bundled configs work from any directory.
-  const std::string found = find_shared_data(fs::path(p).filename().string());
+  // "data/x" is written relative to the repository root: also look the file
+  // up in the data folders, so the bundled configs work from any directory.
+  std::string found = find_data_file(fs::path(p).filename().string());
   LOWBIT_CHECK(!found.empty(), "training data '{}' not found", p);
   return found;
 }

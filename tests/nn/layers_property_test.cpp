@@ -1,5 +1,5 @@
 // Layers on hand-sized inputs (expected values worked out in comments) and
-// the properties of DESIGN.md section 2: scale invariance, groups, zero
+// the properties of docs/MATH.md: scale invariance, groups, zero
 // input, storage size.
 #include <gtest/gtest.h>
 

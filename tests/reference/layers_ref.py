@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Independent NumPy reference for the S1/S3/S4/S5 linear layers and the
-FWHT (DESIGN.md section 2), written from the formulas, not from the C++.
+FWHT (docs/MATH.md), written from the formulas, not from the C++.
 
 Writes tests/reference/golden/layers_<case>_{w,x,y,dy,dx,dw}.npy (f32) and
 layers_fwht_<n>_{x,y}.npy. Math in float64; the quantities the C++ stores as

@@ -5,18 +5,18 @@
 //
 //   cd tests/reference && npm ci && node tokenizer_ref.mjs [DATA_DIR]
 //
-// DATA_DIR defaults to ../../../shared/data (the project's shared data).
+// DATA_DIR defaults to ../../data (the repository's data/).
 import { Tiktoken } from "tiktoken/lite";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dataDir = process.argv[2] ?? path.join(here, "../../../shared/data");
+const dataDir = process.argv[2] ?? path.join(here, "../../data");
 const ranks = fs.readFileSync(path.join(dataDir, "llama3-tiktoken.model"), "utf8");
 const shakespeare = fs.readFileSync(path.join(dataDir, "tinyshakespeare.txt"), "utf8");
 
-// The pattern from shared/data/README.md (and microsoft/BitNet gpu/tokenizer.py).
+// The pattern from data/README.md (and microsoft/BitNet gpu/tokenizer.py).
 const pattern =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 

@@ -1,7 +1,7 @@
 // LLaMA-3 token ids against golden ids written by an independent
 // implementation (npm `tiktoken`, tests/reference/tokenizer_ref.mjs) from the
-// same ranks file. The ranks file lives in ../shared/data; without it these
-// tests are skipped (say so loudly rather than pass).
+// same ranks file, which ships in the repository's data/ folder: a missing
+// file fails these tests rather than skipping them.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "io/data_dir.hpp"
 #include "tokenizer/byte_unicode.hpp"
-#include "tokenizer/shared_data.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 using namespace lowbit;
@@ -27,14 +27,14 @@ nlohmann::json golden() {
 // Loaded once: building the pair table of 128k tokens takes a moment.
 const Tokenizer* llama3() {
   static const std::unique_ptr<Tokenizer> t = [] {
-    const std::string path = find_shared_data("llama3-tiktoken.model");
+    const std::string path = find_data_file("llama3-tiktoken.model");
     return path.empty() ? nullptr : std::make_unique<Tokenizer>(Tokenizer::load_llama3_tiktoken(path));
   }();
   return t.get();
 }
 
-#define REQUIRE_LLAMA3()                                                                   \
-  if (!llama3()) GTEST_SKIP() << "llama3-tiktoken.model not found (set LOWBIT_DATA_DIR)"; \
+#define REQUIRE_LLAMA3()                                                  \
+  ASSERT_NE(llama3(), nullptr) << "data/llama3-tiktoken.model not found"; \
   const Tokenizer& tok = *llama3()
 }  // namespace
 
@@ -76,8 +76,8 @@ TEST(Llama3, MatchesTiktokenOnShakespeare) {
 
 TEST(Llama3, WholeShakespeareCountMatchesTiktoken) {
   REQUIRE_LLAMA3();
-  const std::string path = find_shared_data("tinyshakespeare.txt");
-  if (path.empty()) GTEST_SKIP() << "tinyshakespeare.txt not found";
+  const std::string path = find_data_file("tinyshakespeare.txt");
+  ASSERT_FALSE(path.empty()) << "data/tinyshakespeare.txt not found";
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();

@@ -5,8 +5,8 @@
 #include <random>
 #include <thread>
 
+#include "io/data_dir.hpp"
 #include "tokenizer/bpe_trainer.hpp"
-#include "tokenizer/shared_data.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 using namespace lowbit;
@@ -49,8 +49,8 @@ TEST(RoundTrip, TrainedTokenizer) {
 }
 
 TEST(RoundTrip, Llama3) {
-  const std::string path = find_shared_data("llama3-tiktoken.model");
-  if (path.empty()) GTEST_SKIP() << "llama3-tiktoken.model not found (set LOWBIT_DATA_DIR)";
+  const std::string path = find_data_file("llama3-tiktoken.model");
+  ASSERT_FALSE(path.empty()) << "data/llama3-tiktoken.model not found";
   expect_lossless(Tokenizer::load_llama3_tiktoken(path));
 }
 
