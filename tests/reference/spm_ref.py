@@ -15,6 +15,8 @@ golden/tokenizer_spm.json:
                           (vocab, merges ordered by the merged piece's rank,
                           Prepend + Replace normalizer)
   cases                   strings with sp.encode's ids and sp.decode's text
+  long                    20 KB of tinyshakespeare past the training text
+                          (../shared/data, needed only to regenerate), its ids
 tests/tokenizer/spm_golden_test.cpp checks that lowbit encodes every string to
 exactly these ids (from the GGUF vocabulary and from the tokenizer.json) and
 decodes them back.
@@ -174,12 +176,18 @@ def main():
     for text in CASES:
         ids = sp.encode(text)
         cases.append({"text": text, "ids": ids, "decoded": sp.decode(ids)})
+    # A longer run of text the model was not trained on (the training text
+    # is the start of the same play), kept in the golden file.
+    shakespeare = os.path.join(HERE, "..", "..", "..", "shared", "data", "tinyshakespeare.txt")
+    with open(shakespeare, encoding="utf-8") as f:
+        long_text = f.read()[9000:29000]
     out = {
         "generator": f"tests/reference/spm_ref.py, sentencepiece {spm.__version__}",
         "bos_id": sp.bos_id(), "eos_id": sp.eos_id(), "unk_id": sp.unk_id(),
         "pieces": pieces, "scores": scores, "types": types,
         "hf_tokenizer": hf_tokenizer(sp, pieces, types),
         "cases": cases,
+        "long": {"text": long_text, "ids": sp.encode(long_text), "decoded": sp.decode(sp.encode(long_text))},
     }
     with open(os.path.join(GOLDEN, "tokenizer_spm.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=0)

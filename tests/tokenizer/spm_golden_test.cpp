@@ -5,6 +5,7 @@
 // text for each string (golden/tokenizer_spm.json).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -186,5 +187,19 @@ TEST(SpmGolden, StreamDecoderReassemblesByteTokens) {
     streamed += d.finish();
     // A stream is a continuation, so it keeps the prefix space.
     EXPECT_EQ(streamed, " " + text);
+  }
+}
+
+TEST(SpmGolden, LongUnseenTextMatchesSentencePiece) {
+  const auto& l = golden()["long"];
+  const std::string text = l["text"];
+  const Ids want = l["ids"].get<Ids>();
+  ASSERT_GT(want.size(), 10000u);
+  for (const Tokenizer* t : {&from_gguf(), &from_hf()}) {
+    const Ids got = t->encode(text);
+    EXPECT_EQ(got.size(), want.size());
+    EXPECT_TRUE(got == want) << "first difference at "
+                             << std::mismatch(got.begin(), got.end(), want.begin(), want.end()).first - got.begin();
+    EXPECT_EQ(t->decode(want), text);
   }
 }
