@@ -195,3 +195,33 @@ TEST(SpmModel, MalformedHfJsonIsAnErrorNamingTheField) {
                 .find("model.unk_token"),
             std::string::npos);
 }
+
+TEST(SpmModel, HfSpacePrefixFromNormalizerOrMetaspace) {
+  auto with = [](const std::string& extra) {
+    return Tokenizer::from_hf_json(R"({"model": {"type": "BPE", "byte_fallback": true,
+      "vocab": {"<unk>": 0, "<s>": 1, "</s>": 2, "\u2581": 3, "a": 4, "\u2581a": 5}, "merges": ["\u2581 a"]},
+      "added_tokens": [{"id": 0, "content": "<unk>", "special": true}, {"id": 1, "content": "<s>", "special": true},
+                       {"id": 2, "content": "</s>", "special": true}])" +
+                                       extra + "}",
+                                   "t.json");
+  };
+  EXPECT_FALSE(with("").add_space_prefix());
+  EXPECT_TRUE(with(R"(, "normalizer": {"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": "\u2581"},
+      {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]})")
+                  .add_space_prefix());
+  EXPECT_TRUE(with(R"(, "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first"})")
+                  .add_space_prefix());
+  EXPECT_FALSE(with(R"(, "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "never"})")
+                   .add_space_prefix());
+  Tokenizer t = with(R"(, "pre_tokenizer": {"type": "Metaspace", "add_prefix_space": true})");
+  EXPECT_EQ(t.encode("a a"), (Ids{5, 5}));
+  EXPECT_EQ(t.bos_id(), 1);
+  EXPECT_EQ(t.eos_id(), 2);
+  // tokenizer_config.json: add_eos_token and unk_token (here a control token
+  // in added_tokens, as Llama-2's has it, when model.unk_token is absent).
+  EXPECT_FALSE(t.add_eos());
+  t.apply_hf_config(R"({"add_eos_token": true, "add_bos_token": false, "unk_token": "<unk>"})", "c.json");
+  EXPECT_TRUE(t.add_eos());
+  EXPECT_FALSE(t.add_bos());
+  EXPECT_EQ(t.unk_id(), 0);
+}
