@@ -43,8 +43,8 @@ Tokenizer Tokenizer::from_gguf_llama(const GgufVocab& v) {
   LOWBIT_CHECK(!v.tokens.empty(), "tokenizer.ggml.tokens: empty");
   LOWBIT_CHECK(v.scores.size() == v.tokens.size(), "tokenizer.ggml.scores: {} entries for {} tokens",
                v.scores.size(), v.tokens.size());
-  LOWBIT_CHECK(v.token_type.size() == v.tokens.size(), "tokenizer.ggml.token_type: {} entries for {} tokens",
-               v.token_type.size(), v.tokens.size());
+  LOWBIT_CHECK(v.token_type.empty() || v.token_type.size() == v.tokens.size(),
+               "tokenizer.ggml.token_type: {} entries for {} tokens", v.token_type.size(), v.tokens.size());
   for (size_t i = 0; i < v.scores.size(); ++i)
     LOWBIT_CHECK(std::isfinite(v.scores[i]), "tokenizer.ggml.scores[{}]: not a finite number", i);
   const auto n = int64_t(v.tokens.size());
@@ -53,6 +53,17 @@ Tokenizer Tokenizer::from_gguf_llama(const GgufVocab& v) {
   Tokenizer t;
   t.types_.resize(v.tokens.size());
   for (size_t i = 0; i < v.tokens.size(); ++i) {
+    if (v.token_type.empty()) {
+      // No types (the key is optional for llama.cpp): without the byte type
+      // the <0xXX> pieces would be text and byte fallback would be lost, so
+      // infer what a converter would have written.
+      const auto id = int32_t(i);
+      t.types_[i] = spm_byte_of_piece(v.tokens[i]) >= 0 ? TokenType::Byte
+                    : id == v.unk_id                    ? TokenType::Unknown
+                    : id == v.bos_id || id == v.eos_id  ? TokenType::Control
+                                                        : TokenType::Normal;
+      continue;
+    }
     const int32_t ty = v.token_type[i];
     LOWBIT_CHECK(ty >= 1 && ty <= 6, "tokenizer.ggml.token_type[{}]: unknown type {}", i, ty);
     t.types_[i] = TokenType(ty);

@@ -203,3 +203,13 @@ TEST(SpmGolden, LongUnseenTextMatchesSentencePiece) {
     EXPECT_EQ(t->decode(want), text);
   }
 }
+
+TEST(SpmGolden, MissingTokenTypesAreInferred) {
+  // Types are optional in GGUF: <0xXX> pieces are then byte tokens, unk/bos/eos
+  // unknown and control, so the encoding is still SentencePiece's.
+  GgufVocab v = golden_vocab();
+  v.token_type.clear();
+  const Tokenizer t = Tokenizer::from_gguf(v);
+  for (TokenId i = 0; i < t.n_vocab(); ++i) EXPECT_EQ(t.token_type(i), from_gguf().token_type(i)) << i;
+  for (const auto& c : golden()["cases"]) EXPECT_EQ(t.encode(c["text"].get<std::string>()), c["ids"].get<Ids>());
+}
