@@ -86,7 +86,10 @@ void Tokenizer::index_tokens() {
       continue;
     }
     // SentencePiece byte and unknown tokens hold a byte or a name, not text
-    // that a normal token could also be.
+    // that a normal token could also be. llama.cpp parses "<unk>" in the
+    // text like a control token when asked to.
+    if (spm_ && types_[i] == TokenType::Unknown && !tok.empty())
+      specials_.push_back({std::string(tok), TokenId(i), false});
     if (spm_ && (types_[i] == TokenType::Byte || types_[i] == TokenType::Unknown)) continue;
     if (find_normal(tok) < 0) normal_index_.insert(bytes_hash(tok), uint32_t(i));  // on duplicates the lowest id wins
     if (tok.size() == 1 && byte_ids_[uint8_t(tok[0])] < 0) byte_ids_[uint8_t(tok[0])] = TokenId(i);
@@ -233,7 +236,6 @@ std::optional<TokenId> Tokenizer::find_token(std::string_view bytes) const {
   if (const TokenId id = find_normal(bytes); id >= 0) return id;
   for (const Special& s : specials_)
     if (s.text == bytes) return s.id;
-  if (unk_ >= 0 && tokens_[size_t(unk_)] == bytes) return unk_;  // SentencePiece's <unk> is neither
   return std::nullopt;
 }
 

@@ -162,6 +162,9 @@ TEST(SpmGolden, BosAndParsedSpecialsGetTheirOwnPrefix) {
   const Ids world = case_ids(" world");
   want.insert(want.end(), world.begin(), world.end());
   EXPECT_EQ(t.encode("<s>Hello</s> world", false, true), want);
+  // "<unk>" is parsed like a control token (llama.cpp), and only when asked.
+  EXPECT_EQ(t.encode("<unk>", false, true), (Ids{0}));
+  EXPECT_GT(t.encode("<unk>").size(), 1u);
   // Without parse_special "<s>" is text, as for SentencePiece.
   EXPECT_EQ(t.encode("<s>Hello</s>"), case_ids("<s>Hello</s>"));
   // Decoding: a skipped BOS leaves the prefix space to drop; a kept one is
