@@ -1,5 +1,6 @@
 #include "tokenizer/spm_model.hpp"
 
+#include <algorithm>
 #include <queue>
 
 #include "core/error.hpp"
@@ -83,6 +84,7 @@ SpmModel::SpmModel(const StringList& pieces, std::vector<float> scores, const st
       if (b >= 0 && byte_ids_[size_t(b)] < 0) byte_ids_[size_t(b)] = TokenId(i);
     } else if (types[i] == TokenType::Normal && !p.empty()) {
       normal_.emplace(std::string(p), TokenId(i));  // keeps the first (lowest id) on duplicates
+      max_piece_bytes_ = std::max(max_piece_bytes_, p.size());
     }
   }
 }
@@ -132,10 +134,13 @@ void SpmModel::encode(std::string_view text, std::vector<TokenId>& out) const {
   auto worse = [](const Candidate& a, const Candidate& b) {
     return a.score < b.score || (a.score == b.score && a.left > b.left);  // highest score, then leftmost
   };
-  std::priority_queue<Candidate, std::vector<Candidate>, decltype(worse)> queue(worse);
+  std::vector<Candidate> storage;
+  storage.reserve(sym.size());
+  std::priority_queue<Candidate, std::vector<Candidate>, decltype(worse)> queue(worse, std::move(storage));
   auto consider = [&](int l, int r) {
     if (l < 0 || r < 0) return;
     const uint32_t size = sym[size_t(l)].size + sym[size_t(r)].size;
+    if (size > max_piece_bytes_) return;
     const TokenId id = find_piece(text.substr(sym[size_t(l)].begin, size));
     if (id >= 0) queue.push({scores_[size_t(id)], l, r, size, id});
   };

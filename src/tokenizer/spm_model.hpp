@@ -62,6 +62,7 @@ class SpmModel {
   std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>> normal_;
   std::array<TokenId, 256> byte_ids_{};
   TokenId unk_ = -1;
+  size_t max_piece_bytes_ = 0;  // no pair longer than this can be a piece: no lookup
 };
 
 }  // namespace lowbit
