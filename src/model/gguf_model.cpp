@@ -47,6 +47,11 @@ GgufVocab vocab_from_gguf(const GgufMetadata& m) {
   v.eot_id = id("tokenizer.ggml.eot_token_id");
   v.pad_id = id("tokenizer.ggml.padding_token_id");
   v.add_bos = m.find_bool("tokenizer.ggml.add_bos_token").value_or(true);
+  // SentencePiece-style ("llama") vocabularies: scores, unk, eos and prefix rules.
+  v.scores = m.find_array<float>("tokenizer.ggml.scores").value_or(std::vector<float>{});
+  v.unk_id = id("tokenizer.ggml.unknown_token_id");
+  v.add_eos = m.find_bool("tokenizer.ggml.add_eos_token").value_or(false);
+  v.add_space_prefix = m.find_bool("tokenizer.ggml.add_space_prefix").value_or(true);
   v.chat_template = m.find_string("tokenizer.chat_template").value_or("");
   return v;
 }
@@ -58,6 +63,7 @@ void pad_vocab(GgufVocab& v, int64_t n) {
   for (int64_t i = int64_t(v.tokens.size()); i < n; ++i) {
     v.tokens.push_back(fmt::format("[PAD{}]", i));
     v.token_type.push_back(int32_t(TokenType::Unused));
+    if (!v.scores.empty()) v.scores.push_back(0.0f);
   }
 }
 
@@ -74,7 +80,13 @@ void vocab_to_gguf(const GgufVocab& v, GgufMetadata& m) {
   id("tokenizer.ggml.eos_token_id", v.eos_id);
   id("tokenizer.ggml.eot_token_id", v.eot_id);
   id("tokenizer.ggml.padding_token_id", v.pad_id);
+  id("tokenizer.ggml.unknown_token_id", v.unk_id);
+  if (!v.scores.empty()) m.set("tokenizer.ggml.scores", GgufArray::of(v.scores));
   m.set("tokenizer.ggml.add_bos_token", v.add_bos);
+  if (v.model == "llama") {
+    m.set("tokenizer.ggml.add_eos_token", v.add_eos);
+    m.set("tokenizer.ggml.add_space_prefix", v.add_space_prefix);
+  }
   if (!v.chat_template.empty()) m.set("tokenizer.chat_template", v.chat_template);
 }
 
@@ -108,7 +120,8 @@ void check_token_ids(const GgufFile& f, const GgufVocab& v, int64_t n_vocab) {
   const std::pair<const char*, int32_t> ids[] = {{"tokenizer.ggml.bos_token_id", v.bos_id},
                                                  {"tokenizer.ggml.eos_token_id", v.eos_id},
                                                  {"tokenizer.ggml.eot_token_id", v.eot_id},
-                                                 {"tokenizer.ggml.padding_token_id", v.pad_id}};
+                                                 {"tokenizer.ggml.padding_token_id", v.pad_id},
+                                                 {"tokenizer.ggml.unknown_token_id", v.unk_id}};
   for (const auto& [key, id] : ids)
     LOWBIT_CHECK(id < n, "{}: key '{}' = {} is outside the vocabulary of {} tokens", f.path(), key, id, n);
 }

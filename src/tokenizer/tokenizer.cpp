@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "tokenizer/spm_model.hpp"
 
 namespace lowbit {
 
@@ -84,6 +85,12 @@ void Tokenizer::index_tokens() {
       if (!tok.empty()) specials_.push_back({std::string(tok), TokenId(i), types_[i] == TokenType::UserDefined});
       continue;
     }
+    // SentencePiece byte and unknown tokens hold a byte or a name, not text
+    // that a normal token could also be. llama.cpp parses "<unk>" in the
+    // text like a control token when asked to.
+    if (spm_ && types_[i] == TokenType::Unknown && !tok.empty())
+      specials_.push_back({std::string(tok), TokenId(i), false});
+    if (spm_ && (types_[i] == TokenType::Byte || types_[i] == TokenType::Unknown)) continue;
     if (find_normal(tok) < 0) normal_index_.insert(bytes_hash(tok), uint32_t(i));  // on duplicates the lowest id wins
     if (tok.size() == 1 && byte_ids_[uint8_t(tok[0])] < 0) byte_ids_[uint8_t(tok[0])] = TokenId(i);
   }
@@ -116,6 +123,12 @@ void Tokenizer::guess_special_ids() {
   if (bos_ < 0) bos_ = first_of({"<|begin_of_text|>", "<s>", "<|bos|>"});
   if (eos_ < 0) eos_ = first_of({"<|end_of_text|>", "</s>", "<|endoftext|>", "<|eos|>"});
   if (eot_ < 0) eot_ = first_of({"<|eot_id|>", "<|im_end|>"});
+  if (unk_ < 0)
+    for (size_t i = 0; i < types_.size(); ++i)
+      if (types_[i] == TokenType::Unknown) {
+        unk_ = TokenId(i);
+        break;
+      }
 }
 
 void Tokenizer::set_special_ids(TokenId bos, TokenId eos, TokenId eot, TokenId pad) {
@@ -157,7 +170,17 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, bool add_bos, bool
   while (pos < text.size()) {
     const auto [at, k] = find_special(text, pos, parse_special);
     const size_t end = k < 0 ? text.size() : at;
-    encode_ordinary(text.substr(pos, end - pos), out, cache);
+    if (spm_) {
+      // Each run of text starts a "sentence" of its own, so each gets the
+      // dummy prefix: llama.cpp puts it after every special token.
+      if (end > pos) {
+        std::string escaped = add_space_prefix_ ? std::string(kSpmSpace) : std::string();
+        escaped += spm_escape_spaces(text.substr(pos, end - pos));
+        spm_->encode(escaped, out);
+      }
+    } else {
+      encode_ordinary(text.substr(pos, end - pos), out, cache);
+    }
     if (k < 0) break;
     out.push_back(specials_[size_t(k)].id);
     pos = at + specials_[size_t(k)].text.size();
@@ -218,9 +241,12 @@ std::optional<TokenId> Tokenizer::find_token(std::string_view bytes) const {
 
 std::string Tokenizer::decode(std::span<const TokenId> ids, bool skip_special) const {
   std::string out;
+  bool at_start = true;
   for (TokenId id : ids) {
-    const std::string_view b = token_bytes(id);
+    std::string_view b = token_bytes(id);
     if (skip_special && is_special(id)) continue;
+    if (at_start && add_space_prefix() && !is_special(id) && !b.empty() && b[0] == ' ') b.remove_prefix(1);
+    at_start = false;
     out += b;
   }
   return out;

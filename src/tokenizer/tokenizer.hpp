@@ -3,6 +3,13 @@
 // a tiktoken ranks file, the GGUF tokenizer vectors, a Hugging Face
 // tokenizer.json, or the BPE trainer (bpe_trainer.hpp).
 //
+// The same class also runs SentencePiece-style BPE (LLaMA-2, Mistral: GGUF
+// model "llama", tokenizer.json BPE with byte_fallback), through SpmModel
+// (spm_model.hpp): the text gets "▁" for spaces and a leading space, and is
+// merged by piece score with no pre-tokenizer. Such a tokenizer keeps each
+// token's decoded bytes (" " for "▁", the byte of a <0xXX> token), so
+// token_bytes, decode and StreamDecoder work unchanged.
+//
 // Encoding: special tokens are cut out first (control tokens only when asked,
 // user-defined ones always), the rest is pre-tokenized by the regex, and each
 // piece is merged by BPE from its bytes. Special tokens are never produced by
@@ -40,6 +47,8 @@ std::vector<std::string> small_special_tokens();
 // lowbit::Error naming `source` for names we do not know.
 std::string_view pattern_for_pre(std::string_view pre, std::string_view source);
 
+class SpmModel;
+
 class Tokenizer {
  public:
   // tiktoken ranks (`base64(bytes) rank` per line; rank = id = merge
@@ -49,8 +58,10 @@ class Tokenizer {
                                  const std::vector<std::string>& specials);
   // The LLaMA-3 / BitNet b1.58 tokenizer from its tiktoken file.
   static Tokenizer load_llama3_tiktoken(const std::string& path);
+  // tokenizer.ggml.model "gpt2" or "llama" (tokenizer_gguf*.cpp).
   static Tokenizer from_gguf(const GgufVocab& v);
-  // A Hugging Face tokenizer.json (model.type BPE, byte-level).
+  // A Hugging Face tokenizer.json (model.type BPE: byte-level, or with
+  // byte_fallback the LLaMA-2 / SentencePiece kind).
   static Tokenizer from_hf_json(std::string_view json, std::string_view source);
   static Tokenizer load_hf_json(const std::string& path);
   // 256 byte tokens (id = byte value), then `specials`.
@@ -63,10 +74,17 @@ class Tokenizer {
   GgufVocab to_gguf() const;
   // A tokenizer.json in Hugging Face's layout (BPE model, LLaMA-3 Split +
   // ByteLevel pre-tokenizer) that from_hf_json reads back.
+  // Byte-level only: throws lowbit::Error for a SentencePiece tokenizer.
   std::string to_hf_json() const;
 
+  // SentencePiece kind: every run of text between special tokens gets the
+  // leading space when add_space_prefix() (llama.cpp does the same). No EOS
+  // is appended here; add_eos() says whether the model wants one.
   std::vector<TokenId> encode(std::string_view text, bool add_bos = false, bool parse_special = false) const;
   // The bytes of the tokens (special tokens as their text, unless skipped).
+  // SentencePiece kind with add_space_prefix(): one space is dropped from the
+  // start of the text when nothing came before it (a skipped special counts
+  // as nothing), as llama.cpp and SentencePiece drop the prefix they added.
   // Throws lowbit::Error on an id outside the vocabulary.
   std::string decode(std::span<const TokenId> ids, bool skip_special = false) const;
   std::string_view token_bytes(TokenId id) const;
@@ -82,7 +100,12 @@ class Tokenizer {
   TokenId eos_id() const { return eos_; }
   TokenId eot_id() const { return eot_; }
   TokenId pad_id() const { return pad_; }
+  TokenId unk_id() const { return unk_; }
   bool add_bos() const { return add_bos_; }
+  bool add_eos() const { return add_eos_; }
+  // SentencePiece kind only (false for byte-level BPE).
+  bool is_sentencepiece() const { return spm_ != nullptr; }
+  bool add_space_prefix() const { return spm_ != nullptr && add_space_prefix_; }
   // End of generation: eos or eot.
   bool is_eog(TokenId id) const { return id >= 0 && (id == eos_ || id == eot_); }
   void set_special_ids(TokenId bos, TokenId eos, TokenId eot, TokenId pad = -1);
@@ -105,6 +128,13 @@ class Tokenizer {
 
   Tokenizer() = default;
   static Tokenizer from_hf_json_unchecked(std::string_view json, std::string_view source);
+  // The SentencePiece kinds (tokenizer_gguf_spm.cpp, tokenizer_hf_spm.cpp).
+  static Tokenizer from_gguf_llama(const GgufVocab& v);
+  static Tokenizer from_hf_json_spm(std::string_view json, std::string_view source);
+  // tokens_ (decoded bytes), spm_ and the indexes from GGUF-form pieces and
+  // types_ (already set); `source` prefixes the error messages.
+  void init_sentencepiece(const StringList& pieces, std::vector<float> scores, std::string_view source);
+  GgufVocab to_gguf_llama() const;
   void apply_hf_config_unchecked(std::string_view json, std::string_view source);
   // The pre-tokenizer and the specials' lookup tables, after index_tokens()
   // and the merges; checks the special ids.
@@ -129,8 +159,11 @@ class Tokenizer {
   PairTable pairs_;                  // the merges, in priority order, indexed by pair
   std::string pre_ = "llama-bpe";
   bool ignore_merges_ = false;       // a piece that is a whole token is taken as is (tiktoken, LLaMA-3)
-  TokenId bos_ = -1, eos_ = -1, eot_ = -1, pad_ = -1;
+  TokenId bos_ = -1, eos_ = -1, eot_ = -1, pad_ = -1, unk_ = -1;
   bool add_bos_ = true;
+  bool add_eos_ = false;
+  bool add_space_prefix_ = true;           // SentencePiece kind only
+  std::shared_ptr<const SpmModel> spm_;    // set for the SentencePiece kind
   std::string chat_template_;
 
   // Derived by index_tokens() and finish().

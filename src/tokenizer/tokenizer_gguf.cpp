@@ -13,7 +13,10 @@ bool is_special_type(TokenType t) { return t == TokenType::Control || t == Token
 
 Tokenizer Tokenizer::from_gguf(const GgufVocab& v) {
   constexpr std::string_view src = "GGUF tokenizer";
-  LOWBIT_CHECK(v.model == "gpt2", "tokenizer.ggml.model: '{}' is not supported (only 'gpt2', byte-level BPE)",
+  if (v.model == "llama") return from_gguf_llama(v);
+  LOWBIT_CHECK(v.model == "gpt2",
+               "tokenizer.ggml.model: '{}' is not supported (only 'gpt2', byte-level BPE, and 'llama', "
+               "SentencePiece BPE)",
                v.model);
   LOWBIT_CHECK(!v.tokens.empty(), "tokenizer.ggml.tokens: empty");
   LOWBIT_CHECK(v.token_type.empty() || v.token_type.size() == v.tokens.size(),
@@ -65,6 +68,7 @@ Tokenizer Tokenizer::from_gguf(const GgufVocab& v) {
 }
 
 GgufVocab Tokenizer::to_gguf() const {
+  if (spm_) return to_gguf_llama();
   GgufVocab v;
   v.model = "gpt2";
   v.pre = pre_;

@@ -79,8 +79,9 @@ Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_v
   const std::string type = model.value("type", "BPE");
   LOWBIT_CHECK(type == "BPE", "{}: model.type '{}' is not supported (only BPE)", source, type);
   LOWBIT_CHECK(model.contains("vocab") && model["vocab"].is_object(), "{}: model.vocab is not an object", source);
-  LOWBIT_CHECK(!model.value("byte_fallback", false), "{}: byte_fallback BPE (SentencePiece style) is not supported",
-               source);
+  // The LLaMA-2 / Mistral kind; it parses the text again, which costs less
+  // than the pair table built below.
+  if (model.value("byte_fallback", false)) return from_hf_json_spm(text, source);
 
   Tokenizer t;
   std::vector<std::string> tokens;  // by id; ids may come in any order
@@ -185,7 +186,12 @@ void Tokenizer::apply_hf_config_unchecked(std::string_view text, std::string_vie
   bos_ = id_of("bos_token", bos_);
   eos_ = id_of("eos_token", eos_);
   pad_ = id_of("pad_token", pad_);
+  // Byte-level vocabularies often name an unk_token they do not have; only
+  // a SentencePiece one needs it, so a missing one is not an error.
+  if (j.contains("unk_token") && !j["unk_token"].is_null())
+    if (auto id = find_token(token_text(j["unk_token"]))) unk_ = *id;
   if (j.contains("add_bos_token") && j["add_bos_token"].is_boolean()) add_bos_ = j["add_bos_token"].get<bool>();
+  if (j.contains("add_eos_token") && j["add_eos_token"].is_boolean()) add_eos_ = j["add_eos_token"].get<bool>();
   if (j.contains("chat_template")) {
     const json& c = j["chat_template"];
     if (c.is_string()) {
@@ -200,6 +206,7 @@ void Tokenizer::apply_hf_config_unchecked(std::string_view text, std::string_vie
 }
 
 std::string Tokenizer::to_hf_json() const {
+  LOWBIT_CHECK(!spm_, "tokenizer: writing a SentencePiece-style tokenizer.json is not supported");
   using ojson = nlohmann::ordered_json;
   ojson added = ojson::array();
   ojson vocab = ojson::object();

@@ -24,6 +24,7 @@
 #include "model/gguf_model.hpp"
 #include "model/hf_convert.hpp"
 #include "model/matrix.hpp"
+#include "model/session.hpp"
 
 namespace lowbit {
 namespace {
@@ -205,6 +206,47 @@ TEST(FamilyInt8, LlamaF16RunsLlmInt8FromInt8WeightsAlone) {
   }
   EXPECT_LT(err / scale, 5e-2);   // int8 rounding of weights and activations
   EXPECT_GT(err / scale, 1e-5);   // and it really is quantized
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace lowbit
+
+namespace lowbit {
+namespace {
+
+// A llama checkpoint whose tokenizer.json is SentencePiece-style BPE (the
+// LLaMA-2 / 1bitLLM / MMfreeLM kind, golden from Debian's sentencepiece in
+// tests/reference/spm_ref.py): convert writes the GGUF "llama" vocabulary
+// (pieces, scores, types), and the loaded model tokenizes as SentencePiece
+// does and generates.
+TEST(FamilySpm, LlamaCheckpointWithSentencePieceTokenizerConvertsAndRuns) {
+  const fs::path dir = fs::path(::testing::TempDir()) / fmt::format("lowbit_family_spm_{}", ::getpid());
+  const std::string cmd = fmt::format("/usr/bin/python3 {}/tests/reference/family_ref.py --case llama --vocab 640 --dir {}",
+                                      LOWBIT_SOURCE_DIR, dir.string());
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const auto golden = nlohmann::json::parse(
+      read_file(std::string(LOWBIT_SOURCE_DIR) + "/tests/reference/golden/tokenizer_spm.json"));
+  write_file_atomic((dir / "tokenizer.json").string(), golden["hf_tokenizer"].dump());
+  const std::string out = (dir / "spm.gguf").string();
+  convert_hf(dir.string(), out);
+  {
+    const GgufFile g = GgufFile::open(out);
+    EXPECT_EQ(g.metadata().get_string("tokenizer.ggml.model"), "llama");
+    EXPECT_EQ(g.metadata().get_strings("tokenizer.ggml.tokens").size(), 640);  // padded to the embedding
+    EXPECT_EQ(g.metadata().get_array<float>("tokenizer.ggml.scores").size(), 640u);
+  }
+  LoadedModel lm = load_gguf_model(out);
+  for (const auto& c : golden["cases"]) {
+    const std::string text = c["text"].get<std::string>();
+    EXPECT_EQ(lm.tokenizer->encode(text, false), c["ids"].get<std::vector<int32_t>>()) << text;
+  }
+  Session s(*lm.model, *lm.tokenizer, 64);
+  GenerateOptions o;
+  o.n_predict = 8;
+  o.sampling.temperature = 0;
+  const GenerateResult r = s.generate("Hello world", o);
+  EXPECT_GT(r.n_generated + (r.finish_reason == FinishReason::Stop ? 1 : 0), 0);
   fs::remove_all(dir);
 }
 

@@ -379,10 +379,13 @@ def q8_0_values(w):
 
 
 def main():
+    global V
     ap = argparse.ArgumentParser()
     ap.add_argument("--case", required=True, choices=sorted(CASES))
     ap.add_argument("--dir", required=True)
+    ap.add_argument("--vocab", type=int, default=V, help="vocabulary size (embedding rows)")
     args = ap.parse_args()
+    V = args.vocab
     case = CASES[args.case]
     rng = np.random.default_rng(case["seed"])
     st, W = make_checkpoint(case, rng)
