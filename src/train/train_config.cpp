@@ -34,8 +34,9 @@ void reject_unknown(const json& obj, const std::vector<std::string>& used, const
 int proj_index(const std::string& name, const std::string& where) {
   for (int p = 0; p < kProjCount; ++p)
     if (name == proj_gguf_name(p)) return p;
-  fail("{}: unknown projection '{}' (expected attn_q, attn_k, attn_v, attn_output, ffn_gate, ffn_up, ffn_down)",
-       where, name);
+  std::string names;
+  for (const ProjectionSpec& p : kProjections) names += (names.empty() ? "" : ", ") + std::string(p.gguf);
+  fail("{}: unknown projection '{}' (expected {})", where, name, names);
 }
 
 ProjSpec parse_spec(const json& j, const ProjSpec& base, const std::string& where, std::vector<std::string>& used) {
