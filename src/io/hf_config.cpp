@@ -62,7 +62,8 @@ HfRopeScaling parse_rope_scaling(const json& j, const std::string& src) {
 
 }  // namespace
 
-HfConfig parse_hf_config(std::string_view text, const std::string& src) {
+HfConfig parse_hf_config(std::string_view text, const std::string& source) {
+  const std::string& src = source;
   json j;
   try {
     j = json::parse(text.begin(), text.end());

@@ -46,7 +46,7 @@ struct HfConfig {
 };
 
 // Parses config.json text; `source` names the file in errors.
-HfConfig parse_hf_config(std::string_view json_text, const std::string& source);
+HfConfig parse_hf_config(std::string_view text, const std::string& source);
 HfConfig load_hf_config(const std::string& path);
 
 }  // namespace lowbit

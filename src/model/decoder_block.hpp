@@ -45,7 +45,7 @@ struct NormSpec {
   Norm norm;
   std::string_view gguf;  // blk.N.<gguf>.weight
   Dim dim;
-  bool sub_norm;          // BitNet's extra norm before o_proj / down_proj
+  bool sub_norm;  // BitNet's extra norm before o_proj / down_proj
 };
 inline constexpr std::array<NormSpec, kNormCount> kNorms{{
     {kAttnNorm, "attn_norm", Dim::Embd, false},

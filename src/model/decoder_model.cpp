@@ -129,15 +129,14 @@ void DecoderModel::load_layer(int64_t l, const TensorLookup& lookup, const Model
     if (!n.sub_norm || cfg_.sub_norms)
       L.norm[n.norm] = load_vector(require(lookup, block_tensor_name(l, n.gguf)), dim_of(cfg_, n.dim));
   for (const ProjectionSpec& p : kProjections) {
-    L.proj[p.proj] = load_projection(cfg_, lookup, block_tensor_name(l, p.gguf), dim_of(cfg_, p.out),
-                                     dim_of(cfg_, p.in), opt);
+    L.proj[p.proj] =
+        load_projection(cfg_, lookup, block_tensor_name(l, p.gguf), dim_of(cfg_, p.out), dim_of(cfg_, p.in), opt);
     if (family_.projection_scales)
       if (auto s = lookup(block_tensor_name(l, p.gguf, ".scale"))) L.scale[p.proj] = load_vector(*s, 1)[0];
   }
   if ((L.qkv = fuse_rows({L.proj[kQ].get(), L.proj[kK].get(), L.proj[kV].get()})))
     L.proj[kQ].reset(), L.proj[kK].reset(), L.proj[kV].reset();
-  if ((L.gate_up = fuse_rows({L.proj[kGate].get(), L.proj[kUp].get()})))
-    L.proj[kGate].reset(), L.proj[kUp].reset();
+  if ((L.gate_up = fuse_rows({L.proj[kGate].get(), L.proj[kUp].get()}))) L.proj[kGate].reset(), L.proj[kUp].reset();
 }
 
 std::unique_ptr<SequenceState> DecoderModel::new_state(int64_t n_ctx) const {
@@ -161,8 +160,8 @@ RopeParams DecoderModel::rope() const {
 
 void DecoderModel::embed(const int32_t* tokens, int64_t T, float* x) const {
   for (int64_t t = 0; t < T; ++t) {
-    LOWBIT_CHECK(tokens[t] >= 0 && tokens[t] < cfg_.n_vocab, "token id {} is outside the vocabulary of {}",
-                 tokens[t], cfg_.n_vocab);
+    LOWBIT_CHECK(tokens[t] >= 0 && tokens[t] < cfg_.n_vocab, "token id {} is outside the vocabulary of {}", tokens[t],
+                 cfg_.n_vocab);
     // Tied: the head holds the same rows (and its copy of them is the one in
     // memory; the file's pages were released).
     if (tied_ && output_->read_row(tokens[t], x + t * cfg_.n_embd)) continue;
@@ -251,8 +250,8 @@ void DecoderModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, Seque
                            bool all_logits) {
   KVCache& cache = cache_of(state);
   LOWBIT_CHECK(T > 0, "forward: no tokens");
-  LOWBIT_CHECK(pos0 >= 0 && pos0 + T <= cache.n_ctx(), "context is full: {} tokens at position {} exceed {}", T,
-               pos0, cache.n_ctx());
+  LOWBIT_CHECK(pos0 >= 0 && pos0 + T <= cache.n_ctx(), "context is full: {} tokens at position {} exceed {}", T, pos0,
+               cache.n_ctx());
   const int64_t d = cfg_.n_embd, kvd = cfg_.kv_dim();
   const AttentionShape shape{cfg_.n_head, cfg_.n_head_kv, cfg_.head_dim};
   const RopeParams rp = rope();
@@ -316,16 +315,15 @@ size_t DecoderModel::bytes_per_token() const {
 }
 
 std::string DecoderModel::summary() const {
-  std::string s = fmt::format("{} ({}): {} layers, d={}, heads={}/{} (kv), head_dim={}, ff={}, vocab={}, {} gate{}\n",
-                              cfg_.arch, family_.about, cfg_.n_layer, cfg_.n_embd, cfg_.n_head, cfg_.n_head_kv,
-                              cfg_.head_dim, cfg_.n_ff, cfg_.n_vocab, ffn_act_name(cfg_.ffn_act),
-                              cfg_.sub_norms ? ", sub-norms" : "");
+  std::string s =
+      fmt::format("{} ({}): {} layers, d={}, heads={}/{} (kv), head_dim={}, ff={}, vocab={}, {} gate{}\n", cfg_.arch,
+                  family_.about, cfg_.n_layer, cfg_.n_embd, cfg_.n_head, cfg_.n_head_kv, cfg_.head_dim, cfg_.n_ff,
+                  cfg_.n_vocab, ffn_act_name(cfg_.ffn_act), cfg_.sub_norms ? ", sub-norms" : "");
   if (!layers_.empty()) {
     const Layer& L = layers_[0];
-    s += fmt::format("projections: q {}, o {}, gate {}, down {}{}\n",
-                     (L.proj[kQ] ? L.proj[kQ] : L.qkv)->describe(), L.proj[kO]->describe(),
-                     (L.proj[kGate] ? L.proj[kGate] : L.gate_up)->describe(), L.proj[kDown]->describe(),
-                     L.qkv && L.gate_up ? "; q/k/v and gate/up fused" : "");
+    s += fmt::format("projections: q {}, o {}, gate {}, down {}{}\n", (L.proj[kQ] ? L.proj[kQ] : L.qkv)->describe(),
+                     L.proj[kO]->describe(), (L.proj[kGate] ? L.proj[kGate] : L.gate_up)->describe(),
+                     L.proj[kDown]->describe(), L.qkv && L.gate_up ? "; q/k/v and gate/up fused" : "");
   }
   s += fmt::format("output: {}{}; {:.1f} MiB read per token", output_->describe(), tied_ ? " (tied)" : "",
                    double(bytes_per_token()) / 1048576.0);

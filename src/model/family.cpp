@@ -129,9 +129,8 @@ ModelConfig ModelFamily::read_config(const GgufFile& f) const {
   c.n_ctx_train = r.find_count("context_length", kMaxContext).value_or(default_ctx);
   c.rms_eps = r.positive("attention.layer_norm_rms_epsilon", 1e-5f, 1.0f);
   c.rope_theta = r.positive("rope.freq_base", 10000.0f, 1e12f);
-  LOWBIT_CHECK(c.n_head_kv <= c.n_head && c.n_head % c.n_head_kv == 0,
-               "{}: key '{}' = {} does not divide '{}' = {}", f.path(), r.key("attention.head_count_kv"), c.n_head_kv,
-               r.key("attention.head_count"), c.n_head);
+  LOWBIT_CHECK(c.n_head_kv <= c.n_head && c.n_head % c.n_head_kv == 0, "{}: key '{}' = {} does not divide '{}' = {}",
+               f.path(), r.key("attention.head_count_kv"), c.n_head_kv, r.key("attention.head_count"), c.n_head);
   const std::optional<int64_t> key_length = r.find_count("attention.key_length", kMaxDim);
   LOWBIT_CHECK(key_length || c.n_embd % c.n_head == 0, "{}: key '{}' = {} is not a multiple of '{}' = {}", f.path(),
                r.key("embedding_length"), c.n_embd, r.key("attention.head_count"), c.n_head);
@@ -140,8 +139,9 @@ ModelConfig ModelFamily::read_config(const GgufFile& f) const {
     LOWBIT_CHECK(*v == c.head_dim, "{}: key '{}' = {} differs from the key length {} (not supported)", f.path(),
                  r.key("attention.value_length"), *v, c.head_dim);
   if (auto n_rot = r.find_count("rope.dimension_count", kMaxDim))
-    LOWBIT_CHECK(*n_rot == c.head_dim, "{}: key '{}' = {}: only rotary embeddings over the whole head ({}) are supported",
-                 f.path(), r.key("rope.dimension_count"), *n_rot, c.head_dim);
+    LOWBIT_CHECK(*n_rot == c.head_dim,
+                 "{}: key '{}' = {}: only rotary embeddings over the whole head ({}) are supported", f.path(),
+                 r.key("rope.dimension_count"), *n_rot, c.head_dim);
   read_rope_scaling(r, c);
   if (reads_hidden_activation)
     if (auto act = r.meta().find_string(r.key("hidden_activation"))) {

@@ -26,39 +26,32 @@ namespace lowbit {
 class GgufFile;
 
 struct ModelLoadOptions {
-  bool int8 = false;             // run float projections through LLM.int8 (Int8Linear)
+  bool int8 = false;  // run float projections through LLM.int8 (Int8Linear)
   float int8_threshold = 6.0f;
   // Run float projections whose values are ternary x scale (llama.cpp's f16
   // `bitnet` files) as W1.58 x A8 with BitNet's activation quantization.
   bool ternary_float_weights = false;
 };
 
-// How a Hugging Face checkpoint of the family stores its projections.
-enum class HfWeights {
-  Packed,  // uint8, four ternary values a byte, plus `weight_scale` (2B4T, HF BitNet quantization)
-  Latent,  // full-precision latent weights, ternarized with absmean at conversion (1bitLLM)
-  Float,   // plain float weights, kept float (a llama checkpoint without quantization_config)
-};
-
 class ModelFamily {
  public:
-  std::string_view name;                   // general.architecture it writes
+  std::string_view name;                     // general.architecture it writes
   std::vector<std::string_view> also_reads;  // other architecture names read the same way
-  std::string_view about;                  // one line for `lowbit info`
+  std::string_view about;                    // one line for `lowbit info`
 
   // Block structure.
-  FfnAct ffn_act = FfnAct::Silu;           // default gate activation
-  bool reads_hidden_activation = false;    // `<arch>.hidden_activation` may change it
+  FfnAct ffn_act = FfnAct::Silu;         // default gate activation
+  bool reads_hidden_activation = false;  // `<arch>.hidden_activation` may change it
   RopeStyle rope_style = RopeStyle::Neox;
-  bool sub_norms = false;                  // attn_sub_norm / ffn_sub_norm in every block
-  bool projection_scales = false;          // optional blk.N.<proj>.scale tensors
-  bool ternary_by_default = true;          // projections are ternary (random-model, quantize)
-  int64_t default_ctx = 2048;              // when <arch>.context_length is absent
+  bool sub_norms = false;          // attn_sub_norm / ffn_sub_norm in every block
+  bool projection_scales = false;  // optional blk.N.<proj>.scale tensors
+  bool ternary_by_default = true;  // projections are ternary (random-model, quantize)
+  int64_t default_ctx = 2048;      // when <arch>.context_length is absent
 
   // Hugging Face layout.
-  std::vector<std::string_view> hf_classes;  // config.json "architectures" it converts
+  std::vector<std::string_view> hf_classes;           // config.json "architectures" it converts
   std::array<std::string_view, kNormCount> hf_norms;  // HF names of kNorms (after model.layers.N.)
-  bool hf_permute_qk = false;   // HF q/k rows are in rotate_half order; the GGUF's in pairs
+  bool hf_permute_qk = false;                         // HF q/k rows are in rotate_half order; the GGUF's in pairs
   // The architecture name a converted file gets for a projection type: a
   // file llama.cpp runs for TQ1_0/TQ2_0/F16, one bitnet.cpp runs for I2_S.
   std::string_view (*gguf_arch_for)(Format projection_type) = nullptr;

@@ -45,8 +45,9 @@ std::string describe_family(const GgufFile& f) {
   out += fmt::format("  projections:  {}\n", type_counts(proj));
   const GgufTensorInfo* head = f.find_tensor(kOutput);
   const GgufTensorInfo* embd = f.find_tensor(kTokenEmbd);
-  out += fmt::format("  head:         {}\n", head ? head->type_name() + " (output.weight)"
-                                                  : (embd ? embd->type_name() : std::string("?")) + " (tied to token_embd)");
+  out += fmt::format("  head:         {}\n",
+                     head ? head->type_name() + " (output.weight)"
+                          : (embd ? embd->type_name() : std::string("?")) + " (tied to token_embd)");
   return out;
 }
 

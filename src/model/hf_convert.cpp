@@ -150,11 +150,13 @@ void Converter::plan() {
     const std::string pre = fmt::format("{}{}.", kHfLayerPrefix, l);
     for (const NormSpec& n : kNorms)
       if (!n.sub_norm || src_->sub_norms)
-        entries_.push_back({pre + std::string(src_->hf_norms[n.norm]) + ".weight", block_tensor_name(l, n.gguf),
-                            {dim_of(c, n.dim)}});
+        entries_.push_back(
+            {pre + std::string(src_->hf_norms[n.norm]) + ".weight", block_tensor_name(l, n.gguf), {dim_of(c, n.dim)}});
     for (const ProjectionSpec& p : kProjections)
-      entries_.push_back({pre + std::string(p.hf) + ".weight", block_tensor_name(l, p.gguf),
-                          {dim_of(c, p.out), dim_of(c, p.in)}, p.proj});
+      entries_.push_back({pre + std::string(p.hf) + ".weight",
+                          block_tensor_name(l, p.gguf),
+                          {dim_of(c, p.out), dim_of(c, p.in)},
+                          p.proj});
   }
   // Everything in the checkpoint must be something this plan uses.
   std::set<std::string> used;
@@ -312,9 +314,8 @@ ConvertResult Converter::run(const std::string& out_path) {
   };
   if (cfg_.rope_scaling.type == "llama3") {
     const std::vector<float> factors = llama3_rope_factors();
-    w.add_tensor(std::string(kRopeFreqs), f32, Shape{int64_t(factors.size())}, [factors](std::span<std::byte> out) {
-      std::memcpy(out.data(), factors.data(), factors.size() * 4);
-    });
+    w.add_tensor(std::string(kRopeFreqs), f32, Shape{int64_t(factors.size())},
+                 [factors](std::span<std::byte> out) { std::memcpy(out.data(), factors.data(), factors.size() * 4); });
   }
   for (const Entry& e : entries_) {
     const bool is_proj = e.proj >= 0, is_vec = e.shape.size() == 1;

@@ -52,8 +52,8 @@ class Model {
   // at position positions[i] of the sequence whose state is states[i]
   // (distinct states). Writes logits [n, n_vocab]; row i equals
   // forward(&tokens[i], 1, positions[i], *states[i], ...).
-  virtual void forward_batch(const int32_t* tokens, const int64_t* positions, SequenceState* const* states,
-                             int64_t n, float* logits) = 0;
+  virtual void forward_batch(const int32_t* tokens, const int64_t* positions, SequenceState* const* states, int64_t n,
+                             float* logits) = 0;
 
   // Weight bytes read for one decoded token (the bandwidth bound's numerator).
   virtual size_t bytes_per_token() const = 0;

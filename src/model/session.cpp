@@ -35,8 +35,7 @@ GenerateResult Session::generate(std::string_view prompt, const GenerateOptions&
   return generate_tokens(tok_.encode(prompt, opt.add_bos && tok_.add_bos(), opt.parse_special), opt, sink);
 }
 
-GenerateResult Session::generate_tokens(std::vector<int32_t> prompt, const GenerateOptions& opt,
-                                        const TextSink& sink) {
+GenerateResult Session::generate_tokens(std::vector<int32_t> prompt, const GenerateOptions& opt, const TextSink& sink) {
   GenerateResult r;
   r.n_prompt = int64_t(prompt.size());
   LOWBIT_CHECK(!prompt.empty(), "the prompt is empty (no tokens)");

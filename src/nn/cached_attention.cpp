@@ -10,8 +10,8 @@
 
 namespace lowbit {
 
-void attend_cached(const AttentionShape& shape, const float* k, const float* v, const float* q, int64_t T,
-                   int64_t pos0, float* out) {
+void attend_cached(const AttentionShape& shape, const float* k, const float* v, const float* q, int64_t T, int64_t pos0,
+                   float* out) {
   const int64_t hd = shape.head_dim, nh = shape.n_head, kvd = shape.kv_dim(), group = shape.n_head / shape.n_head_kv;
   const float scale = 1.0f / (std::sqrt(float(hd)) * shape.temperature);
   const int64_t n_ctx_used = pos0 + T;
