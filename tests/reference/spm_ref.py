@@ -16,7 +16,7 @@ golden/tokenizer_spm.json:
                           Prepend + Replace normalizer)
   cases                   strings with sp.encode's ids and sp.decode's text
   long                    20 KB of tinyshakespeare past the training text
-                          (../shared/data, needed only to regenerate), its ids
+                          (data/tinyshakespeare.txt of this repository), its ids
 tests/tokenizer/spm_golden_test.cpp checks that lowbit encodes every string to
 exactly these ids (from the GGUF vocabulary and from the tokenizer.json) and
 decodes them back.
@@ -178,7 +178,7 @@ def main():
         cases.append({"text": text, "ids": ids, "decoded": sp.decode(ids)})
     # A longer run of text the model was not trained on (the training text
     # is the start of the same play), kept in the golden file.
-    shakespeare = os.path.join(HERE, "..", "..", "..", "shared", "data", "tinyshakespeare.txt")
+    shakespeare = os.path.join(HERE, "..", "..", "data", "tinyshakespeare.txt")
     with open(shakespeare, encoding="utf-8") as f:
         long_text = f.read()[9000:29000]
     out = {
