@@ -1,4 +1,4 @@
-"""NumPy functions: the quantizers of DESIGN.md section 2 (per row = per
+"""NumPy functions: the quantizers of docs/MATH.md (per row = per
 token for activations), the ternary storage formats and the ternary GEMV.
 Inputs must already be C-contiguous arrays of the named dtype."""
 import numpy as np
