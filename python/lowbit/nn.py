@@ -1,4 +1,4 @@
-"""PyTorch layers over lowbit's quantized linear layers (docs/MATH.md, section 2):
+"""PyTorch layers over lowbit's quantized linear layers (docs/MATH.md):
 
     BitLinear     S1  BitNet v1: binary weights, b-bit absmax activations
     BitLinear158  S4  BitNet b1.58: ternary weights, int8 activations

@@ -1,5 +1,5 @@
-"""Plain PyTorch implementations of the papers' formulas (docs/MATH.md, section
-2), written from the formulas, not from lowbit: the references the layers
+"""Plain PyTorch implementations of the papers' formulas (docs/MATH.md),
+written from the formulas, not from lowbit: the references the layers
 are tested against. Straight-through estimators are written the usual
 PyTorch way (x + (q(x) - x).detach()); the statistics (gamma, beta, alpha,
 scale) are constants for the gradient. Computations in float64."""
