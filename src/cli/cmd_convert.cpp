@@ -12,7 +12,7 @@ namespace lowbit::cli {
 namespace {
 
 struct ConvertArgs {
-  std::string dir, out, type;
+  std::string dir, out, type, arch;
 };
 
 void run(const ConvertArgs& a) {
@@ -20,6 +20,7 @@ void run(const ConvertArgs& a) {
   if (!a.type.empty()) {
     opt.type = &require_format_with(a.type, &FormatTraits::exportable, "--type");
   }
+  opt.arch = a.arch;
   ProgressBar bar("convert");
   opt.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
   const ConvertResult r = convert_hf(a.dir, a.out, opt);
@@ -36,6 +37,7 @@ const CommandRegistrar reg(70, "convert", "convert a Hugging Face checkpoint (Bi
   sub.add_option("--type", a->type,
                  "projection type: i2_s (default for ternary checkpoints; bitnet.cpp), tq2_0, tq1_0 (llama.cpp), "
                  "f16 (default for float checkpoints), f32");
+  sub.add_option("--arch", a->arch, "check the GGUF architecture written (it follows from the checkpoint and --type)");
   sub.callback([a] { run(*a); });
 });
 

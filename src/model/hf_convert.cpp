@@ -284,6 +284,9 @@ ConvertResult Converter::run(const std::string& out_path) {
   LOWBIT_CHECK(type.exportable, "convert: projection type {} is not one of {}", type.name,
                format_names_with(&FormatTraits::exportable));
   res.arch = std::string(src_->gguf_arch_for(type.format));
+  LOWBIT_CHECK(opt_.arch.empty() || opt_.arch == res.arch,
+               "convert: a {} checkpoint in {} is written as architecture '{}' (the one its peer reads), not '{}'",
+               cfg_.architecture, type.name, res.arch, opt_.arch);
   const ModelFamily* target = find_family(res.arch);
   LOWBIT_CHECK(target, "convert: architecture '{}' has no family", res.arch);
 

@@ -26,6 +26,9 @@ struct ConvertOptions {
   // Projection type: tq2_0, tq1_0, i2_s, f16 or f32; null: i2_s for a
   // ternary checkpoint, f16 for a float one.
   const FormatTraits* type = nullptr;
+  // The architecture the caller expects (empty: any); the one the type
+  // implies is written, and a different one here is an error.
+  std::string arch;
   // Called after each tensor is written: (tensors done, tensors in all).
   std::function<void(size_t done, size_t total)> progress;
 };
