@@ -12,7 +12,6 @@
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
 #include "kernels/f16_matmul.hpp"
-#include "kernels/sgemm.hpp"
 #include "kernels/ternary_matmul.hpp"
 #include "nn/float_linear.hpp"
 #include "quant/int8_decompose.hpp"
@@ -56,9 +55,6 @@ class F32Matrix final : public Matrix {
 // and prefetch streams cut at every page). The copy goes a slice at a time
 // with each slice's source pages dropped, so it never holds the head twice.
 class F16Matrix final : public Matrix {
-  static constexpr int64_t kSgemmTokens = 8;  // from this many tokens on, the SGEMM
-  static constexpr int64_t kSgemmRows = 256;  // rows widened to f32 at a time
-
  public:
   F16Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(size_t(t.numel()) * 2) {
     constexpr size_t kSlice = size_t(4) << 20;
@@ -70,23 +66,7 @@ class F16Matrix final : public Matrix {
     }
   }
   void matmul(const float* x, int64_t T, float* y) const override {
-    if (T < kSgemmTokens) {
-      f16_matmul(w_.as<uint16_t>(), rows_, cols_, x, T, y);
-      return;
-    }
-    // Prefill (and all-token logits): compute-bound, so the SGEMM, over
-    // blocks of rows widened to f32 one at a time (f16 -> f32 is exact);
-    // the f16 GEMV above reads each weight once per token group and ran
-    // prefill about 3x slower than the SGEMM over an f32 copy did.
-    std::vector<float> block(static_cast<size_t>(kSgemmRows * cols_));
-    for (int64_t r0 = 0; r0 < rows_; r0 += kSgemmRows) {
-      const int64_t n = std::min(kSgemmRows, rows_ - r0);
-      ThreadPool::global().parallel_for(n, 16, [&](int64_t b, int64_t e) {
-        format_traits(Format::F16).to_float(w_.as<uint16_t>() + (r0 + b) * cols_, block.data() + b * cols_,
-                                            (e - b) * cols_);
-      });
-      sgemm(false, true, T, n, cols_, x, cols_, block.data(), cols_, 0.0f, y + r0, rows_);
-    }
+    f16_matmul(w_.as<uint16_t>(), rows_, cols_, x, T, y);
   }
   size_t bytes() const override { return w_.size(); }
   std::string describe() const override { return "f16"; }
