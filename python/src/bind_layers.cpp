@@ -24,6 +24,7 @@
 #include "core/thread_pool.hpp"
 #include "kernels/binary_matmul.hpp"
 #include "kernels/ternary_matmul.hpp"
+#include "nn/bit_linear.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/norms.hpp"
 #include "nn/ternary_linear.hpp"
@@ -69,36 +70,6 @@ double ternary_quantize_token(LinearType type, const LinearOptions& opt, const f
     if (opt.act_bits == 4) return quant_int4_absmean(h, in, q, nullptr).step;
   }
   return quant_int8_absmax(h, in, q, nullptr).step;
-}
-
-// The int32 accumulators of the packed binary kernel for S1's activations,
-// which are integers except the two extremes the eps margin moves to
-// +-(Qb - eps): those split into an integer part and a fraction added in
-// double (nn/bit_linear.cpp's forward does the same, so the sums agree).
-bool binary_acc(const BinaryWeights& wq, const PackedBinary& packed, const float* q, int64_t tokens,
-                std::vector<double>& acc) {
-  const int64_t in = wq.in, out = wq.out;
-  if (in > kBinaryMaxIn) return false;
-  std::vector<int8_t> qi(static_cast<size_t>(tokens * in));
-  struct Frac {
-    int64_t t, k;
-    double f;
-  };
-  std::vector<Frac> fracs;
-  for (int64_t t = 0; t < tokens; ++t)
-    for (int64_t k = 0; k < in; ++k) {
-      const float v = q[t * in + k], i = std::trunc(v);
-      if (!(i >= -128 && i <= 127)) return false;
-      qi[size_t(t * in + k)] = int8_t(i);
-      if (v != i) fracs.push_back({t, k, double(v - i)});
-      if (int64_t(fracs.size()) > 64 * (tokens + 1)) return false;
-    }
-  std::vector<int32_t> acc32(static_cast<size_t>(tokens * out));
-  binary_matmul_i32(packed, qi.data(), tokens, acc32.data());
-  acc.assign(acc32.begin(), acc32.end());
-  for (const Frac& f : fracs)
-    for (int64_t o = 0; o < out; ++o) acc[size_t(f.t * out + o)] += f.f * wq.sign[size_t(o * in + f.k)];
-  return true;
 }
 
 // An eval-mode layer: the weight quantized and packed once.
@@ -212,7 +183,7 @@ class PackedLinear {
       }
     });
     std::vector<double> acc;
-    if (opt_.nonneg || opt_.bits > 8 || !binary_acc(binary_, binary_packed_, q.data(), tokens, acc)) {
+    if (opt_.nonneg || opt_.bits > 8 || !binary_forward_acc(binary_, binary_packed_, q.data(), tokens, acc)) {
       std::vector<float> signs(binary_.sign.begin(), binary_.sign.end());
       acc.resize(static_cast<size_t>(tokens * out_));
       exact_int_matmul(q.data(), signs.data(), tokens, in_, out_, std::ldexp(1.0, opt_.bits), acc.data());

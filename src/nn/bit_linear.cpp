@@ -48,14 +48,8 @@ void BitLinear::quantize_acts(const float* x, int64_t tokens, std::vector<float>
   });
 }
 
-namespace {
-
-// The binary x int8 kernel's share of the forward: signed activations of at
-// most 8 bits are integers except the extremes, which the eps margin moves
-// to +-(Qb - eps). Those split into an int8 part (rounded toward zero) and a
-// fraction added in double, so acc is the exact sum. False (nothing written)
-// where that does not apply or the fractions are too many to be worth it.
-bool binary_forward_acc(const BinaryWeights& wq, const float* q, int64_t tokens, std::vector<double>& acc) {
+bool binary_forward_acc(const BinaryWeights& wq, const PackedBinary& packed, const float* q, int64_t tokens,
+                        std::vector<double>& acc) {
   const int64_t in = wq.in, out = wq.out;
   if (in > kBinaryMaxIn) return false;
   std::vector<int8_t> qi(static_cast<size_t>(tokens * in));
@@ -73,21 +67,21 @@ bool binary_forward_acc(const BinaryWeights& wq, const float* q, int64_t tokens,
       if (int64_t(fracs.size()) > 64 * (tokens + 1)) return false;
     }
   std::vector<int32_t> acc32(static_cast<size_t>(tokens * out));
-  binary_matmul_i32(pack_binary(wq.sign.data(), out, in), qi.data(), tokens, acc32.data());
+  binary_matmul_i32(packed, qi.data(), tokens, acc32.data());
   acc.assign(acc32.begin(), acc32.end());
   for (const Frac& f : fracs)
     for (int64_t o = 0; o < out; ++o) acc[size_t(f.t * out + o)] += f.f * wq.sign[size_t(o * in + f.k)];
   return true;
 }
 
-}  // namespace
-
 void BitLinear::forward(const float* x, int64_t tokens, float* y) const {
   std::vector<float> q;
   std::vector<double> step;
   quantize_acts(x, tokens, q, step, nullptr);
   std::vector<double> acc;
-  if (opt_.nonneg || opt_.bits > 8 || !binary_forward_acc(wq_, q.data(), tokens, acc)) {
+  const bool on_kernel = !opt_.nonneg && opt_.bits <= 8 && in_ <= kBinaryMaxIn &&
+                         binary_forward_acc(wq_, pack_binary(wq_.sign.data(), out_, in_), q.data(), tokens, acc);
+  if (!on_kernel) {
     // Exact: |q| <= 2^(b-1) and the weights are signs.
     std::vector<float> signs(wq_.sign.begin(), wq_.sign.end());
     acc.resize(static_cast<size_t>(tokens * out_));

@@ -9,11 +9,22 @@
 
 #include <vector>
 
+#include "kernels/binary_matmul.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/ste.hpp"
 #include "quant/weight_quant.hpp"
 
 namespace lowbit {
+
+// The exact sums acc [tokens, out] = q W~^T of S1's quantized activations q
+// [tokens, in] (b <= 8, signed) on the binary x int8 kernel: the activations
+// are integers except the two extremes the eps margin moves to
+// +-(Qb - eps), which split into an int8 part and a fraction added in
+// double. False (nothing written) where that does not apply or the
+// fractions are too many to be worth it. `packed` is wq's signs packed by
+// kernels/binary_matmul (the layer packs per call, an eval-mode copy once).
+bool binary_forward_acc(const BinaryWeights& wq, const PackedBinary& packed, const float* q, int64_t tokens,
+                        std::vector<double>& acc);
 
 class BitLinear final : public LinearLayer {
  public:
