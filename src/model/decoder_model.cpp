@@ -274,7 +274,8 @@ void DecoderModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, Seque
 void DecoderModel::forward_batch(const int32_t* tokens, const int64_t* positions, SequenceState* const* states,
                                  int64_t n, float* logits) {
   LOWBIT_CHECK(n > 0, "forward_batch: no rows");
-  std::vector<KVCache*> caches(static_cast<size_t>(n));
+  std::vector<KVCache*>& caches = batch_caches_;
+  caches.resize(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     LOWBIT_CHECK(states[i] != nullptr, "forward_batch: row {} has no state", i);
     caches[size_t(i)] = &cache_of(*states[i]);

@@ -85,6 +85,7 @@ class DecoderModel final : public Model {
   // ffn_ holds gate and up [T, 2 * n_ff]; the activation leaves its result
   // in the first T * n_ff floats.
   std::vector<float> x_, h_, qkv_, q_, k_, v_, att_, ffn_, tmp_;
+  std::vector<KVCache*> batch_caches_;  // forward_batch's rows' caches
 };
 
 }  // namespace lowbit

@@ -143,19 +143,17 @@ ModelConfig ModelFamily::read_config(const GgufFile& f) const {
                  "{}: key '{}' = {}: only rotary embeddings over the whole head ({}) are supported", f.path(),
                  r.key("rope.dimension_count"), *n_rot, c.head_dim);
   read_rope_scaling(r, c);
-  if (reads_hidden_activation)
-    if (auto act = r.meta().find_string(r.key("hidden_activation"))) {
+  // <arch>.hidden_activation where the family reads it; lowbit.ffn_act in
+  // files written by lowbit before the families existed.
+  auto read_act = [&](const std::string& key) {
+    if (auto act = r.meta().find_string(key)) {
       const auto parsed = parse_ffn_act(*act);
-      LOWBIT_CHECK(parsed, "{}: key '{}' = '{}' is not a known activation (silu, relu2)", f.path(),
-                   r.key("hidden_activation"), *act);
+      LOWBIT_CHECK(parsed, "{}: key '{}' = '{}' is not a known activation (silu, relu2)", f.path(), key, *act);
       c.ffn_act = *parsed;
     }
-  // Files written by lowbit before the families existed.
-  if (auto act = r.meta().find_string("lowbit.ffn_act")) {
-    const auto parsed = parse_ffn_act(*act);
-    LOWBIT_CHECK(parsed, "{}: key 'lowbit.ffn_act' = '{}' is not a known activation (silu, relu2)", f.path(), *act);
-    c.ffn_act = *parsed;
-  }
+  };
+  if (reads_hidden_activation) read_act(r.key("hidden_activation"));
+  read_act("lowbit.ffn_act");
   const GgufTensorInfo& embd = f.tensor(std::string(kTokenEmbd));
   c.n_vocab = embd.ne[1];
   if (auto nv = r.meta().find_int(r.key("vocab_size")))
