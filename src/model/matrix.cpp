@@ -163,10 +163,11 @@ class TernaryMatrix final : public Matrix {
 // (transparent huge pages are often "madvise" only), and decode streams them.
 class Int8Matrix final : public Matrix {
  public:
-  Int8Matrix(const Int8RowWeights& w, float threshold) : Matrix(w.out, w.in), threshold_(threshold) {
-    allocate();
-    std::copy(w.cb.begin(), w.cb.end(), cb());
-    std::copy(w.scb.begin(), w.scb.end(), scb_.begin());
+  // Rows filled by set_rows (fused matrices).
+  Int8Matrix(int64_t rows, int64_t cols, float threshold) : Matrix(rows, cols), threshold_(threshold) { allocate(); }
+  void set_rows(int64_t r0, int64_t n, const int8_t* cb, const float* scb) {
+    std::copy(cb, cb + n * cols_, this->cb() + r0 * cols_);
+    std::copy(scb, scb + n, scb_.begin() + r0);
   }
   Int8Matrix(const TensorRef& t, float threshold) : Matrix(t.rows, t.cols), threshold_(threshold) {
     check_convertible(t);
@@ -238,7 +239,7 @@ std::unique_ptr<Matrix> fuse_ternary_rows(const std::vector<const Matrix*>& part
 std::unique_ptr<Matrix> fuse_int8_rows(const std::vector<const Matrix*>& parts) {
   if (parts.empty()) return nullptr;
   float threshold = 0;
-  Int8RowWeights all;
+  int64_t rows = 0;
   for (const Matrix* m : parts) {
     float th = 0;
     const int8_t* cb = nullptr;
@@ -246,12 +247,19 @@ std::unique_ptr<Matrix> fuse_int8_rows(const std::vector<const Matrix*>& parts) 
     if (!m->int8_rows(&th, &cb, &scb) || m->cols() != parts[0]->cols() || (m != parts[0] && th != threshold))
       return nullptr;
     threshold = th;
-    all.in = m->cols();
-    all.out += m->rows();
-    all.cb.insert(all.cb.end(), cb, cb + m->rows() * m->cols());
-    all.scb.insert(all.scb.end(), scb, scb + m->rows());
+    rows += m->rows();
   }
-  return std::make_unique<Int8Matrix>(all, threshold);
+  auto fused = std::make_unique<Int8Matrix>(rows, parts[0]->cols(), threshold);
+  int64_t r0 = 0;
+  for (const Matrix* m : parts) {
+    float th = 0;
+    const int8_t* cb = nullptr;
+    const float* scb = nullptr;
+    m->int8_rows(&th, &cb, &scb);
+    fused->set_rows(r0, m->rows(), cb, scb);
+    r0 += m->rows();
+  }
+  return fused;
 }
 
 std::unique_ptr<Matrix> fuse_rows(const std::vector<const Matrix*>& parts) {
