@@ -56,10 +56,11 @@ ModelConfig config_from(const pb::dict& c) {
 }
 
 // "blk.<l>.<proj>.weight" -> "lowbit.blk.<l>.<proj>."
-std::string layer_key_prefix(const std::string& name) {
+// "blk.0.attn_q.weight" -> "blk.0.attn_q", the name the layer-type keys use.
+std::string projection_tensor(const std::string& name) {
   LOWBIT_CHECK(name.rfind("blk.", 0) == 0 && name.size() > 7 && name.ends_with(".weight"),
                "export: projection tensor '{}' is not named blk.<layer>.<proj>.weight", name);
-  return "lowbit." + name.substr(0, name.size() - 6);
+  return name.substr(0, name.size() - 7);
 }
 
 void export_gguf(const std::string& path, const pb::dict& config, const std::vector<ExportTensor>& tensors,
@@ -103,21 +104,12 @@ void export_gguf(const std::string& path, const pb::dict& config, const std::vec
     if (lt == LinearType::BitLinear158 && packed->format != Format::F32 && !t.options.subln &&
         cols % packed->block_elems == 0) {
       // The training forward's absmean ternary weights, times their scale.
-      const TernaryWeights q = ternarize_absmean(t.values.data(), n);
-      std::vector<float> v(static_cast<size_t>(n));
-      for (size_t i = 0; i < v.size(); ++i) v[i] = float(q.q[i]) * q.scale;
+      const std::vector<float> v = absmean_ternary_values(t.values.data(), n);
       add(t, *packed, v.data());
       continue;
     }
     add(t, f32, nullptr);
-    const std::string k = layer_key_prefix(t.name);
-    w.metadata().set(k + "type", std::string(linear_type_name(lt)));
-    w.metadata().set(k + "bits", int32_t(t.options.bits));
-    w.metadata().set(k + "act_bits", int32_t(t.options.act_bits));
-    w.metadata().set(k + "groups", int32_t(t.options.groups));
-    w.metadata().set(k + "nonneg", t.options.nonneg);
-    w.metadata().set(k + "subln", t.options.subln);
-    w.metadata().set(k + "threshold", t.options.threshold);
+    layer_type_to_gguf(w.metadata(), projection_tensor(t.name), lt, t.options);
   }
   pb::gil_scoped_release nogil;
   w.write(path);

@@ -31,11 +31,8 @@ std::vector<float> ternarize(const std::vector<float>& w) {
     if (s == 0) s = std::fabs(v);
     ternary &= std::fabs(v) == s;
   }
-  std::vector<float> out(w.size());
   if (ternary) return w;
-  const TernaryWeights q = ternarize_absmean(w.data(), int64_t(w.size()));
-  for (size_t i = 0; i < w.size(); ++i) out[i] = float(q.q[i]) * q.scale;
-  return out;
+  return absmean_ternary_values(w.data(), int64_t(w.size()));
 }
 
 void run(const std::string& in, const std::string& out, const std::string& type) {

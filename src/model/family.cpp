@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "io/gguf_file.hpp"
 #include "model/decoder_model.hpp"
+#include "model/gguf_model.hpp"
 
 namespace lowbit {
 
@@ -85,25 +86,6 @@ class KeyReader {
   std::string arch_;
 };
 
-// lowbit.blk.<l>.<proj>.{type,bits,act_bits,groups,nonneg,subln,threshold}
-// (written by the trainer's export for non-ternary projection types).
-void read_layer_types(const GgufMetadata& m, ModelConfig& c) {
-  for (const auto& [k, v] : m.entries()) {
-    const std::string pre = "lowbit.blk.", suf = ".type";
-    if (k.rfind(pre, 0) != 0 || k.size() <= pre.size() + suf.size() || k.substr(k.size() - suf.size()) != suf) continue;
-    const std::string base = k.substr(0, k.size() - suf.size());  // lowbit.blk.0.attn_q
-    LinearOptions o;
-    const LinearType type = parse_linear_type(m.get_string(k));
-    o.bits = int(m.find_int(base + ".bits").value_or(o.bits));
-    o.act_bits = int(m.find_int(base + ".act_bits").value_or(o.act_bits));
-    o.groups = int(m.find_int(base + ".groups").value_or(o.groups));
-    o.nonneg = m.find_bool(base + ".nonneg").value_or(o.nonneg);
-    o.subln = m.find_bool(base + ".subln").value_or(o.subln);
-    o.threshold = m.find_f32(base + ".threshold").value_or(o.threshold);
-    c.layer_types[base.substr(std::string("lowbit.").size())] = {type, o};
-  }
-}
-
 void read_rope_scaling(const KeyReader& r, ModelConfig& c) {
   const std::string type_key = r.key("rope.scaling.type");
   const std::string type = r.meta().find_string(type_key).value_or("none");
@@ -159,7 +141,7 @@ ModelConfig ModelFamily::read_config(const GgufFile& f) const {
   if (auto nv = r.meta().find_int(r.key("vocab_size")))
     LOWBIT_CHECK(*nv == c.n_vocab, "{}: key '{}' = {} disagrees with {}'s {} rows", f.path(), r.key("vocab_size"), *nv,
                  kTokenEmbd, c.n_vocab);
-  read_layer_types(r.meta(), c);
+  layer_types_from_gguf(r.meta(), c);
   c.tied_output = f.find_tensor(kOutput) == nullptr;
   if (read_keys) read_keys(r.meta(), c.arch, c);
   try {

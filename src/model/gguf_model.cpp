@@ -34,6 +34,34 @@ StringList to_string_list(const GgufStrings& s) {
 }
 }  // namespace
 
+void layer_type_to_gguf(GgufMetadata& m, std::string_view tensor, LinearType type, const LinearOptions& opt) {
+  const std::string k = fmt::format("lowbit.{}.", tensor);
+  m.set(k + "type", std::string(linear_type_name(type)));
+  m.set(k + "bits", int32_t(opt.bits));
+  m.set(k + "act_bits", int32_t(opt.act_bits));
+  m.set(k + "groups", int32_t(opt.groups));
+  m.set(k + "nonneg", opt.nonneg);
+  m.set(k + "subln", opt.subln);
+  m.set(k + "threshold", opt.threshold);
+}
+
+void layer_types_from_gguf(const GgufMetadata& m, ModelConfig& c) {
+  for (const auto& [k, v] : m.entries()) {
+    const std::string pre = "lowbit.blk.", suf = ".type";
+    if (k.rfind(pre, 0) != 0 || k.size() <= pre.size() + suf.size() || k.substr(k.size() - suf.size()) != suf) continue;
+    const std::string base = k.substr(0, k.size() - suf.size());  // lowbit.blk.0.attn_q
+    LinearOptions o;
+    const LinearType type = parse_linear_type(m.get_string(k));
+    o.bits = int(m.find_int(base + ".bits").value_or(o.bits));
+    o.act_bits = int(m.find_int(base + ".act_bits").value_or(o.act_bits));
+    o.groups = int(m.find_int(base + ".groups").value_or(o.groups));
+    o.nonneg = m.find_bool(base + ".nonneg").value_or(o.nonneg);
+    o.subln = m.find_bool(base + ".subln").value_or(o.subln);
+    o.threshold = m.find_f32(base + ".threshold").value_or(o.threshold);
+    c.layer_types[base.substr(std::string("lowbit.").size())] = {type, o};
+  }
+}
+
 GgufVocab vocab_from_gguf(const GgufMetadata& m) {
   GgufVocab v;
   v.model = m.get_string("tokenizer.ggml.model");

@@ -33,6 +33,13 @@ ModelConfig config_from_gguf(const GgufFile& f);
 // Writes the hyper-parameter keys of cfg (and general.architecture) as cfg.arch's family does.
 void config_to_gguf(const ModelConfig& cfg, GgufMetadata& m);
 
+// lowbit.blk.<l>.<proj>.{type,bits,act_bits,groups,nonneg,subln,threshold}:
+// a projection stored as f32 shadow weights and run as that lowbit layer
+// (docs/FORMATS.md). `tensor` is its GGUF name without ".weight"
+// ("blk.0.attn_q"); layer_types_from_gguf fills ModelConfig::layer_types.
+void layer_type_to_gguf(GgufMetadata& m, std::string_view tensor, LinearType type, const LinearOptions& opt);
+void layer_types_from_gguf(const GgufMetadata& m, ModelConfig& c);
+
 GgufVocab vocab_from_gguf(const GgufMetadata& m);
 // Pads the vocabulary with unused "[PAD<id>]" tokens up to n (a model's
 // embedding may have more rows than its tokenizer has tokens; GGUF readers

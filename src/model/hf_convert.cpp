@@ -326,13 +326,9 @@ ConvertResult Converter::run(const std::string& out_path) {
     const Shape shape(std::span<const int64_t>(e.shape));
     w.add_tensor(e.gguf, fmt, shape, [this, &e, &fmt, is_proj, &tick](std::span<std::byte> out) {
       std::vector<float> v = is_proj ? projection_values(e) : read_floats(e);
+      // A float checkpoint asked for ternary: BitNet b1.58's absmean rule.
       if (is_proj && !(packed_ || latent_) && is_ternary_format(fmt))
-        v = [&] {  // a float checkpoint asked for ternary: BitNet b1.58's absmean rule
-          const TernaryWeights q = ternarize_absmean(v.data(), int64_t(v.size()));
-          std::vector<float> t(v.size());
-          for (size_t i = 0; i < v.size(); ++i) t[i] = float(q.q[i]) * q.scale;
-          return t;
-        }();
+        v = absmean_ternary_values(v.data(), int64_t(v.size()));
       fmt.from_float(v.data(), out.data(), int64_t(v.size()));
       tick();
     });

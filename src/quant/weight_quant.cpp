@@ -47,6 +47,13 @@ TernaryWeights ternarize_absmean(const float* w, int64_t n) {
   return t;
 }
 
+std::vector<float> absmean_ternary_values(const float* w, int64_t n) {
+  const TernaryWeights t = ternarize_absmean(w, n);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = float(t.q[i]) * t.scale;
+  return v;
+}
+
 Int8RowWeights quantize_int8_rows(const float* w, int64_t out, int64_t in) {
   Int8RowWeights r;
   r.out = out;

@@ -30,6 +30,9 @@ struct TernaryWeights {
   float scale = 0;        // s
 };
 TernaryWeights ternarize_absmean(const float* w, int64_t n);
+// The dequantized weight q * s of ternarize_absmean, as floats (what the
+// exporters and converters hand to a ternary format's from_float).
+std::vector<float> absmean_ternary_values(const float* w, int64_t n);
 
 // S5 LLM.int8 row-wise int8: SCB[o] = max_j |W[o, j]|,
 // CB[o, j] = round(127 W[o, j] / SCB[o]) (0 for an all-zero row).

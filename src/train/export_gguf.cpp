@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "io/gguf_writer.hpp"
+#include "model/decoder_block.hpp"
 #include "model/gguf_model.hpp"
 #include "quant/weight_quant.hpp"
 
@@ -40,30 +41,19 @@ void export_gguf(TrainModel& model, const Tokenizer& tok, const std::string& typ
       continue;
     }
     // A projection: "blk.<l>.<proj>.weight".
-    const size_t dot1 = p.name.find('.', 4), dot2 = p.name.rfind('.');
-    const int64_t layer = std::stoll(p.name.substr(4, dot1 - 4));
-    const std::string proj = p.name.substr(dot1 + 1, dot2 - dot1 - 1);
-    int pi = 0;
-    while (pi < kProjCount && proj != proj_gguf_name(pi)) ++pi;
-    const ProjSpec& spec = model.spec().proj[size_t(layer)][size_t(pi)];
+    const std::optional<Proj> proj = projection_of(p.name);
+    const std::optional<int64_t> layer = layer_of(p.name);
+    LOWBIT_CHECK(proj && layer, "export: parameter '{}' is neither a vector nor a projection", p.name);
+    const ProjSpec& spec = model.spec().proj[size_t(*layer)][size_t(*proj)];
     const int64_t cols = t.shape()[1];
     if (spec.type == LinearType::BitLinear158 && ternary && !spec.opt.subln && cols % packed->block_elems == 0) {
       // The training forward's absmean ternary weights, times their scale.
-      const TernaryWeights q = ternarize_absmean(t.data<float>(), t.numel());
-      std::vector<float> v(size_t(t.numel()));
-      for (size_t i = 0; i < v.size(); ++i) v[i] = float(q.q[i]) * q.scale;
+      const std::vector<float> v = absmean_ternary_values(t.data<float>(), t.numel());
       add(p.name, t, *packed, v.data());
       continue;
     }
     add(p.name, t, f32, nullptr);
-    const std::string k = fmt::format("lowbit.blk.{}.{}.", layer, proj);
-    w.metadata().set(k + "type", std::string(linear_type_name(spec.type)));
-    w.metadata().set(k + "bits", int32_t(spec.opt.bits));
-    w.metadata().set(k + "act_bits", int32_t(spec.opt.act_bits));
-    w.metadata().set(k + "groups", int32_t(spec.opt.groups));
-    w.metadata().set(k + "nonneg", spec.opt.nonneg);
-    w.metadata().set(k + "subln", spec.opt.subln);
-    w.metadata().set(k + "threshold", spec.opt.threshold);
+    layer_type_to_gguf(w.metadata(), block_tensor_name(*layer, proj_gguf_name(*proj), ""), spec.type, spec.opt);
   }
   w.write(path);
 }
