@@ -62,14 +62,14 @@ class Tokenizer {
   static Tokenizer from_gguf(const GgufVocab& v);
   // A Hugging Face tokenizer.json (model.type BPE: byte-level, or with
   // byte_fallback the LLaMA-2 / SentencePiece kind).
-  static Tokenizer from_hf_json(std::string_view json, std::string_view source);
+  static Tokenizer from_hf_json(std::string_view text, std::string_view source);
   static Tokenizer load_hf_json(const std::string& path);
   // 256 byte tokens (id = byte value), then `specials`.
   static Tokenizer byte_level(const std::vector<std::string>& specials = small_special_tokens());
 
   // Takes bos/eos tokens, add_bos_token and chat_template from a Hugging Face
   // tokenizer_config.json (fields absent there keep their current value).
-  void apply_hf_config(std::string_view json, std::string_view source);
+  void apply_hf_config(std::string_view text, std::string_view source);
 
   GgufVocab to_gguf() const;
   // A tokenizer.json in Hugging Face's layout (BPE model, LLaMA-3 Split +
@@ -127,15 +127,15 @@ class Tokenizer {
   class PieceCache;
 
   Tokenizer() = default;
-  static Tokenizer from_hf_json_unchecked(std::string_view json, std::string_view source);
+  static Tokenizer from_hf_json_unchecked(std::string_view text, std::string_view source);
   // The SentencePiece kinds (tokenizer_gguf_spm.cpp, tokenizer_hf_spm.cpp).
   static Tokenizer from_gguf_llama(const GgufVocab& v);
-  static Tokenizer from_hf_json_spm(std::string_view json, std::string_view source);
+  static Tokenizer from_hf_json_spm(std::string_view text, std::string_view source);
   // tokens_ (decoded bytes), spm_ and the indexes from GGUF-form pieces and
   // types_ (already set); `source` prefixes the error messages.
   void init_sentencepiece(const StringList& pieces, std::vector<float> scores, std::string_view source);
   GgufVocab to_gguf_llama() const;
-  void apply_hf_config_unchecked(std::string_view json, std::string_view source);
+  void apply_hf_config_unchecked(std::string_view text, std::string_view source);
   // The pre-tokenizer and the specials' lookup tables, after index_tokens()
   // and the merges; checks the special ids.
   void finish(std::string_view source);

@@ -4,8 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
-#include "tokenizer/byte_unicode.hpp"
 #include "io/file_util.hpp"
+#include "tokenizer/byte_unicode.hpp"
+#include "tokenizer/hf_merge.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace lowbit {
@@ -130,21 +131,7 @@ Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_v
     const json& merges = model["merges"];
     t.pairs_.reserve(merges.size());
     for (size_t i = 0; i < merges.size(); ++i) {
-      const json& m = merges[i];
-      std::string parts[2];
-      if (m.is_string()) {  // "left right"
-        const std::string s = m.get<std::string>();
-        const size_t sp = s.find(' ');
-        LOWBIT_CHECK(sp != std::string::npos && s.find(' ', sp + 1) == std::string::npos,
-                     "{}: model.merges[{}]: expected 'left right'", source, i);
-        parts[0] = s.substr(0, sp);
-        parts[1] = s.substr(sp + 1);
-      } else {  // ["left", "right"]
-        LOWBIT_CHECK(m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string(),
-                     "{}: model.merges[{}]: expected a string or a pair of strings", source, i);
-        parts[0] = m[0].get<std::string>();
-        parts[1] = m[1].get<std::string>();
-      }
+      const std::array<std::string, 2> parts = parse_hf_merge(merges[i], source, i);
       TokenId ids[2];
       for (int side = 0; side < 2; ++side) {
         auto bytes = unicode_to_bytes(parts[side]);
