@@ -18,8 +18,8 @@ constexpr int64_t kRowGrain = 4;
 
 void check_shapes(const PackedTernary& w, int64_t in, int64_t T) {
   LOWBIT_CHECK(w.out > 0, "ternary matmul: weights are empty");
-  LOWBIT_CHECK(in == w.in, "ternary matmul: activations have {} features, weights [{}, {}] expect {}", in, w.out,
-               w.in, w.in);
+  LOWBIT_CHECK(in == w.in, "ternary matmul: activations have {} features, weights [{}, {}] expect {}", in, w.out, w.in,
+               w.in);
   LOWBIT_CHECK(T >= 0, "ternary matmul: {} tokens", T);
 }
 
@@ -36,7 +36,7 @@ void run_rows(const PackedTernary& w, const QuantizedActivations& xq, const Tern
   const int64_t T = xq.tokens;
   const int64_t block_rows =
       T <= kTokenBlock ? w.out_pad : std::max<int64_t>(kRowGrain, kRowBlockBytes / (w.in_pad / 4) / 4 * 4);
-  ThreadPool::global().parallel_for(w.out_pad, kRowGrain, [&](int64_t b, int64_t e) {
+  auto rows_of = [&](int64_t b, int64_t e) {
     thread_local std::vector<int32_t> raw;
     raw.resize(size_t(std::min(e - b, block_rows) * std::min(T, kTokenBlock)));
     for (int64_t rb = b; rb < e; rb += block_rows) {
@@ -47,7 +47,15 @@ void run_rows(const PackedTernary& w, const QuantizedActivations& xq, const Tern
         emit(t0, nt, rb, re, raw.data());
       }
     }
-  });
+  };
+  if (T <= kTokenBlock) {
+    // Decode: each thread streams its share; one done early takes chunks
+    // (~64 KiB of weights) from the back of the others' (a8_schedule.hpp).
+    const int64_t chunk = std::max<int64_t>(kRowGrain, (64 << 10) / (w.in_pad / 4) / kRowGrain * kRowGrain);
+    ThreadPool::global().parallel_for_stealing(w.out_pad, chunk, rows_of);
+  } else {
+    ThreadPool::global().parallel_for(w.out_pad, kRowGrain, rows_of);
+  }
 }
 
 }  // namespace
@@ -62,14 +70,12 @@ void quantize_activations(const float* x, int64_t T, int64_t in, QuantizedActiva
     out.sum[size_t(t)] = k.quantize_act(x + t * in, in, in_pad, out.q.as<int8_t>() + t * in_pad, &out.scale[size_t(t)]);
 }
 
-void ternary_matmul_i32(const PackedTernary& w, const QuantizedActivations& xq, int32_t* acc,
-                        const TernaryKernels& k) {
+void ternary_matmul_i32(const PackedTernary& w, const QuantizedActivations& xq, int32_t* acc, const TernaryKernels& k) {
   check_shapes(w, xq.in, xq.tokens);
   run_rows(w, xq, k, [&](int64_t t0, int64_t nt, int64_t b, int64_t e, const int32_t* raw) {
     const int64_t end = std::min(e, w.out);
     for (int64_t t = 0; t < nt; ++t)
-      for (int64_t o = b; o < end; ++o)
-        acc[(t0 + t) * w.out + o] = raw[t * (e - b) + (o - b)] - xq.sum[size_t(t0 + t)];
+      for (int64_t o = b; o < end; ++o) acc[(t0 + t) * w.out + o] = raw[t * (e - b) + (o - b)] - xq.sum[size_t(t0 + t)];
   });
 }
 

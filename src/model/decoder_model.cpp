@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "nn/cached_attention.hpp"
+#include "nn/gated_activation.hpp"
 #include "nn/rms_norm.hpp"
 #include "nn/rope.hpp"
 
@@ -46,36 +47,6 @@ std::unique_ptr<Matrix> load_projection(const ModelConfig& cfg, const TensorLook
 
 void rms_norm(const float* x, const float* w, int64_t rows, int64_t n, float eps, float* y) {
   rms_norm_forward(x, w, rows, n, eps, y, nullptr);
-}
-
-// out[i] = act(g[i] * sg) * (u[i] * su). One loop per activation so the
-// relu^2 one (2B4T's) vectorizes: a branch on the activation inside the
-// loop, with exp() in one arm, kept it scalar (a visible share of decode).
-// out may be g itself: results go through a local block, which the
-// vectorizer knows aliases nothing, and are copied out after their inputs
-// were read.
-void gated_activation(const float* g, const float* u, int64_t n, float sg, float su, FfnAct act, float* out) {
-  constexpr int64_t kBlock = 256;
-  float block[kBlock];
-  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
-    const int64_t m = std::min(kBlock, n - i0);
-    const float *gb = g + i0, *ub = u + i0;
-    if (act == FfnAct::Relu2) {
-      for (int64_t i = 0; i < m; ++i) {
-        // relu(x) as (x + |x|) / 2, exact (x + x only doubles x): written
-        // as x > 0 ? x : 0 or max(0, x) it stayed a branch, mispredicted
-        // half the time and never vectorized (45 us a layer at 6912 wide).
-        const float x = gb[i] * sg, r = (x + std::fabs(x)) * 0.5f;
-        block[i] = r * r * (ub[i] * su);
-      }
-    } else {
-      for (int64_t i = 0; i < m; ++i) {
-        const float x = gb[i] * sg;
-        block[i] = x / (1.0f + std::exp(-x)) * (ub[i] * su);
-      }
-    }
-    std::copy(block, block + m, out + i0);
-  }
 }
 
 void scale_in_place(float* y, int64_t n, float s) {
@@ -222,7 +193,8 @@ void DecoderModel::feed_forward(const Layer& L, float* x, int64_t T) {
   // act(gate) * up into ffn [T, ff], in place: the write to (t, i) lands at
   // or before every gate/up value still to be read, so none is clobbered.
   for (int64_t t = 0; t < T; ++t)
-    gated_activation(gate + t * ld, up + t * ld, ff, L.scale[kGate], L.scale[kUp], cfg_.ffn_act, ffn + t * ff);
+    (cfg_.ffn_act == FfnAct::Relu2 ? relu2_gate : silu_gate)(gate + t * ld, up + t * ld, ff, L.scale[kGate],
+                                                             L.scale[kUp], ffn + t * ff);
   if (cfg_.sub_norms) rms_norm(ffn, L.norm[kFfnSubNorm].data(), T, ff, cfg_.rms_eps, ffn);
   L.proj[kDown]->matmul(ffn, T, tmp);
   scale_in_place(tmp, T * d, L.scale[kDown]);

@@ -6,6 +6,7 @@
 #include "core/thread_pool.hpp"
 #include "kernels/a8_kernels.hpp"
 #include "kernels/a8_schedule.hpp"
+#include "kernels/dispatch.hpp"
 #include "kernels/int8_matmul.hpp"
 #include "quant/act_quant.hpp"
 #include "quant/int_matmul.hpp"
@@ -21,8 +22,8 @@ std::vector<uint8_t> outlier_columns(const float* x, int64_t tokens, int64_t in,
   return o;
 }
 
-void int8_quantize_tokens(const float* x, int64_t tokens, int64_t in, const std::vector<uint8_t>& outlier,
-                          int8_t* x8, float* cx) {
+void int8_quantize_tokens(const float* x, int64_t tokens, int64_t in, const std::vector<uint8_t>& outlier, int8_t* x8,
+                          float* cx) {
   for (int64_t t = 0; t < tokens; ++t) {
     const float* xt = x + t * in;
     float m = 0;
@@ -38,15 +39,51 @@ void int8_mixed_matmul(const float* x, int64_t tokens, const Int8RowWeights& w, 
   int8_mixed_matmul(x, tokens, w.cb.data(), w.scb.data(), w.out, w.in, threshold, y);
 }
 
-void int8_mixed_matmul(const float* x, int64_t tokens, const int8_t* w_cb, const float* w_scb, int64_t out,
-                       int64_t in, float threshold, float* y) {
-  const std::vector<uint8_t> outlier = outlier_columns(x, tokens, in, threshold);
-  std::vector<int64_t> cols;  // the outlier columns, for the float part
-  for (int64_t j = 0; j < in; ++j)
-    if (outlier[size_t(j)]) cols.push_back(j);
-  std::vector<int8_t> x8(static_cast<size_t>(tokens * in));
-  std::vector<float> cx(static_cast<size_t>(tokens));
-  int8_quantize_tokens(x, tokens, in, outlier, x8.data(), cx.data());
+namespace {
+
+// The quantization of every token by the ISA's activation quantizer (one
+// vectorized pass for max|x|, one to round: the scalar pair above is a
+// visible serial share of a decode step at 2 threads), or false if some
+// |x| reaches the threshold, so outlier columns may exist. Then cx[t] =
+// 127 * (gamma / 127) in float, within one rounding of gamma: y moves by
+// ~1e-7 relative. X8 is round(127 x / gamma), as int8_quantize_tokens.
+bool quantize_tokens_without_outliers(const float* x, int64_t tokens, int64_t in, float threshold, int8_t* x8,
+                                      float* cx) {
+  const TernaryKernels& k = kernels();
+  for (int64_t t = 0; t < tokens; ++t) {
+    float scale = 0;
+    k.quantize_act(x + t * in, in, in, x8 + t * in, &scale);
+    cx[t] = scale * 127.0f;
+    // gamma >= threshold exactly would need gamma itself; a margin of
+    // 1e-6 relative (far above scale's rounding) sends those to the
+    // exact path, which finds the outliers.
+    if (threshold > 0 && !(double(scale) * 127.0 < double(threshold) * (1.0 - 1e-6))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void int8_mixed_matmul(const float* x, int64_t tokens, const int8_t* w_cb, const float* w_scb, int64_t out, int64_t in,
+                       float threshold, float* y) {
+  // Scratch per calling thread (a decode step makes ~100 of these calls),
+  // named through references: the pool's jobs below must see the caller's
+  // vectors, not their own thread's.
+  thread_local std::vector<int8_t> tl_x8;
+  thread_local std::vector<float> tl_cx;
+  thread_local std::vector<int64_t> tl_cols;
+  std::vector<int8_t>& x8 = tl_x8;
+  std::vector<float>& cx = tl_cx;
+  std::vector<int64_t>& cols = tl_cols;  // the outlier columns, for the float part
+  x8.resize(static_cast<size_t>(tokens * in));
+  cx.resize(static_cast<size_t>(tokens));
+  cols.clear();
+  if (!quantize_tokens_without_outliers(x, tokens, in, threshold, x8.data(), cx.data())) {
+    const std::vector<uint8_t> outlier = outlier_columns(x, tokens, in, threshold);
+    for (int64_t j = 0; j < in; ++j)
+      if (outlier[size_t(j)]) cols.push_back(j);
+    int8_quantize_tokens(x, tokens, in, outlier, x8.data(), cx.data());
+  }
 
   // y = Y8 + Yf for output o of token t, from the exact integer product.
   auto finish = [&](int64_t o, int64_t t, double acc) {
@@ -71,9 +108,8 @@ void int8_mixed_matmul(const float* x, int64_t tokens, const int8_t* w_cb, const
       for (int64_t t = t0; t < t0 + nt; ++t) {
         const int32_t* at = acc.data() + (t - t0) * nr;
         if (cols.empty()) {  // finish() without outliers, as one loop the compiler can vectorize
-          const double ct = double(cx[size_t(t)]);
-          for (int64_t o = rb; o < re; ++o)
-            y[t * out + o] = float(double(at[o - rb]) * ct * double(w_scb[o]) / (127.0 * 127.0) + 0.0);
+          const double ct = double(cx[size_t(t)]) / (127.0 * 127.0);
+          for (int64_t o = rb; o < re; ++o) y[t * out + o] = float(double(at[o - rb]) * ct * double(w_scb[o]) + 0.0);
         } else {
           for (int64_t o = rb; o < re; ++o) finish(o, t, double(at[o - rb]));
         }
