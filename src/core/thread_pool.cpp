@@ -4,8 +4,6 @@
 #include <memory>
 #include <mutex>
 
-#include "core/error.hpp"
-
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define LOWBIT_PAUSE() _mm_pause()
@@ -101,53 +99,6 @@ void ThreadPool::parallel_for_dynamic(int64_t n, int64_t chunk, const std::funct
       const int64_t b = next.fetch_add(chunk, std::memory_order_relaxed);
       if (b >= n) return;
       fn(b, std::min(n, b + chunk));
-    }
-  });
-}
-
-namespace {
-// One thread's share in chunks: the next chunk its owner takes (low 32
-// bits) and the end of what is left (high 32 bits), which thieves lower.
-// One word, so owner and thief agree on the last chunk through one CAS.
-struct alignas(64) Share {
-  std::atomic<uint64_t> range{0};
-};
-uint64_t pack(uint64_t front, uint64_t back) { return front | back << 32; }
-
-// Takes a chunk from the front (owner) or the back (thief) of s; -1 if empty.
-int64_t take_chunk(Share& s, bool from_front) {
-  uint64_t v = s.range.load(std::memory_order_relaxed);
-  for (;;) {
-    const uint64_t front = v & 0xffffffffu, back = v >> 32;
-    if (front >= back) return -1;
-    const uint64_t next = from_front ? pack(front + 1, back) : pack(front, back - 1);
-    if (s.range.compare_exchange_weak(v, next, std::memory_order_relaxed))
-      return int64_t(from_front ? front : back - 1);
-  }
-}
-}  // namespace
-
-void ThreadPool::parallel_for_stealing(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn) {
-  if (n <= 0) return;
-  chunk = std::max<int64_t>(1, chunk);
-  const int64_t chunks = (n + chunk - 1) / chunk;
-  const int nt = int(std::min<int64_t>(n_threads_, chunks));
-  if (nt <= 1) {
-    fn(0, n);
-    return;
-  }
-  LOWBIT_CHECK(chunks < (int64_t(1) << 32), "parallel_for_stealing: {} chunks", chunks);
-  std::vector<Share> shares(static_cast<size_t>(nt));
-  for (int t = 0; t < nt; ++t)
-    shares[size_t(t)].range.store(pack(uint64_t(chunks * t / nt), uint64_t(chunks * (t + 1) / nt)),
-                                  std::memory_order_relaxed);
-  auto run_chunk = [&](int64_t c) { fn(c * chunk, std::min(n, (c + 1) * chunk)); };
-  run([&](int tid, int) {
-    if (tid >= nt) return;
-    for (int64_t c; (c = take_chunk(shares[size_t(tid)], true)) >= 0;) run_chunk(c);
-    for (int k = 1; k < nt; ++k) {
-      Share& victim = shares[size_t((tid + k) % nt)];
-      for (int64_t c; (c = take_chunk(victim, false)) >= 0;) run_chunk(c);
     }
   });
 }

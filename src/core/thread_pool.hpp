@@ -35,17 +35,6 @@ class ThreadPool {
   // thread slowed by others on a shared machine would hold up a static split.
   void parallel_for_dynamic(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
 
-  // Each thread takes a contiguous share of [0, n) and walks it forward in
-  // chunks of `chunk` (a multiple of `grain` keeps chunk starts aligned);
-  // a thread done with its share takes chunks from the back of another's.
-  // fn(begin, end) per chunk. For decode's matrix passes: each thread reads
-  // one sequential stream as with parallel_for, but a thread slowed by the
-  // machine (a shared vCPU) no longer holds up the others at the join.
-  // On one thread, one call fn(0, n).
-  // Claims go through the owner's own cache line, so they cost no
-  // cross-core traffic until the stealing starts.
-  void parallel_for_stealing(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
-
   // The process-wide pool used by layers and kernels; its size is set by
   // -t/--threads (default: hardware concurrency).
   static ThreadPool& global();

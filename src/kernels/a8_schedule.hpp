@@ -1,5 +1,5 @@
 // How the A8 matmuls split work (internal to kernels/): output rows over
-// ThreadPool::global(), in decode with stealing at the end; in prefill, blocks of rows whose weights stay in L2
+// ThreadPool::global(); in prefill, blocks of rows whose weights stay in L2
 // while blocks of tokens pass over them.
 #pragma once
 
@@ -13,21 +13,11 @@ namespace lowbit::detail {
 inline constexpr int64_t kA8TokenBlock = 16;
 inline constexpr int64_t kA8RowBlockBytes = 256 << 10;
 
-// Rows per chunk a decode thread claims at a time: ~64 KiB of weights, so
-// a claim (one uncontended CAS) costs well under 1% of streaming the chunk.
-inline constexpr int64_t kA8DecodeChunkBytes = 64 << 10;
-
 // Calls fn(row_begin, row_end, token_begin, token_count) over [0, out) x [0, T).
 template <typename Fn>
 void a8_for_blocks(int64_t out, int64_t row_bytes, int64_t T, Fn fn) {
-  if (T <= kA8TokenBlock) {
-    // Decode: one pass over the rows, each thread streaming its share, a
-    // thread that is done early helping from the back of the others'.
-    const int64_t chunk = std::max<int64_t>(4, kA8DecodeChunkBytes / std::max<int64_t>(1, row_bytes) / 4 * 4);
-    ThreadPool::global().parallel_for_stealing(out, chunk, [&](int64_t b, int64_t e) { fn(b, e, 0, T); });
-    return;
-  }
-  const int64_t block_rows = std::max<int64_t>(4, kA8RowBlockBytes / std::max<int64_t>(1, row_bytes) / 4 * 4);
+  const int64_t block_rows =
+      T <= kA8TokenBlock ? out : std::max<int64_t>(4, kA8RowBlockBytes / std::max<int64_t>(1, row_bytes) / 4 * 4);
   ThreadPool::global().parallel_for(out, 4, [&](int64_t b, int64_t e) {
     for (int64_t rb = b; rb < e; rb += block_rows) {
       const int64_t re = std::min(e, rb + block_rows);

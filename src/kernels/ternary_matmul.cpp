@@ -36,7 +36,7 @@ void run_rows(const PackedTernary& w, const QuantizedActivations& xq, const Tern
   const int64_t T = xq.tokens;
   const int64_t block_rows =
       T <= kTokenBlock ? w.out_pad : std::max<int64_t>(kRowGrain, kRowBlockBytes / (w.in_pad / 4) / 4 * 4);
-  auto rows_of = [&](int64_t b, int64_t e) {
+  ThreadPool::global().parallel_for(w.out_pad, kRowGrain, [&](int64_t b, int64_t e) {
     thread_local std::vector<int32_t> raw;
     raw.resize(size_t(std::min(e - b, block_rows) * std::min(T, kTokenBlock)));
     for (int64_t rb = b; rb < e; rb += block_rows) {
@@ -47,15 +47,7 @@ void run_rows(const PackedTernary& w, const QuantizedActivations& xq, const Tern
         emit(t0, nt, rb, re, raw.data());
       }
     }
-  };
-  if (T <= kTokenBlock) {
-    // Decode: each thread streams its share; one done early takes chunks
-    // (~64 KiB of weights) from the back of the others' (a8_schedule.hpp).
-    const int64_t chunk = std::max<int64_t>(kRowGrain, (64 << 10) / (w.in_pad / 4) / kRowGrain * kRowGrain);
-    ThreadPool::global().parallel_for_stealing(w.out_pad, chunk, rows_of);
-  } else {
-    ThreadPool::global().parallel_for(w.out_pad, kRowGrain, rows_of);
-  }
+  });
 }
 
 }  // namespace

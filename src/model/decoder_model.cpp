@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "kernels/silu_gate.hpp"
 #include "nn/cached_attention.hpp"
 #include "nn/gated_activation.hpp"
 #include "nn/rms_norm.hpp"

@@ -1,13 +1,7 @@
-// Built with -fno-trapping-math (src/CMakeLists.txt): with trapping math
-// GCC will not if-convert vector_exp's clamp ahead of its float -> int
-// conversion, and the SiLU loop stays scalar. The flag changes no result
-// (exceptions are masked anyway); it only lets the compiler assume so.
 #include "nn/gated_activation.hpp"
 
 #include <algorithm>
 #include <cmath>
-
-#include "nn/vector_exp.hpp"
 
 namespace lowbit {
 
@@ -28,19 +22,6 @@ void relu2_gate(const float* g, const float* u, int64_t n, float sg, float su, f
       // the time and never vectorized (45 us a layer at 6912 wide).
       const float x = gb[i] * sg, r = (x + std::fabs(x)) * 0.5f;
       block[i] = r * r * (ub[i] * su);
-    }
-    std::copy(block, block + m, out + i0);
-  }
-}
-
-void silu_gate(const float* g, const float* u, int64_t n, float sg, float su, float* out) {
-  float block[kBlock];
-  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
-    const int64_t m = std::min(kBlock, n - i0);
-    const float *gb = g + i0, *ub = u + i0;
-    for (int64_t i = 0; i < m; ++i) {
-      const float x = gb[i] * sg;
-      block[i] = x / (1.0f + vector_exp(-x)) * (ub[i] * su);
     }
     std::copy(block, block + m, out + i0);
   }

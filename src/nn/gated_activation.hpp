@@ -1,7 +1,7 @@
-// The gated FFN activations of the decoder families, one token row:
-// out[i] = act(g[i] * sg) * (u[i] * su), with act = relu^2 (2B4T) or
-// SiLU x / (1 + e^-x) (llama, bitnet's default). Scalar in the model's
-// decode step, so both are written to vectorize. out may be g itself.
+// The relu^2 gate of 2B4T's FFN, one token row:
+// out[i] = relu(g[i] * sg)^2 * (u[i] * su), written so that it vectorizes
+// (it runs serially in a decode step). out may be g itself. The SiLU gate
+// of the other families is a kernel: kernels/silu_gate.hpp.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,5 @@
 namespace lowbit {
 
 void relu2_gate(const float* g, const float* u, int64_t n, float sg, float su, float* out);
-void silu_gate(const float* g, const float* u, int64_t n, float sg, float su, float* out);
 
 }  // namespace lowbit

@@ -2,10 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <chrono>
 #include <cmath>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "core/cpu_features.hpp"
@@ -64,54 +61,6 @@ TEST(ThreadPool, ParallelForDynamicCoversEachIndexOnce) {
       }
     }
   }
-}
-
-TEST(ThreadPool, ParallelForStealingCoversEachIndexOnce) {
-  for (int threads : {1, 2, 3, 4}) {
-    ThreadPool pool(threads);
-    for (int64_t n : {0, 1, 7, 512, 1000, 1001}) {
-      for (int64_t chunk : {1, 5, 512}) {
-        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
-        pool.parallel_for_stealing(n, chunk, [&](int64_t b, int64_t e) {
-          EXPECT_EQ(b % chunk, 0);
-          EXPECT_TRUE(e == n || e % chunk == 0);  // whole chunks (one call for all of them on one thread)
-          // Uneven work, so that thieves really take chunks.
-          if (b % 3 == 0) std::this_thread::sleep_for(std::chrono::microseconds(20));
-          for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
-        });
-        for (int64_t i = 0; i < n; ++i) ASSERT_EQ(hits[size_t(i)].load(), 1) << threads << " " << n << " " << i;
-      }
-    }
-  }
-}
-
-TEST(ThreadPool, ParallelForStealingWalksEachShareForward) {
-  // Two threads, one of them blocked until the other has finished its own
-  // share: the free one then takes the blocked one's chunks from the back.
-  ThreadPool pool(2);
-  std::mutex mu;
-  std::vector<std::pair<std::thread::id, int64_t>> order;
-  std::atomic<int> done_first{0};
-  std::atomic<bool> started4{false};
-  auto wait_for = [](const auto& ready) {
-    for (int i = 0; i < 200000 && !ready(); ++i) std::this_thread::sleep_for(std::chrono::microseconds(5));
-  };
-  pool.parallel_for_stealing(8, 1, [&](int64_t b, int64_t) {
-    if (b == 0) wait_for([&] { return started4.load(); });  // thread 1 holds chunk 4 before 0 goes on
-    if (b == 4) {  // thread 1's first chunk: stays busy until thread 0 has done the other seven
-      started4 = true;
-      wait_for([&] { return done_first.load() >= 7; });
-    }
-    std::lock_guard lock(mu);
-    order.emplace_back(std::this_thread::get_id(), b);
-    if (b != 4) done_first++;
-  });
-  ASSERT_EQ(order.size(), 8u);
-  // Thread 0 ran 0, 1, 2, 3 in order and then stole 7, 6, 5 (back first).
-  std::vector<int64_t> first;
-  for (const auto& [id, b] : order)
-    if (id == order[0].first) first.push_back(b);
-  EXPECT_EQ(first, (std::vector<int64_t>{0, 1, 2, 3, 7, 6, 5}));
 }
 
 TEST(ThreadPool, RunCallsEveryThread) {
