@@ -16,9 +16,9 @@ namespace lowbit {
 std::vector<uint8_t> outlier_columns(const float* x, int64_t tokens, int64_t in, float threshold) {
   std::vector<uint8_t> o(size_t(in), 0);
   if (threshold <= 0) return o;
+  // |= of the comparison instead of a conditional store: it vectorizes.
   for (int64_t t = 0; t < tokens; ++t)
-    for (int64_t j = 0; j < in; ++j)
-      if (std::fabs(x[t * in + j]) >= threshold) o[size_t(j)] = 1;
+    for (int64_t j = 0; j < in; ++j) o[size_t(j)] |= uint8_t(std::fabs(x[t * in + j]) >= threshold);
   return o;
 }
 
@@ -41,25 +41,42 @@ void int8_mixed_matmul(const float* x, int64_t tokens, const Int8RowWeights& w, 
 
 namespace {
 
-// The quantization of every token by the ISA's activation quantizer (one
-// vectorized pass for max|x|, one to round: the scalar pair above is a
-// visible serial share of a decode step at 2 threads), or false if some
-// |x| reaches the threshold, so outlier columns may exist. Then cx[t] =
-// 127 * (gamma / 127) in float, within one rounding of gamma: y moves by
-// ~1e-7 relative. X8 is round(127 x / gamma), as int8_quantize_tokens.
-bool quantize_tokens_without_outliers(const float* x, int64_t tokens, int64_t in, float threshold, int8_t* x8,
-                                      float* cx) {
+// X8 and cx (int8_quantize_tokens' contract) through the ISA's activation
+// quantizer: the scalar pair outlier_columns + int8_quantize_tokens was a
+// visible serial share of a decode step at 2 threads. Tokens go in as they
+// are while no |x| reaches the threshold; once one does, the outlier
+// columns are found and every token is quantized with them zeroed (a zero
+// column changes neither the max over the others nor their rounding, and
+// its X8 is 0). cx[t] = 127 * (gamma / 127) in float, within one rounding
+// of gamma (y moves by ~1e-7 relative); X8 = round(127 x / gamma).
+// Returns the outlier columns.
+void quantize_tokens(const float* x, int64_t tokens, int64_t in, float threshold, int8_t* x8, float* cx,
+                     std::vector<int64_t>& cols) {
   const TernaryKernels& k = kernels();
+  cols.clear();
   for (int64_t t = 0; t < tokens; ++t) {
     float scale = 0;
     k.quantize_act(x + t * in, in, in, x8 + t * in, &scale);
     cx[t] = scale * 127.0f;
-    // gamma >= threshold exactly would need gamma itself; a margin of
-    // 1e-6 relative (far above scale's rounding) sends those to the
-    // exact path, which finds the outliers.
-    if (threshold > 0 && !(double(scale) * 127.0 < double(threshold) * (1.0 - 1e-6))) return false;
+    // Whether gamma >= threshold would need gamma itself; a margin of 1e-6
+    // relative (far above scale's rounding) sends the near cases on to the
+    // exact search below, which finds no outlier if there is none.
+    if (threshold > 0 && !(double(scale) * 127.0 < double(threshold) * (1.0 - 1e-6))) break;
+    if (t + 1 == tokens) return;
   }
-  return true;
+  const std::vector<uint8_t> outlier = outlier_columns(x, tokens, in, threshold);
+  for (int64_t j = 0; j < in; ++j)
+    if (outlier[size_t(j)]) cols.push_back(j);
+  thread_local std::vector<float> tl_row;
+  std::vector<float>& row = tl_row;
+  row.resize(static_cast<size_t>(in));
+  for (int64_t t = 0; t < tokens; ++t) {
+    const float* xt = x + t * in;
+    for (int64_t j = 0; j < in; ++j) row[size_t(j)] = outlier[size_t(j)] ? 0.0f : xt[j];
+    float scale = 0;
+    k.quantize_act(row.data(), in, in, x8 + t * in, &scale);
+    cx[t] = scale * 127.0f;
+  }
 }
 
 }  // namespace
@@ -77,13 +94,7 @@ void int8_mixed_matmul(const float* x, int64_t tokens, const int8_t* w_cb, const
   std::vector<int64_t>& cols = tl_cols;  // the outlier columns, for the float part
   x8.resize(static_cast<size_t>(tokens * in));
   cx.resize(static_cast<size_t>(tokens));
-  cols.clear();
-  if (!quantize_tokens_without_outliers(x, tokens, in, threshold, x8.data(), cx.data())) {
-    const std::vector<uint8_t> outlier = outlier_columns(x, tokens, in, threshold);
-    for (int64_t j = 0; j < in; ++j)
-      if (outlier[size_t(j)]) cols.push_back(j);
-    int8_quantize_tokens(x, tokens, in, outlier, x8.data(), cx.data());
-  }
+  quantize_tokens(x, tokens, in, threshold, x8.data(), cx.data(), cols);
 
   // y = Y8 + Yf for output o of token t, from the exact integer product.
   auto finish = [&](int64_t o, int64_t t, double acc) {
