@@ -38,6 +38,10 @@ void tile_i8(const int8_t* w, int64_t w_stride, const int8_t* x, int64_t x_strid
     __m256i xv[NB];
     for (int t = 0; t < NB; ++t) xv[t] = widen16(x + t * x_stride + k);
     for (int r = 0; r < NR; ++r) {
+      // Decode: the next tile's rows requested ahead, once per 64-byte line
+      // (see the AVX-512 tile in a8_avx512.cpp).
+      if constexpr (NB == 1)
+        if ((k & 63) == 0) _mm_prefetch(reinterpret_cast<const char*>(w + (r + NR) * w_stride + k), _MM_HINT_T0);
       const __m256i wv = widen16(w + r * w_stride + k);
       for (int t = 0; t < NB; ++t) a[r][t] = _mm256_add_epi32(a[r][t], _mm256_madd_epi16(wv, xv[t]));
     }

@@ -54,6 +54,12 @@ void tile_i8(const int8_t* w, int64_t w_stride, const int8_t* x, int64_t x_strid
     __m512i xv[NB];
     for (int t = 0; t < NB; ++t) xv[t] = _mm512_loadu_si512(x + t * x_stride + k);
     for (int r = 0; r < NR; ++r) {
+      // Decode (one token) streams the weights from memory: the same bytes
+      // of the next tile's rows requested now kept the core's reads at the
+      // bandwidth (+5% on 800 MB of int8 rows); the hardware prefetcher
+      // alone, following NR streams, fell behind. Prefetches past the last
+      // row are harmless (they never fault).
+      if constexpr (NB == 1) _mm_prefetch(reinterpret_cast<const char*>(w + (r + NR) * w_stride + k), _MM_HINT_T0);
       const __m512i wu = _mm512_xor_si512(_mm512_loadu_si512(w + r * w_stride + k), flip);
       for (int t = 0; t < NB; ++t) a[r][t] = _mm512_dpbusd_epi32(a[r][t], wu, xv[t]);
     }
