@@ -72,20 +72,10 @@ void HgrnModel::load_lower_bounds(const TensorRef& t) {
   LOWBIT_CHECK(cfg_.q_dim() == D, "tensor '{}': lower bounds need the recurrence width {} to equal the embedding {}",
                t.name, cfg_.q_dim(), D);
   const std::vector<float> raw = load_float_vector(t, L * D);
-  for (Layer& layer : layers_) layer.lower_bound.assign(size_t(D), 0.0f);
-  for (int64_t k = 0; k < D; ++k) {
-    double mx = -INFINITY;
-    for (int64_t l = 0; l < L; ++l) mx = std::max(mx, double(raw[size_t(l * D + k)]));
-    std::vector<double> e(static_cast<size_t>(L));
-    double sum = 0;
-    for (int64_t l = 0; l < L; ++l) sum += e[size_t(l)] = std::exp(double(raw[size_t(l * D + k)]) - mx);
-    LOWBIT_CHECK(std::isfinite(sum), "tensor '{}' holds a value that is not finite (column {})", t.name, k);
-    double cum = 0;
-    for (int64_t l = 0; l < L; ++l) {
-      cum += e[size_t(l)] / sum;
-      layers_[size_t(l)].lower_bound[size_t(k)] = float(cum - e[0] / sum);
-    }
-  }
+  for (float v : raw) LOWBIT_CHECK(std::isfinite(v), "tensor '{}' holds a value that is not finite", t.name);
+  std::vector<float> lb(raw.size());
+  hgrn_lower_bounds(raw.data(), L, D, lb.data());
+  for (int64_t l = 0; l < L; ++l) layers_[size_t(l)].lower_bound.assign(lb.begin() + l * D, lb.begin() + (l + 1) * D);
 }
 
 const float* HgrnModel::lower_bound(int64_t l) const {
@@ -168,7 +158,20 @@ void HgrnModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, Sequence
   LOWBIT_CHECK(pos0 >= 0 && pos0 + T <= s.n_ctx(), "context is full: {} tokens at position {} exceed {}", T, pos0,
                s.n_ctx());
   s.rewind(pos0);
-  const int64_t e = cfg_.q_dim();
+  // A recurrent model needs nothing of a chunk once it is through: long
+  // prompts go in chunks, so scratch memory stays that of one chunk.
+  for (int64_t c0 = 0; c0 < T; c0 += kHgrnChunk) {
+    const int64_t n = std::min(kHgrnChunk, T - c0);
+    const bool last = c0 + n == T;
+    if (all_logits || last)
+      forward_chunk(tokens + c0, n, s, all_logits ? logits + c0 * cfg_.n_vocab : logits, all_logits);
+    else
+      forward_chunk(tokens + c0, n, s, nullptr, false);
+  }
+}
+
+void HgrnModel::forward_chunk(const int32_t* tokens, int64_t T, HgrnState& s, float* logits, bool all_logits) {
+  const int64_t e = cfg_.q_dim(), pos0 = s.pos();
   grow_scratch(T);
   float* x = x_.data();
   embed(tokens, T, x);
@@ -179,6 +182,7 @@ void HgrnModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, Sequence
     for (const HgrnState::Slot& slot : slots) std::copy_n(o + (slot.pos - 1 - pos0) * e, e, slot.data + l * e);
   });
   s.advance(T);
+  if (!logits) return;
   const int64_t first = all_logits ? 0 : T - 1;
   head(x + first * cfg_.n_embd, T - first, logits);
 }

@@ -32,6 +32,10 @@
 
 namespace lowbit {
 
+// Most tokens one pass through the layers takes (longer prompts go in
+// chunks: the scratch is sized for this many).
+inline constexpr int64_t kHgrnChunk = 256;
+
 class HgrnModel final : public Model {
  public:
   HgrnModel(const ModelFamily& family, const ModelConfig& cfg, const TensorLookup& lookup);
@@ -75,6 +79,9 @@ class HgrnModel final : public Model {
   template <class Scan>
   void run_layers(float* x, int64_t T, const Scan& scan);
   void head(const float* x, int64_t n, float* logits);
+  // Up to kHgrnChunk tokens after the state's; logits of the last one, of
+  // every one (all_logits), or none (null).
+  void forward_chunk(const int32_t* tokens, int64_t T, HgrnState& s, float* logits, bool all_logits);
   void grow_scratch(int64_t T);
   static HgrnState& state_of(SequenceState& s);
 

@@ -23,6 +23,7 @@
 #include "io/npy.hpp"
 #include "model/gguf_model.hpp"
 #include "model/hf_convert.hpp"
+#include "model/hgrn_model.hpp"
 #include "model/hgrn_state.hpp"
 #include "model/session.hpp"
 
@@ -177,6 +178,23 @@ TEST(HgrnState, ContinuationFromASnapshotEqualsAFreshPrefill) {
   seq1.push_back(5);
   m.forward(seq1.data(), 31, 0, *f1, b.data());
   EXPECT_EQ(std::vector<float>(batch.begin(), batch.begin() + V), b);
+}
+
+// A prompt longer than one chunk (kHgrnChunk) gives the same logits, every
+// token's, as the same prompt run in pieces of other sizes.
+TEST(HgrnState, LongPromptsInChunksEqualPromptsInPieces) {
+  RefDir ref("mmfree");
+  ASSERT_TRUE(ref.ok);
+  LoadedModel lm = load_gguf_model(ref.convert(Format::I2_S));
+  const int64_t V = lm.config.n_vocab, T = kHgrnChunk + 44;
+  std::vector<int32_t> seq(static_cast<size_t>(T));
+  for (int64_t i = 0; i < T; ++i) seq[size_t(i)] = int32_t((i * 29 + 3) % V);
+  std::vector<float> all(size_t(T * V)), pieces(size_t(T * V));
+  auto s1 = lm.model->new_state(1024), s2 = lm.model->new_state(1024);
+  lm.model->forward(seq.data(), T, 0, *s1, all.data(), /*all_logits=*/true);
+  for (int64_t p = 0; p < T; p += 100)
+    lm.model->forward(seq.data() + p, std::min<int64_t>(100, T - p), p, *s2, pieces.data() + p * V, true);
+  EXPECT_EQ(all, pieces);
 }
 
 // Session reuses a shared prefix as far as the last snapshot.
