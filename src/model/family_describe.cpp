@@ -40,9 +40,7 @@ std::string describe_family(const GgufFile& f) {
     for (const FamilyTensor& t : fam->tensors(c))
       if (const GgufTensorInfo* i = t.role == TensorRole::Projection ? f.find_tensor(t.gguf) : nullptr)
         ++proj[i->type_name()];
-    return out + fmt::format("  block:        its own ({}), no attention and no KV cache
-  projections:  {}
-",
+    return out + fmt::format("  block:        its own ({}), no attention and no KV cache\n  projections:  {}\n",
                              fam->about, type_counts(proj));
   }
   std::string rope = c.rope_style == RopeStyle::Neox ? "pairs (i, i+d/2)" : "adjacent pairs";

@@ -25,12 +25,13 @@ T get(const json& j, const char* key, T fallback, const std::string& src) {
 
 int64_t count(const json& j, const char* key, int64_t fallback, int64_t max, const std::string& src) {
   const auto it = j.find(key);
-  if (fallback <= 0) LOWBIT_CHECK(it != j.end() && !it->is_null(), "{}: '{}' is missing", src, key);
-  const int64_t v = get<int64_t>(j, key, fallback, src);
-  LOWBIT_CHECK(it == j.end() || it->is_null() || it->is_number_integer(), "{}: '{}' is {}, expected an integer", src,
-               key, it->dump());
-  LOWBIT_CHECK(v > 0 && v <= max, "{}: '{}' is {}, expected 1 to {}", src, key, v, max);
-  return v;
+  if (it == j.end() || it->is_null()) return fallback;
+  // Checked before any conversion: a float or a huge value is an error, not a cast.
+  LOWBIT_CHECK(it->is_number_integer(), "{}: '{}' is {}, expected an integer", src, key, it->dump());
+  const bool fits = it->is_number_unsigned() ? it->get<uint64_t>() >= 1 && it->get<uint64_t>() <= uint64_t(max)
+                                             : it->get<int64_t>() >= 1 && it->get<int64_t>() <= max;
+  LOWBIT_CHECK(fits, "{}: '{}' is {}, expected 1 to {}", src, key, it->dump(), max);
+  return it->get<int64_t>();
 }
 
 }  // namespace
@@ -67,13 +68,12 @@ HgrnHfConfig parse_hgrn_hf_config(std::string_view text, const std::string& src)
   const int64_t def_ff = (c.n_embd * ratio * 2 / 3 + 255) / 256 * 256;
   c.n_ff = count(j, "intermediate_size", def_ff, kMaxDim, src);
   c.n_ctx_train = count(j, "max_position_embeddings", 2048, int64_t(1) << 21, src);
-  c.rms_eps = get<float>(j, "rms_norm_eps", 1e-6f, src);
-  LOWBIT_CHECK(c.rms_eps > 0 && c.rms_eps < 1, "{}: 'rms_norm_eps' is {}, expected a number in (0, 1)", src, c.rms_eps);
+  const double eps = get<double>(j, "rms_norm_eps", 1e-6, src);
+  LOWBIT_CHECK(eps > 0 && eps < 1, "{}: 'rms_norm_eps' is {}, expected a number in (0, 1)", src, eps);
+  c.rms_eps = float(eps);
   c.tied_output = get<bool>(j, "tie_word_embeddings", false, src);
   c.ffn_act = FfnAct::Silu;  // swiglu whatever hidden_act says (HGRNBitMLP.forward)
   c.sub_norms = false;
-  c.bos_id = int(get<int64_t>(j, "bos_token_id", -1, src));
-  c.eos_id = int(get<int64_t>(j, "eos_token_id", -1, src));
   c.arch = "hgrn-bit";
   try {
     c.validate();

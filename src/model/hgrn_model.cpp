@@ -165,8 +165,7 @@ void HgrnModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, Sequence
     const bool last = c0 + n == T;
     if (all_logits || last)
       forward_chunk(tokens + c0, n, s, all_logits ? logits + c0 * cfg_.n_vocab : logits, all_logits);
-    else
-      forward_chunk(tokens + c0, n, s, nullptr, false);
+    else forward_chunk(tokens + c0, n, s, nullptr, false);
   }
 }
 

@@ -131,6 +131,14 @@ TEST(HgrnConvert, WritesTheDocumentedLayout) {
   EXPECT_EQ(g.tensor("output.weight").type_name(), "i2_s");
   EXPECT_EQ(g.tensor("lower_bounds.weight").type_name(), "f32");
   EXPECT_EQ(g.tensor("blk.1.ffn_gate_up.weight").ne[1], 512);
+  // MMfreeLM's tokenizer kind (SentencePiece-style BPE, byte fallback):
+  // the converted file tokenizes as Debian's sentencepiece does.
+  LoadedModel lm = load_gguf_model(ref.path("converted_i2_s.gguf"));
+  const auto golden =
+      nlohmann::json::parse(read_file(std::string(LOWBIT_SOURCE_DIR) + "/tests/reference/golden/tokenizer_spm.json"));
+  for (const auto& c : golden["cases"])
+    EXPECT_EQ(lm.tokenizer->encode(c["text"].get<std::string>(), false), c["ids"].get<std::vector<int32_t>>())
+        << c["text"];
 }
 
 // A recurrent state keeps no past tokens, only snapshots: a continuation
