@@ -77,18 +77,31 @@ void run(RandomModelArgs a) {
   };
   const int64_t d = c.n_embd;
   const FormatTraits& f32 = format_traits(Format::F32);
-  add(std::string(kTokenEmbd), {c.n_vocab, d}, *embd, 0.02f, false);
-  add(std::string(kOutputNorm), {d}, f32, 1, false);
-  if (a.untied) add(std::string(kOutput), {c.n_vocab, d}, *embd, 0.02f, false);
   const bool ternary = is_ternary_format(*proj);
-  for (int64_t l = 0; l < c.n_layer; ++l) {
-    for (const NormSpec& n : kNorms)
-      if (!n.sub_norm || fam->sub_norms) add(block_tensor_name(l, n.gguf), {dim_of(c, n.dim)}, f32, 1, false);
-    // Float weights ~ N(0, 1/in): activations keep their scale through the stack.
-    for (const ProjectionSpec& p : kProjections) {
-      const int64_t in = dim_of(c, p.in);
-      add(block_tensor_name(l, p.gguf), {dim_of(c, p.out), in}, *proj, ternary ? 0.5f : 1.0f / std::sqrt(float(in)),
-          ternary);
+  if (fam->tensors) {
+    // A family with its own layout (hgrn-bit): its list, projections random
+    // ternary (float types too: such a family runs every projection ternary).
+    LOWBIT_CHECK(!a.untied, "--untied: architecture {} always has its own output.weight", c.arch);
+    c.tied_output = false;
+    for (const FamilyTensor& t : fam->tensors(c)) {
+      const Shape s(std::span<const int64_t>(t.shape));
+      if (t.role == TensorRole::Projection) add(t.gguf, s, *proj, ternary ? 0.5f : 0.03125f, true);
+      else if (t.role == TensorRole::Embedding) add(t.gguf, s, *embd, 0.02f, false);
+      else add(t.gguf, s, f32, t.shape.size() == 1 ? 1.0f : 0.0f, false);
+    }
+  } else {
+    add(std::string(kTokenEmbd), {c.n_vocab, d}, *embd, 0.02f, false);
+    add(std::string(kOutputNorm), {d}, f32, 1, false);
+    if (a.untied) add(std::string(kOutput), {c.n_vocab, d}, *embd, 0.02f, false);
+    for (int64_t l = 0; l < c.n_layer; ++l) {
+      for (const NormSpec& n : kNorms)
+        if (!n.sub_norm || fam->sub_norms) add(block_tensor_name(l, n.gguf), {dim_of(c, n.dim)}, f32, 1, false);
+      // Float weights ~ N(0, 1/in): activations keep their scale through the stack.
+      for (const ProjectionSpec& p : kProjections) {
+        const int64_t in = dim_of(c, p.in);
+        add(block_tensor_name(l, p.gguf), {dim_of(c, p.out), in}, *proj, ternary ? 0.5f : 1.0f / std::sqrt(float(in)),
+            ternary);
+      }
     }
   }
   Timer t;
@@ -104,7 +117,8 @@ const CommandRegistrar reg(95, "random-model", "write a GGUF with random ternary
   c.n_vocab = 128256, c.n_embd = 2560, c.n_layer = 30, c.n_head = 20, c.n_head_kv = 5, c.n_ff = 6912;
   c.n_ctx_train = 4096, c.rope_theta = 500000.0f;
   sub.add_option("-o,--output", a->out, "output GGUF")->required();
-  sub.add_option("--arch", a->arch, "model family (GGUF architecture): bitnet-b1.58 (default), bitnet, llama");
+  sub.add_option("--arch", a->arch,
+                 "model family (GGUF architecture): bitnet-b1.58 (default), bitnet, llama, hgrn-bit");
   sub.add_flag("--untied", a->untied, "a separate output.weight instead of the tied embedding");
   sub.add_option("--type", a->type, "projection type: i2_s (default), tq2_0, tq1_0, f16, f32");
   sub.add_option("--embd-type", a->embd_type, "embedding type: f16 (default), bf16, f32");

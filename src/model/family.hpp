@@ -33,6 +33,26 @@ struct ModelLoadOptions {
   bool ternary_float_weights = false;
 };
 
+// One tensor of a family whose block is not the shared decoder's
+// (decoder_block.hpp describes that one): its GGUF and Hugging Face names,
+// its shape as HF stores it ([rows, cols] or [n]) and what it is, which
+// decides how `convert` and `random-model` write it.
+enum class TensorRole : uint8_t {
+  Embedding,   // float rows looked up by token id (F16 when converted)
+  Projection,  // a weight matrix in the projection type (ternarized from latent weights)
+  Vector       // norms and other small float parameters (F32)
+};
+struct FamilyTensor {
+  std::string gguf, hf;
+  std::vector<int64_t> shape;
+  TensorRole role;
+};
+
+struct HfLayout {
+  ModelConfig config;
+  std::vector<FamilyTensor> tensors;
+};
+
 class ModelFamily {
  public:
   std::string_view name;                     // general.architecture it writes
@@ -63,6 +83,15 @@ class ModelFamily {
   // recurrent matmul-free family); null: DecoderModel.
   std::unique_ptr<Model> (*make_model)(const ModelFamily& f, const ModelConfig& c, const TensorLookup& lookup,
                                        const ModelLoadOptions& opt) = nullptr;
+
+  // The tensors of a family whose layout is its own (null: the decoder's of
+  // decoder_block.hpp), for a model with config c (c.tied_output: the head's
+  // HF source is the embedding). `convert` and `random-model` write these.
+  std::vector<FamilyTensor> (*tensors)(const ModelConfig& c) = nullptr;
+  // Its Hugging Face layout: config.json read and checked (errors name the
+  // key) and the tensors that config implies; null: io/hf_config's decoder
+  // reading and decoder_block's names.
+  HfLayout (*read_hf_layout)(const std::string& config_json_path) = nullptr;
 
   bool reads(std::string_view arch) const;
   // <arch>.* keys -> config, checked; errors name the key.

@@ -34,6 +34,15 @@ std::string describe_family(const GgufFile& f) {
   }
   out += fmt::format("  shape:        {} layers, d={}, heads={}/{} (kv), head_dim={}, ff={}, vocab={}, context {}\n",
                      c.n_layer, c.n_embd, c.n_head, c.n_head_kv, c.head_dim, c.n_ff, c.n_vocab, c.n_ctx_train);
+  if (fam->tensors) {
+    // A family with its own layout (hgrn-bit): its projections by its list.
+    std::map<std::string, int> proj;
+    for (const FamilyTensor& t : fam->tensors(c))
+      if (const GgufTensorInfo* i = t.role == TensorRole::Projection ? f.find_tensor(t.gguf) : nullptr)
+        ++proj[i->type_name()];
+    return out + fmt::format("  block:        its own ({}), no attention and no KV cache\n  projections:  {}\n",
+                             fam->about, type_counts(proj));
+  }
   std::string rope = c.rope_style == RopeStyle::Neox ? "pairs (i, i+d/2)" : "adjacent pairs";
   if (c.rope_freq_scale != 1.0f) rope += fmt::format(", linear scaling x{}", 1.0f / c.rope_freq_scale);
   if (f.find_tensor(kRopeFreqs)) rope += ", per-frequency factors (rope_freqs)";

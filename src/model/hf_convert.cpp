@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <numbers>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -88,17 +89,41 @@ float float_at(const SafetensorsTensor& t, const std::byte* p, int64_t i) {
 struct Entry {
   std::string hf, gguf;
   std::vector<int64_t> shape;  // [rows, cols] or [n], as HF stores the unpacked weight
-  int proj = -1;               // kQ.. for projections
+  TensorRole role;
+  int proj = -1;  // kQ.. for the decoder's projections
 };
+
+// config.json's "architectures"[0] ("" when absent), before the family that
+// knows the rest of the file is chosen.
+std::string hf_architecture(const std::string& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: not valid JSON: {}", path, e.what());
+  }
+  LOWBIT_CHECK(j.is_object(), "{}: not a JSON object", path);
+  const auto a = j.find("architectures");
+  if (a == j.end()) return "";
+  LOWBIT_CHECK(a->is_array() && !a->empty() && (*a)[0].is_string(),
+               "{}: 'architectures' is {}, expected a list of names", path, a->dump());
+  return (*a)[0].get<std::string>();
+}
 
 class Converter {
  public:
-  Converter(const std::string& dir, const ConvertOptions& opt)
-      : dir_(dir), cfg_(load_hf_config(dir + "/config.json")), ckpt_(dir), opt_(opt) {
-    src_ = find_hf_family(cfg_.architecture);
-    LOWBIT_CHECK(src_, "{}/config.json: architecture '{}' is not one lowbit converts ({})", dir,
-                 cfg_.architecture.empty() ? "(none)" : cfg_.architecture, hf_classes());
-    plan();
+  Converter(const std::string& dir, const ConvertOptions& opt) : dir_(dir), ckpt_(dir), opt_(opt) {
+    const std::string config = dir + "/config.json";
+    arch_ = hf_architecture(config);
+    src_ = find_hf_family(arch_);
+    LOWBIT_CHECK(src_, "{}: architecture '{}' is not one lowbit converts ({})", config,
+                 arch_.empty() ? "(none)" : arch_, hf_classes());
+    if (src_->read_hf_layout) {
+      plan_layout(src_->read_hf_layout(config));
+    } else {
+      cfg_ = load_hf_config(config);
+      plan();
+    }
   }
 
   ConvertResult run(const std::string& out_path);
@@ -111,6 +136,8 @@ class Converter {
     return s;
   }
   void plan();
+  void plan_layout(HfLayout layout);
+  void check_all_used() const;
   void check_tensor(const Entry& e) const;
   ModelConfig model_config() const;
   std::vector<float> read_floats(const Entry& e) const;
@@ -123,6 +150,8 @@ class Converter {
   Checkpoint ckpt_;
   ConvertOptions opt_;
   const ModelFamily* src_ = nullptr;
+  std::string arch_;                   // config.json's class
+  std::optional<ModelConfig> layout_;  // a family with its own layout (read_hf_layout): its config
   bool packed_ = false, latent_ = false, tied_ = false;
   std::vector<Entry> entries_;
 };
@@ -143,27 +172,49 @@ void Converter::plan() {
   tied_ = cfg_.tie_word_embeddings.value_or(!ckpt_.file_of(kHfOutput));
   LOWBIT_CHECK(tied_ || ckpt_.file_of(kHfOutput), "{}: tensor '{}' is missing (config.json: tie_word_embeddings false)",
                dir_, kHfOutput);
-  entries_.push_back({std::string(kHfTokenEmbd), std::string(kTokenEmbd), {V, D}});
-  entries_.push_back({std::string(kHfOutputNorm), std::string(kOutputNorm), {D}});
-  if (!tied_) entries_.push_back({std::string(kHfOutput), std::string(kOutput), {V, D}});
+  entries_.push_back({std::string(kHfTokenEmbd), std::string(kTokenEmbd), {V, D}, TensorRole::Embedding});
+  entries_.push_back({std::string(kHfOutputNorm), std::string(kOutputNorm), {D}, TensorRole::Vector});
+  if (!tied_) entries_.push_back({std::string(kHfOutput), std::string(kOutput), {V, D}, TensorRole::Embedding});
   for (int64_t l = 0; l < cfg_.num_hidden_layers; ++l) {
     const std::string pre = fmt::format("{}{}.", kHfLayerPrefix, l);
     for (const NormSpec& n : kNorms)
       if (!n.sub_norm || src_->sub_norms)
-        entries_.push_back(
-            {pre + std::string(src_->hf_norms[n.norm]) + ".weight", block_tensor_name(l, n.gguf), {dim_of(c, n.dim)}});
+        entries_.push_back({pre + std::string(src_->hf_norms[n.norm]) + ".weight",
+                            block_tensor_name(l, n.gguf),
+                            {dim_of(c, n.dim)},
+                            TensorRole::Vector});
     for (const ProjectionSpec& p : kProjections)
       entries_.push_back({pre + std::string(p.hf) + ".weight",
                           block_tensor_name(l, p.gguf),
                           {dim_of(c, p.out), dim_of(c, p.in)},
+                          TensorRole::Projection,
                           p.proj});
   }
-  // Everything in the checkpoint must be something this plan uses.
+  check_all_used();
+}
+
+// A family with its own layout: its tensor list, full-precision latent
+// ternary projections (every ternary family's HF checkpoints so far) or float.
+void Converter::plan_layout(HfLayout layout) {
+  layout_ = layout.config;
+  cfg_.architecture = arch_;
+  cfg_.vocab_size = layout.config.n_vocab;
+  cfg_.num_hidden_layers = layout.config.n_layer;
+  latent_ = src_->ternary_by_default;
+  tied_ = layout.config.tied_output;
+  for (FamilyTensor& t : layout.tensors)
+    entries_.push_back({std::move(t.hf), std::move(t.gguf), std::move(t.shape), t.role});
+  check_all_used();
+}
+
+// Every planned tensor is there with its shape and everything in the
+// checkpoint is something the plan uses.
+void Converter::check_all_used() const {
   std::set<std::string> used;
   for (const Entry& e : entries_) {
     check_tensor(e);
     used.insert(e.hf);
-    if (packed_ && e.proj >= 0) used.insert(e.hf + "_scale");
+    if (packed_ && e.role == TensorRole::Projection) used.insert(e.hf + "_scale");
   }
   if (tied_) used.insert(std::string(kHfOutput));  // a tied checkpoint may store the copy
   for (const auto& [name, file] : ckpt_.all())
@@ -178,7 +229,7 @@ void Converter::check_tensor(const Entry& e) const {
                cfg_.architecture);
   const SafetensorsTensor& t = f->tensor(e.hf);
   std::vector<int64_t> want = e.shape;
-  if (e.proj >= 0 && packed_) {
+  if (e.role == TensorRole::Projection && packed_) {
     LOWBIT_CHECK(t.dtype->name == "U8" && want[0] % 4 == 0, "{}: '{}' is {}, expected packed U8 (quantization_config)",
                  f->path(), e.hf, t.dtype->name);
     want[0] /= 4;
@@ -193,6 +244,7 @@ void Converter::check_tensor(const Entry& e) const {
 }
 
 ModelConfig Converter::model_config() const {
+  if (layout_) return *layout_;
   ModelConfig c;
   c.n_vocab = cfg_.vocab_size, c.n_embd = cfg_.hidden_size, c.n_layer = cfg_.num_hidden_layers;
   c.n_head = cfg_.num_attention_heads, c.n_head_kv = cfg_.num_key_value_heads, c.head_dim = cfg_.head_dim();
@@ -321,8 +373,8 @@ ConvertResult Converter::run(const std::string& out_path) {
                  [factors](std::span<std::byte> out) { std::memcpy(out.data(), factors.data(), factors.size() * 4); });
   }
   for (const Entry& e : entries_) {
-    const bool is_proj = e.proj >= 0, is_vec = e.shape.size() == 1;
-    const FormatTraits& fmt = is_proj ? type : (is_vec ? f32 : f16);
+    const bool is_proj = e.role == TensorRole::Projection;
+    const FormatTraits& fmt = is_proj ? type : (e.role == TensorRole::Vector ? f32 : f16);
     const Shape shape(std::span<const int64_t>(e.shape));
     w.add_tensor(e.gguf, fmt, shape, [this, &e, &fmt, is_proj, &tick](std::span<std::byte> out) {
       std::vector<float> v = is_proj ? projection_values(e) : read_floats(e);

@@ -5,7 +5,10 @@
 //  - BitnetForCausalLM (1bitLLM): full-precision latent weights, ternarized
 //    per tensor with absmean at conversion, as llama.cpp's converter does;
 //  - LlamaForCausalLM with a BitNet quantization_config (packed + weight_scale)
-//    or plain float weights; Q/K rows permuted for llama.cpp's rope pairing.
+//    or plain float weights; Q/K rows permuted for llama.cpp's rope pairing;
+//  - a family with a layout of its own (ModelFamily::read_hf_layout: the
+//    tensor list and config its config.json implies), e.g.
+//    HGRNBitForCausalLM (MMfreeLM): latent weights ternarized with absmean.
 // Every tensor is checked against config.json first (missing, unexpected or
 // misshapen tensors, absurd counts are errors naming the tensor or field), so
 // a file `generate` would refuse is never written. The projections are

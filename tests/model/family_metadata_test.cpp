@@ -93,7 +93,7 @@ TEST_F(FamilyMetadata, AbsurdCounts) {
 
 TEST_F(FamilyMetadata, UnknownArchitectureNamesTheFamilies) {
   EXPECT_THAT(load_with("llama", "general.architecture", GgufValue{std::string("mamba")}),
-              HasSubstr("architecture 'mamba' is not supported (lowbit runs bitnet, bitnet-b1.58, llama)"));
+              HasSubstr("architecture 'mamba' is not supported (lowbit runs bitnet, bitnet-b1.58, hgrn-bit, llama)"));
 }
 
 }  // namespace

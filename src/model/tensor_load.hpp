@@ -1,0 +1,19 @@
+// Reading a model's tensors through a TensorLookup with the checks every
+// loader makes (present, shape, a float vector type), errors naming the
+// tensor.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "model/tensor_ref.hpp"
+
+namespace lowbit {
+
+// The tensor, or an error "model file has no tensor '<name>'".
+TensorRef require_tensor(const TensorLookup& lookup, std::string_view name);
+// A float vector (f32, f16, bf16) of n elements as f32.
+std::vector<float> load_float_vector(const TensorRef& t, int64_t n);
+
+}  // namespace lowbit
