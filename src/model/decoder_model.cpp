@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "kernels/silu_gate.hpp"
+#include "model/tensor_load.hpp"
 #include "nn/cached_attention.hpp"
 #include "nn/gated_activation.hpp"
 #include "nn/rms_norm.hpp"
@@ -16,25 +17,9 @@ namespace lowbit {
 
 namespace {
 
-TensorRef require(const TensorLookup& lookup, std::string_view name) {
-  auto t = lookup(name);
-  LOWBIT_CHECK(t.has_value(), "model file has no tensor '{}'", name);
-  return *t;
-}
-
-std::vector<float> load_vector(const TensorRef& t, int64_t n) {
-  LOWBIT_CHECK(t.numel() == n, "tensor '{}' has {} elements, expected {}", t.name, t.numel(), n);
-  LOWBIT_CHECK(t.format && t.format->to_float && t.format->block_elems == 1,
-               "tensor '{}': a vector must be f32, f16 or bf16, not {}", t.name,
-               t.format ? t.format->name : "(unknown)");
-  std::vector<float> v(static_cast<size_t>(n));
-  t.format->to_float(t.data, v.data(), n);
-  return v;
-}
-
 std::unique_ptr<Matrix> load_projection(const ModelConfig& cfg, const TensorLookup& lookup, const std::string& name,
                                         int64_t rows, int64_t cols, const ModelLoadOptions& opt) {
-  TensorRef t = require(lookup, name);
+  TensorRef t = require_tensor(lookup, name);
   LOWBIT_CHECK(t.rows == rows && t.cols == cols, "tensor '{}' is [{}, {}], expected [{}, {}] (rows, cols)", name,
                t.rows, t.cols, rows, cols);
   LOWBIT_CHECK(t.format != nullptr, "tensor '{}' has a type lowbit does not know", name);
@@ -71,7 +56,7 @@ DecoderModel::DecoderModel(const ModelFamily& family, const ModelConfig& cfg, co
     : family_(family), cfg_(cfg) {
   cfg_.validate();
   const int64_t d = cfg_.n_embd;
-  tok_embd_ = require(lookup, kTokenEmbd);
+  tok_embd_ = require_tensor(lookup, kTokenEmbd);
   LOWBIT_CHECK(tok_embd_.cols == d && tok_embd_.rows == cfg_.n_vocab, "tensor '{}' is [{}, {}], expected [{}, {}]",
                kTokenEmbd, tok_embd_.rows, tok_embd_.cols, cfg_.n_vocab, d);
   LOWBIT_CHECK(tok_embd_.format && tok_embd_.format->to_float && tok_embd_.format->tensor_trailer_bytes == 0 &&
@@ -79,11 +64,11 @@ DecoderModel::DecoderModel(const ModelFamily& family, const ModelConfig& cfg, co
                "tensor '{}': type {} is not supported for embeddings", kTokenEmbd,
                tok_embd_.format ? tok_embd_.format->name : "(unknown)");
   embd_row_bytes_ = d / tok_embd_.format->block_elems * tok_embd_.format->block_bytes;
-  if (auto rf = lookup(kRopeFreqs)) cfg_.rope_freq_factors = load_vector(*rf, cfg_.head_dim / 2);
+  if (auto rf = lookup(kRopeFreqs)) cfg_.rope_freq_factors = load_float_vector(*rf, cfg_.head_dim / 2);
 
   layers_.resize(size_t(cfg_.n_layer));
   for (int64_t l = 0; l < cfg_.n_layer; ++l) load_layer(l, lookup, opt);
-  output_norm_ = load_vector(require(lookup, kOutputNorm), d);
+  output_norm_ = load_float_vector(require_tensor(lookup, kOutputNorm), d);
   if (auto out = lookup(kOutput)) {
     LOWBIT_CHECK(out->rows == cfg_.n_vocab && out->cols == d, "tensor '{}' is [{}, {}], expected [{}, {}]", kOutput,
                  out->rows, out->cols, cfg_.n_vocab, d);
@@ -99,12 +84,12 @@ void DecoderModel::load_layer(int64_t l, const TensorLookup& lookup, const Model
   Layer& L = layers_[size_t(l)];
   for (const NormSpec& n : kNorms)
     if (!n.sub_norm || cfg_.sub_norms)
-      L.norm[n.norm] = load_vector(require(lookup, block_tensor_name(l, n.gguf)), dim_of(cfg_, n.dim));
+      L.norm[n.norm] = load_float_vector(require_tensor(lookup, block_tensor_name(l, n.gguf)), dim_of(cfg_, n.dim));
   for (const ProjectionSpec& p : kProjections) {
     L.proj[p.proj] =
         load_projection(cfg_, lookup, block_tensor_name(l, p.gguf), dim_of(cfg_, p.out), dim_of(cfg_, p.in), opt);
     if (family_.projection_scales)
-      if (auto s = lookup(block_tensor_name(l, p.gguf, ".scale"))) L.scale[p.proj] = load_vector(*s, 1)[0];
+      if (auto s = lookup(block_tensor_name(l, p.gguf, ".scale"))) L.scale[p.proj] = load_float_vector(*s, 1)[0];
   }
   if ((L.qkv = fuse_rows({L.proj[kQ].get(), L.proj[kK].get(), L.proj[kV].get()})))
     L.proj[kQ].reset(), L.proj[kK].reset(), L.proj[kV].reset();
