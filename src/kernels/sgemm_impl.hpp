@@ -109,14 +109,23 @@ void sgemm_block(bool ta, bool tb, int64_t m0, int64_t m1, int64_t n0, int64_t n
   }
 }
 
+// C = beta * C where K = 0, and nothing where C is empty: true when that was all.
+bool degenerate(int64_t M, int64_t N, int64_t K, float beta, float* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return true;
+  if (K > 0) return false;
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+  return true;
+}
+
+void sgemm_single_thread(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                         int64_t ldb, float beta, float* C, int64_t ldc) {
+  if (!degenerate(M, N, K, beta, C, ldc)) sgemm_block(ta, tb, 0, M, 0, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
 void sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
            int64_t ldb, float beta, float* C, int64_t ldc) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {  // C = beta * C
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
-    return;
-  }
+  if (degenerate(M, N, K, beta, C, ldc)) return;
   ThreadPool& pool = ThreadPool::global();
   const int64_t threads = pool.size();
   // Split the larger dimension in tile multiples, so each thread packs only

@@ -45,4 +45,19 @@ void TernaryLinear::backward(const float* x, const float* dy, int64_t tokens, fl
       [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
 }
 
+void TernaryLinear::quantize_for_training(const float* x, int64_t tokens, TrainActs& a) const {
+  a.tokens = tokens;
+  quantize_acts(x, tokens, a.q, a.step, &a.deq.pass);
+  dequantize_acts(a.q, a.step, tokens, in_, a.deq);
+}
+
+void TernaryLinear::forward_from(const TrainActs& a, float* y) const {
+  int8_matmul_scaled(a.q.data(), a.step.data(), a.tokens, in_, wq_.q.data(), nullptr, wq_.scale, out_, y);
+}
+
+void TernaryLinear::backward_from(const float* x, const TrainActs& a, const float* dy, float* dx, float* dw) const {
+  ste_backward_from(a.deq, a.tokens, in_, out_, w_deq_.data(), dy, dx, dw,
+                    [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
+}
+
 }  // namespace lowbit

@@ -23,6 +23,25 @@ class TernaryLinear : public LinearLayer {
 
   const TernaryWeights& quantized() const { return wq_; }
 
+  // The training path: the forward's activation quantization kept for the
+  // backward (the backward above recomputes it), and shareable by the
+  // projections that read the same input with the same quantizer (q/k/v,
+  // gate/up). forward_from and backward_from compute exactly what forward
+  // and backward compute on the x the acts were quantized from.
+  struct TrainActs {
+    int64_t tokens = 0;
+    std::vector<int8_t> q;     // [tokens, in] codes
+    std::vector<double> step;  // [tokens]
+    QuantizedActs deq;         // q * step and the STE mask
+  };
+  void quantize_for_training(const float* x, int64_t tokens, TrainActs& a) const;
+  void forward_from(const TrainActs& a, float* y) const;
+  void backward_from(const float* x, const TrainActs& a, const float* dy, float* dx, float* dw) const;
+  // Whether `o` quantizes an input exactly as this layer does.
+  bool same_act_quantizer(const TernaryLinear& o) const {
+    return type() == o.type() && in_ == o.in_ && opt_.subln == o.opt_.subln && opt_.act_bits == o.opt_.act_bits;
+  }
+
  protected:
   TernaryLinear(Tensor w, const LinearOptions& opt);
 
