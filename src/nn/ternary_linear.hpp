@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "kernels/ternary_matmul.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/ste.hpp"
 #include "quant/act_quant.hpp"
@@ -30,9 +31,10 @@ class TernaryLinear : public LinearLayer {
   // and backward compute on the x the acts were quantized from.
   struct TrainActs {
     int64_t tokens = 0;
-    std::vector<int8_t> q;     // [tokens, in] codes
-    std::vector<double> step;  // [tokens]
-    QuantizedActs deq;         // q * step and the STE mask
+    std::vector<int8_t> q;      // [tokens, in] codes
+    std::vector<double> step;   // [tokens]
+    QuantizedActs deq;          // q * step and the STE mask
+    QuantizedActivations rows;  // q again, rows padded for the ternary GEMM kernels, with their sums
   };
   void quantize_for_training(const float* x, int64_t tokens, TrainActs& a) const;
   void forward_from(const TrainActs& a, float* y) const;
@@ -59,6 +61,10 @@ class TernaryLinear : public LinearLayer {
 
   TernaryWeights wq_;
   std::vector<float> w_deq_;  // q * s, for the backward
+  // wq_ in the ternary kernels' layout for forward_from, packed on first use
+  // after each requantize (inference-only layers never pack it).
+  mutable PackedTernary packed_;
+  mutable bool packed_current_ = false;
 };
 
 }  // namespace lowbit
