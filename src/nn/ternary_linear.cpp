@@ -86,6 +86,10 @@ void TernaryLinear::forward_from(const TrainActs& a, float* y) const {
 }
 
 void TernaryLinear::backward_from(const float* x, const TrainActs& a, const float* dy, float* dx, float* dw) const {
+  if (transform_is_identity()) {  // dx = dh: no scratch, no copy
+    ste_linear_backward(a.deq, w_deq_.data(), dy, a.tokens, in_, out_, dx, dw);
+    return;
+  }
   ste_backward_from(a.deq, a.tokens, in_, out_, w_deq_.data(), dy, dx, dw,
                     [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
 }

@@ -50,6 +50,8 @@ class TernaryLinear : public LinearLayer {
   // h = transform(x) for one token (in_ values); and its backward.
   virtual void transform(const float* x, float* h) const = 0;
   virtual void transform_backward(const float* x, const float* dh, float* dx) const = 0;
+  // Whether h = x (the training backward then writes dh straight into dx).
+  virtual bool transform_is_identity() const { return false; }
   // Quantizes one transformed token.
   virtual ActQuantResult quantize(const float* h, int8_t* q, uint8_t* pass) const = 0;
 

@@ -197,7 +197,7 @@ struct TrainModel::HeadActs {
   std::vector<float> x, inv_f, xn, logits;  // last block's output, final norm, head output
   std::vector<double> row_max, row_sum;     // the softmax of each logits row
   std::vector<double> row_loss;
-  std::vector<float> stream, tmp, dxn;  // forward's residual stream and scratch, head_backward's dL/dxn
+  std::vector<float> tmp, dxn;  // forward's scratch, head_backward's dL/dxn
 };
 
 struct TrainModel::BackBufs {
@@ -214,14 +214,13 @@ void TrainModel::embed(const int32_t* inputs, const int32_t* targets, int64_t N,
   }
 }
 
-void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, float* x, float* tmp) {
+void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, const float* x, float* out, float* tmp) {
   const ModelConfig& c = spec_.arch;
   const int64_t N = B * T, d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
   const float eps = c.rms_eps;
   const AttentionShape ash{c.n_head, c.n_head_kv, c.head_dim, 1.0f, true};
   Layer& L = layers_[size_t(l)];
   Acts& A = *acts_[size_t(l)];
-  A.x_in.assign(x, x + N * d);
   rms_norm_forward(x, L.attn_norm.data<float>(), N, d, eps, grow(A.h1, N * d), grow(A.inv1, N));
   proj_forward(l, kQ, A.h1.data(), N, grow(A.q, N * qd));
   proj_forward(l, kK, A.h1.data(), N, grow(A.k, N * kvd), kQ);
@@ -250,7 +249,7 @@ void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, float* x, float*
   rms_norm_forward(A.a.data(), L.ffn_sub_norm.data<float>(), N, ff, eps, grow(A.f_n, N * ff), grow(A.inv3, N));
   proj_forward(l, kDown, A.f_n.data(), N, tmp);
   for_elements(N * d, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) x[i] = x_mid[i] + tmp[i];
+    for (int64_t i = i0; i < i1; ++i) out[i] = x_mid[i] + tmp[i];
   });
 }
 
@@ -258,7 +257,6 @@ float TrainModel::head_forward(const float* x, int64_t N) {
   const ModelConfig& c = spec_.arch;
   const int64_t d = c.n_embd, V = c.n_vocab;
   HeadActs& H = *head_;
-  H.x.assign(x, x + N * d);
   grow(H.inv_f, N);
   grow(H.xn, N * d);
   grow(H.logits, N * V);
@@ -294,14 +292,19 @@ float TrainModel::forward(const int32_t* inputs, const int32_t* targets, int64_t
   }
   if (!head_) head_ = std::make_unique<HeadActs>();
   // Buffers kept across steps: no allocation (and no zeroing) per step.
-  float* x = grow(head_->stream, N * d);
   float* tmp = grow(head_->tmp, N * std::max(d, ff));
-  embed(inputs, targets, N, x);
+  // Block l reads its input from its own saved x_in (kept for the
+  // backward) and writes its output into the next block's (the last one
+  // into the head's): the residual stream is never copied.
+  auto input_of = [&](int64_t l) {
+    return l < c.n_layer ? grow(acts_[size_t(l)]->x_in, N * d) : grow(head_->x, N * d);
+  };
+  embed(inputs, targets, N, input_of(0));
   head_->inputs.assign(inputs, inputs + N);
   head_->targets.assign(targets, targets + N);
   head_->B = B, head_->T = T;
-  for (int64_t l = 0; l < c.n_layer; ++l) block_forward(l, B, T, x, tmp);
-  return head_forward(x, N);
+  for (int64_t l = 0; l < c.n_layer; ++l) block_forward(l, B, T, input_of(l), input_of(l + 1), tmp);
+  return head_forward(head_->x.data(), N);
 }
 
 void TrainModel::head_backward(int64_t N, float* dx) {

@@ -93,8 +93,8 @@ class TrainModel {
   void proj_forward(int64_t l, int p, const float* x, int64_t n, float* y, int share = -1);
   void proj_backward(int64_t l, int p, const float* x, const float* dy, int64_t n, float* dx);
   void embed(const int32_t* inputs, const int32_t* targets, int64_t N, float* x) const;
-  // x [B*T, d] goes through block l in place.
-  void block_forward(int64_t l, int64_t B, int64_t T, float* x, float* tmp);
+  // out [B*T, d] = block l of x [B*T, d] (x is the block's saved input).
+  void block_forward(int64_t l, int64_t B, int64_t T, const float* x, float* out, float* tmp);
   // Final norm, tied head, cross-entropy; keeps the logits and the softmax's row max/sum.
   float head_forward(const float* x, int64_t N);
   // dx [N, d] = dL/dx of the last block's output; d_tok_embd and d_output_norm accumulate.
