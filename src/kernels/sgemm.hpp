@@ -17,6 +17,11 @@ namespace lowbit {
 void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
            int64_t ldb, float beta, float* C, int64_t ldc);
 
+// The same on the calling thread only, for callers that already split
+// their work over the pool (one small product per thread).
+void sgemm_single_thread(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+                         const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
 // The ISA of the implementation sgemm uses (kScalar: the portable one).
 Isa sgemm_isa();
 

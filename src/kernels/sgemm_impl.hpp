@@ -44,12 +44,24 @@ void pack_b(bool tb, const float* B, int64_t ldb, int64_t k0, int64_t kc, int64_
 }
 
 // Packs op(A)[i0:i0+mc, k0:k0+kc] into MR-row panels, zero padded.
+// Full panels read their MR rows (or, transposed, MR consecutive columns)
+// directly: with N of a few hundred, packing A is a visible share of the
+// training SGEMMs.
 void pack_a(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float* out) {
   for (int64_t ip = 0; ip < mc; ip += MR) {
     const int64_t h = std::min<int64_t>(MR, mc - ip);
     float* panel = out + (ip / MR) * kc * MR;
-    for (int64_t k = 0; k < kc; ++k)
-      for (int64_t i = 0; i < MR; ++i) panel[k * MR + i] = i < h ? a_at(ta, A, lda, i0 + ip + i, k0 + k) : 0.0f;
+    if (h == MR && ta) {
+      for (int64_t k = 0; k < kc; ++k) std::memcpy(panel + k * MR, A + (k0 + k) * lda + i0 + ip, sizeof(float) * MR);
+    } else if (h == MR) {
+      const float* rows[MR];
+      for (int i = 0; i < MR; ++i) rows[i] = A + (i0 + ip + i) * lda + k0;
+      for (int64_t k = 0; k < kc; ++k)
+        for (int i = 0; i < MR; ++i) panel[k * MR + i] = rows[i][k];
+    } else {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int64_t i = 0; i < MR; ++i) panel[k * MR + i] = i < h ? a_at(ta, A, lda, i0 + ip + i, k0 + k) : 0.0f;
+    }
   }
 }
 
@@ -109,14 +121,23 @@ void sgemm_block(bool ta, bool tb, int64_t m0, int64_t m1, int64_t n0, int64_t n
   }
 }
 
+// C = beta * C where K = 0, and nothing where C is empty: true when that was all.
+bool degenerate(int64_t M, int64_t N, int64_t K, float beta, float* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return true;
+  if (K > 0) return false;
+  for (int64_t i = 0; i < M; ++i)
+    for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+  return true;
+}
+
+void sgemm_single_thread(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+                         int64_t ldb, float beta, float* C, int64_t ldc) {
+  if (!degenerate(M, N, K, beta, C, ldc)) sgemm_block(ta, tb, 0, M, 0, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
 void sgemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
            int64_t ldb, float beta, float* C, int64_t ldc) {
-  if (M <= 0 || N <= 0) return;
-  if (K <= 0) {  // C = beta * C
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
-    return;
-  }
+  if (degenerate(M, N, K, beta, C, ldc)) return;
   ThreadPool& pool = ThreadPool::global();
   const int64_t threads = pool.size();
   // Split the larger dimension in tile multiples, so each thread packs only

@@ -26,4 +26,14 @@ void attention_core_forward(const AttentionShape& s, const float* q, const float
 void attention_core_backward(const AttentionShape& s, const float* q, const float* k, const float* v,
                              const float* probs, const float* dctx, int64_t T, float* dq, float* dk, float* dv);
 
+// The same for B sequences of T tokens laid end to end (q [B*T, q_dim],
+// probs [B, n_head, T, T], ...), one sequence per thread at a time: the
+// T x T products of short sequences are too small to split well. Each
+// sequence gets exactly the per-sequence functions' results.
+void attention_core_forward_batch(const AttentionShape& s, const float* q, const float* k, const float* v, int64_t B,
+                                  int64_t T, float* probs, float* ctx);
+void attention_core_backward_batch(const AttentionShape& s, const float* q, const float* k, const float* v,
+                                   const float* probs, const float* dctx, int64_t B, int64_t T, float* dq, float* dk,
+                                   float* dv);
+
 }  // namespace lowbit

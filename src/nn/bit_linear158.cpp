@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/int8_absmax.hpp"
 #include "nn/norms.hpp"
 
 namespace lowbit {
@@ -21,7 +22,7 @@ void BitLinear158::transform_backward(const float* x, const float* dh, float* dx
 }
 
 ActQuantResult BitLinear158::quantize(const float* h, int8_t* q, uint8_t* pass) const {
-  return quant_int8_absmax(h, in_, q, pass);
+  return int8_absmax_quantize(h, in_, q, pass);
 }
 
 }  // namespace lowbit

@@ -15,6 +15,7 @@ class BitLinear158 final : public TernaryLinear {
  protected:
   void transform(const float* x, float* h) const override;
   void transform_backward(const float* x, const float* dh, float* dx) const override;
+  bool transform_is_identity() const override { return !opt_.subln; }
   ActQuantResult quantize(const float* h, int8_t* q, uint8_t* pass) const override;
 };
 

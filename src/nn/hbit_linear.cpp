@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "kernels/fwht.hpp"
+#include "kernels/int8_absmax.hpp"
 #include "nn/norms.hpp"
 #include "quant/hadamard.hpp"
 
@@ -37,7 +38,7 @@ void HBitLinear::transform_backward(const float* x, const float* dh, float* dx) 
 }
 
 ActQuantResult HBitLinear::quantize(const float* h, int8_t* q, uint8_t* pass) const {
-  return opt_.act_bits == 4 ? quant_int4_absmean(h, in_, q, pass) : quant_int8_absmax(h, in_, q, pass);
+  return opt_.act_bits == 4 ? quant_int4_absmean(h, in_, q, pass) : int8_absmax_quantize(h, in_, q, pass);
 }
 
 }  // namespace lowbit

@@ -1,5 +1,6 @@
 #include "nn/ste.hpp"
 
+#include "core/thread_pool.hpp"
 #include "nn/float_linear.hpp"
 
 namespace lowbit {
@@ -9,8 +10,10 @@ void ste_linear_backward(const QuantizedActs& a, const float* w_deq, const float
   if (dw) accumulate_dyt_x(dy, a.deq.data(), tokens, in, out, dw);
   if (dh) {
     matmul_dy_w(dy, w_deq, tokens, in, out, dh);
-    for (int64_t k = 0; k < tokens * in; ++k)
-      if (!a.pass[size_t(k)]) dh[k] = 0.0f;
+    ThreadPool::global().parallel_for(tokens * in, 4096, [&](int64_t k0, int64_t k1) {
+      for (int64_t k = k0; k < k1; ++k)
+        if (!a.pass[size_t(k)]) dh[k] = 0.0f;
+    });
   }
 }
 

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/thread_pool.hpp"
+
 namespace lowbit {
 
 // What a quantized layer fed its matmul, kept for the backward.
@@ -31,18 +33,35 @@ template <typename Q>
 void dequantize_acts(const std::vector<Q>& q, const std::vector<double>& step, int64_t tokens, int64_t in,
                      QuantizedActs& a) {
   a.deq.resize(q.size());
-  for (int64_t t = 0; t < tokens; ++t)
-    for (int64_t i = 0; i < in; ++i) a.deq[std::size_t(t * in + i)] = float(q[std::size_t(t * in + i)] * step[std::size_t(t)]);
+  ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t)
+      for (int64_t i = 0; i < in; ++i)
+        a.deq[std::size_t(t * in + i)] = float(q[std::size_t(t * in + i)] * step[std::size_t(t)]);
+  });
 }
 
 // dw += dy^T a.deq (if dw); dh = (dy w_deq) * a.pass (if dh).
 void ste_linear_backward(const QuantizedActs& a, const float* w_deq, const float* dy, int64_t tokens, int64_t in,
                          int64_t out, float* dh, float* dw);
 
+// The backward of a quantized layer from the activations its forward fed
+// the matmul (a, kept or recomputed): dW and dh as above, then
+// transform_back(t, dh_t, dx_t) per token (the layer's h'(x)^T). dx or dw
+// may be null (skipped).
+template <class TransformBack>
+void ste_backward_from(const QuantizedActs& a, int64_t tokens, int64_t in, int64_t out, const float* w_deq,
+                       const float* dy, float* dx, float* dw, TransformBack transform_back) {
+  std::vector<float> dh(dx ? std::size_t(tokens * in) : 0);
+  ste_linear_backward(a, w_deq, dy, tokens, in, out, dx ? dh.data() : nullptr, dw);
+  if (!dx) return;
+  ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) transform_back(t, dh.data() + t * in, dx + t * in);
+  });
+}
+
 // The whole backward of a quantized layer around that rule: quantize(q,
 // step, &pass) redoes the forward's activation quantization (codes of type
-// Q), then dW and dh as above, then transform_back(t, dh_t, dx_t) per token
-// (the layer's h'(x)^T). dx or dw may be null (skipped).
+// Q), then ste_backward_from.
 template <typename Q, class Quantize, class TransformBack>
 void ste_layer_backward(int64_t tokens, int64_t in, int64_t out, const float* w_deq, const float* dy, float* dx,
                         float* dw, Quantize quantize, TransformBack transform_back) {
@@ -51,10 +70,7 @@ void ste_layer_backward(int64_t tokens, int64_t in, int64_t out, const float* w_
   std::vector<double> step;
   quantize(q, step, &a.pass);
   dequantize_acts(q, step, tokens, in, a);
-  std::vector<float> dh(dx ? std::size_t(tokens * in) : 0);
-  ste_linear_backward(a, w_deq, dy, tokens, in, out, dx ? dh.data() : nullptr, dw);
-  if (!dx) return;
-  for (int64_t t = 0; t < tokens; ++t) transform_back(t, dh.data() + t * in, dx + t * in);
+  ste_backward_from(a, tokens, in, out, w_deq, dy, dx, dw, transform_back);
 }
 
 }  // namespace lowbit

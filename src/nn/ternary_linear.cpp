@@ -1,5 +1,8 @@
 #include "nn/ternary_linear.hpp"
 
+#include <algorithm>
+#include <memory>
+
 #include "core/thread_pool.hpp"
 #include "quant/int_matmul.hpp"
 
@@ -13,6 +16,7 @@ void TernaryLinear::requantize() {
   wq_ = ternarize_absmean(w_.data<float>(), out_ * in_);
   w_deq_.resize(wq_.q.size());
   for (size_t k = 0; k < wq_.q.size(); ++k) w_deq_[k] = wq_.q[k] * wq_.scale;
+  packed_current_ = false;
 }
 
 void TernaryLinear::quantize_acts(const float* x, int64_t tokens, std::vector<int8_t>& q, std::vector<double>& step,
@@ -43,6 +47,51 @@ void TernaryLinear::backward(const float* x, const float* dy, int64_t tokens, fl
         quantize_acts(x, tokens, q, step, pass);
       },
       [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
+}
+
+void TernaryLinear::quantize_for_training(const float* x, int64_t tokens, TrainActs& a) const {
+  a.tokens = tokens;
+  quantize_acts(x, tokens, a.q, a.step, &a.deq.pass);
+  dequantize_acts(a.q, a.step, tokens, in_, a.deq);
+  // The codes once more in the layout of the ternary GEMM kernels: rows
+  // padded with zeros to a multiple of 128, and each row's sum.
+  QuantizedActivations& r = a.rows;
+  const int64_t in_pad = (in_ + 127) / 128 * 128;
+  if (r.q.size() < size_t(tokens * in_pad)) r.q = AlignedBuffer(size_t(tokens * in_pad));
+  r.tokens = tokens, r.in = in_, r.in_pad = in_pad;
+  r.sum.resize(size_t(tokens));
+  ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int8_t* src = a.q.data() + t * in_;
+      int8_t* dst = r.q.as<int8_t>() + t * in_pad;
+      std::copy(src, src + in_, dst);
+      std::fill(dst + in_, dst + in_pad, int8_t(0));
+      int32_t sum = 0;
+      for (int64_t i = 0; i < in_; ++i) sum += src[i];
+      r.sum[size_t(t)] = sum;
+    }
+  });
+}
+
+// The integer sums of the ternary GEMM kernels (the same exact int32 sums as
+// forward's int8 x int8 kernel), the same rescaling: forward's y bit for bit.
+void TernaryLinear::forward_from(const TrainActs& a, float* y) const {
+  if (!packed_current_) {
+    packed_ = pack_ternary(wq_.q.data(), out_, in_, wq_.scale);
+    packed_current_ = true;
+  }
+  const std::unique_ptr<int32_t[]> acc(new int32_t[size_t(a.tokens * out_)]);  // every sum written: no zeroing
+  ternary_matmul_i32(packed_, a.rows, acc.get());
+  scale_int32_sums(acc.get(), a.step.data(), a.tokens, nullptr, wq_.scale, out_, y);
+}
+
+void TernaryLinear::backward_from(const float* x, const TrainActs& a, const float* dy, float* dx, float* dw) const {
+  if (transform_is_identity()) {  // dx = dh: no scratch, no copy
+    ste_linear_backward(a.deq, w_deq_.data(), dy, a.tokens, in_, out_, dx, dw);
+    return;
+  }
+  ste_backward_from(a.deq, a.tokens, in_, out_, w_deq_.data(), dy, dx, dw,
+                    [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
 }
 
 }  // namespace lowbit

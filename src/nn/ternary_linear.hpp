@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "kernels/ternary_matmul.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/ste.hpp"
 #include "quant/act_quant.hpp"
@@ -23,12 +24,34 @@ class TernaryLinear : public LinearLayer {
 
   const TernaryWeights& quantized() const { return wq_; }
 
+  // The training path: the forward's activation quantization kept for the
+  // backward (the backward above recomputes it), and shareable by the
+  // projections that read the same input with the same quantizer (q/k/v,
+  // gate/up). forward_from and backward_from compute exactly what forward
+  // and backward compute on the x the acts were quantized from.
+  struct TrainActs {
+    int64_t tokens = 0;
+    std::vector<int8_t> q;      // [tokens, in] codes
+    std::vector<double> step;   // [tokens]
+    QuantizedActs deq;          // q * step and the STE mask
+    QuantizedActivations rows;  // q again, rows padded for the ternary GEMM kernels, with their sums
+  };
+  void quantize_for_training(const float* x, int64_t tokens, TrainActs& a) const;
+  void forward_from(const TrainActs& a, float* y) const;
+  void backward_from(const float* x, const TrainActs& a, const float* dy, float* dx, float* dw) const;
+  // Whether `o` quantizes an input exactly as this layer does.
+  bool same_act_quantizer(const TernaryLinear& o) const {
+    return type() == o.type() && in_ == o.in_ && opt_.subln == o.opt_.subln && opt_.act_bits == o.opt_.act_bits;
+  }
+
  protected:
   TernaryLinear(Tensor w, const LinearOptions& opt);
 
   // h = transform(x) for one token (in_ values); and its backward.
   virtual void transform(const float* x, float* h) const = 0;
   virtual void transform_backward(const float* x, const float* dh, float* dx) const = 0;
+  // Whether h = x (the training backward then writes dh straight into dx).
+  virtual bool transform_is_identity() const { return false; }
   // Quantizes one transformed token.
   virtual ActQuantResult quantize(const float* h, int8_t* q, uint8_t* pass) const = 0;
 
@@ -40,6 +63,10 @@ class TernaryLinear : public LinearLayer {
 
   TernaryWeights wq_;
   std::vector<float> w_deq_;  // q * s, for the backward
+  // wq_ in the ternary kernels' layout for forward_from, packed on first use
+  // after each requantize (inference-only layers never pack it).
+  mutable PackedTernary packed_;
+  mutable bool packed_current_ = false;
 };
 
 }  // namespace lowbit

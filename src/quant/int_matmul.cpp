@@ -1,6 +1,7 @@
 #include "quant/int_matmul.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "core/thread_pool.hpp"
@@ -21,24 +22,43 @@ void exact_int_matmul(const float* xq, const float* wq, int64_t tokens, int64_t 
   }
 }
 
+namespace {
+
+// y[t, o] = float(acc[t, o] * x_step[t] * w_step[o]) in double, rows on the pool.
+template <typename Acc>
+void scale_sums(const Acc* acc, const double* x_step, int64_t tokens, const float* w_step, double w_step_all,
+                int64_t out, float* y) {
+  ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t)
+      for (int64_t o = 0; o < out; ++o)
+        y[t * out + o] = float(double(acc[t * out + o]) * x_step[t] * (w_step ? double(w_step[o]) : w_step_all));
+  });
+}
+
+}  // namespace
+
+void scale_int32_sums(const int32_t* acc, const double* x_step, int64_t tokens, const float* w_step, double w_step_all,
+                      int64_t out, float* y) {
+  scale_sums(acc, x_step, tokens, w_step, w_step_all, out, y);
+}
+
 void int8_matmul_scaled(const int8_t* xq, const double* x_step, int64_t tokens, int64_t in, const int8_t* wq,
                         const float* w_step, double w_step_all, int64_t out, float* y) {
   // The sums are exact integers either way: the int8 kernels (int32) where
   // a row fits them, else the SGEMM in chunks (double). Same y bit for bit.
-  std::vector<double> acc(static_cast<size_t>(tokens * out));
+  const size_t n = size_t(tokens * out);
   if (in <= kInt8MaxIn) {
-    std::vector<int32_t> acc32(acc.size());
-    int8_matmul_i32(wq, out, in, xq, tokens, acc32.data());
-    std::copy(acc32.begin(), acc32.end(), acc.begin());
-  } else {
-    std::vector<float> xf(xq, xq + tokens * in), wf(wq, wq + out * in);
-    exact_int_matmul(xf.data(), wf.data(), tokens, in, out, 128.0 * 128.0, acc.data());
+    // Not zero-filled: the kernel writes every sum (training calls this
+    // with megabytes of outputs every step).
+    const std::unique_ptr<int32_t[]> acc32(new int32_t[n]);
+    int8_matmul_i32(wq, out, in, xq, tokens, acc32.get());
+    scale_sums(acc32.get(), x_step, tokens, w_step, w_step_all, out, y);
+    return;
   }
-  ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t)
-      for (int64_t o = 0; o < out; ++o)
-        y[t * out + o] = float(acc[size_t(t * out + o)] * x_step[t] * (w_step ? double(w_step[o]) : w_step_all));
-  });
+  std::vector<double> acc(n);
+  std::vector<float> xf(xq, xq + tokens * in), wf(wq, wq + out * in);
+  exact_int_matmul(xf.data(), wf.data(), tokens, in, out, 128.0 * 128.0, acc.data());
+  scale_sums(acc.data(), x_step, tokens, w_step, w_step_all, out, y);
 }
 
 }  // namespace lowbit

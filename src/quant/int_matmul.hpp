@@ -23,4 +23,8 @@ void exact_int_matmul(const float* xq, const float* wq, int64_t tokens, int64_t 
 void int8_matmul_scaled(const int8_t* xq, const double* x_step, int64_t tokens, int64_t in, const int8_t* wq,
                         const float* w_step, double w_step_all, int64_t out, float* y);
 
+// Its rescaling alone, for integer sums acc [tokens, out] another kernel made.
+void scale_int32_sums(const int32_t* acc, const double* x_step, int64_t tokens, const float* w_step, double w_step_all,
+                      int64_t out, float* y);
+
 }  // namespace lowbit

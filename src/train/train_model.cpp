@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -12,11 +13,18 @@
 #include "nn/float_linear.hpp"
 #include "nn/rms_norm.hpp"
 #include "nn/rope.hpp"
+#include "nn/ternary_linear.hpp"
 
 namespace lowbit {
 
 struct TrainModel::Acts {
   std::vector<float> x_in, inv1, h1, q, k, v, probs, ctx, inv_sub, att_n, x_mid, inv2, h2, g, u, a, inv3, f_n;
+  // The ternary projections' quantized inputs, kept for the backward:
+  // projection p's are in qa[qa_slot[p]] (a sibling's slot when it read the
+  // same input with the same quantizer: q/k/v, gate/up); -1: the layer's
+  // own forward and backward (other types, progressive blending).
+  std::array<TernaryLinear::TrainActs, kProjCount> qa;
+  std::array<int, kProjCount> qa_slot{};
 };
 
 namespace {
@@ -36,6 +44,24 @@ Tensor normal(Shape s, float std, Rng& rng) {
 float* grow(std::vector<float>& v, int64_t n) {
   if (v.size() < size_t(n)) v.resize(size_t(n));
   return v.data();
+}
+
+// fn(i0, i1) over [0, n) on the pool: the element-wise passes between the
+// matmuls (residual adds, the gate, gradient sums).
+void for_elements(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  ThreadPool::global().parallel_for(n, 4096, fn);
+}
+
+// Rotates (inverse: back) the B sequences' q [B*T, n_head*hd] and
+// k [B*T, n_head_kv*hd], positions 0..T-1 in each, one sequence per task.
+void rope_qk(const ModelConfig& c, int64_t B, int64_t T, float* q, float* k, bool inverse) {
+  const int64_t qd = c.q_dim(), kvd = c.kv_dim();
+  ThreadPool::global().parallel_for(B, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) {
+      rope_apply(q + b * T * qd, T, c.n_head, c.head_dim, 0, c.rope_theta, c.rope_style, inverse);
+      rope_apply(k + b * T * kvd, T, c.n_head_kv, c.head_dim, 0, c.rope_theta, c.rope_style, inverse);
+    }
+  });
 }
 
 }  // namespace
@@ -117,8 +143,21 @@ void TrainModel::set_proj_spec(int64_t layer, int p, const ProjSpec& s) {
   spec_.proj[size_t(layer)][size_t(p)] = s;
 }
 
-void TrainModel::proj_forward(int64_t l, int p, const float* x, int64_t n, float* y) {
+void TrainModel::proj_forward(int64_t l, int p, const float* x, int64_t n, float* y, int share) {
   LinearLayer& layer = *layers_[size_t(l)].proj[p];
+  Acts& A = *acts_[size_t(l)];
+  A.qa_slot[size_t(p)] = -1;
+  if (const auto* t = blend_ >= 1.0f && keep_quantized_acts_ ? dynamic_cast<const TernaryLinear*>(&layer) : nullptr) {
+    int slot = p;
+    if (share >= 0 && A.qa_slot[size_t(share)] == share) {
+      const auto* s = dynamic_cast<const TernaryLinear*>(layers_[size_t(l)].proj[share].get());
+      if (s && s->same_act_quantizer(*t)) slot = share;
+    }
+    if (slot == p) t->quantize_for_training(x, n, A.qa[size_t(p)]);
+    A.qa_slot[size_t(p)] = slot;
+    t->forward_from(A.qa[size_t(slot)], y);
+    return;
+  }
   layer.forward(x, n, y);
   if (blend_ >= 1.0f || layer.type() == LinearType::Float) return;
   // Progressive quantization: blend * quantized + (1 - blend) * float.
@@ -133,6 +172,11 @@ void TrainModel::proj_backward(int64_t l, int p, const float* x, const float* dy
   Layer& L = layers_[size_t(l)];
   LinearLayer& layer = *L.proj[p];
   float* dw = L.dproj[p].data<float>();
+  const Acts& A = *acts_[size_t(l)];
+  if (const int slot = A.qa_slot[size_t(p)]; slot >= 0) {
+    static_cast<const TernaryLinear&>(layer).backward_from(x, A.qa[size_t(slot)], dy, dx, dw);
+    return;
+  }
   if (blend_ >= 1.0f || layer.type() == LinearType::Float) {
     layer.backward(x, dy, n, dx, dw);
     return;
@@ -152,10 +196,12 @@ struct TrainModel::HeadActs {
   int64_t B = 0, T = 0;
   std::vector<float> x, inv_f, xn, logits;  // last block's output, final norm, head output
   std::vector<double> row_max, row_sum;     // the softmax of each logits row
+  std::vector<double> row_loss;
+  std::vector<float> tmp, dxn;  // forward's scratch, head_backward's dL/dxn
 };
 
 struct TrainModel::BackBufs {
-  std::vector<float> d1, d2, dg, du, dq, dk, dv;
+  std::vector<float> dx, d1, d2, dg, du, dq, dk, dv;
 };
 
 void TrainModel::embed(const int32_t* inputs, const int32_t* targets, int64_t N, float* x) const {
@@ -168,50 +214,49 @@ void TrainModel::embed(const int32_t* inputs, const int32_t* targets, int64_t N,
   }
 }
 
-void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, float* x, float* tmp) {
+void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, const float* x, float* out, float* tmp) {
   const ModelConfig& c = spec_.arch;
   const int64_t N = B * T, d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
   const float eps = c.rms_eps;
   const AttentionShape ash{c.n_head, c.n_head_kv, c.head_dim, 1.0f, true};
   Layer& L = layers_[size_t(l)];
   Acts& A = *acts_[size_t(l)];
-  A.x_in.assign(x, x + N * d);
   rms_norm_forward(x, L.attn_norm.data<float>(), N, d, eps, grow(A.h1, N * d), grow(A.inv1, N));
   proj_forward(l, kQ, A.h1.data(), N, grow(A.q, N * qd));
-  proj_forward(l, kK, A.h1.data(), N, grow(A.k, N * kvd));
-  proj_forward(l, kV, A.h1.data(), N, grow(A.v, N * kvd));
-  grow(A.probs, B * c.n_head * T * T);
-  grow(A.ctx, N * qd);
-  for (int64_t b = 0; b < B; ++b) {
-    rope_apply(A.q.data() + b * T * qd, T, c.n_head, c.head_dim, 0, c.rope_theta, c.rope_style);
-    rope_apply(A.k.data() + b * T * kvd, T, c.n_head_kv, c.head_dim, 0, c.rope_theta, c.rope_style);
-    attention_core_forward(ash, A.q.data() + b * T * qd, A.k.data() + b * T * kvd, A.v.data() + b * T * kvd, T,
-                           A.probs.data() + b * c.n_head * T * T, A.ctx.data() + b * T * qd);
-  }
+  proj_forward(l, kK, A.h1.data(), N, grow(A.k, N * kvd), kQ);
+  proj_forward(l, kV, A.h1.data(), N, grow(A.v, N * kvd), kQ);
+  rope_qk(c, B, T, A.q.data(), A.k.data(), false);
+  attention_core_forward_batch(ash, A.q.data(), A.k.data(), A.v.data(), B, T, grow(A.probs, B * c.n_head * T * T),
+                               grow(A.ctx, N * qd));
   rms_norm_forward(A.ctx.data(), L.attn_sub_norm.data<float>(), N, qd, eps, grow(A.att_n, N * qd),
                    grow(A.inv_sub, N));
   proj_forward(l, kO, A.att_n.data(), N, tmp);
-  grow(A.x_mid, N * d);
-  for (int64_t i = 0; i < N * d; ++i) A.x_mid[size_t(i)] = x[i] + tmp[i];
+  float* x_mid = grow(A.x_mid, N * d);
+  for_elements(N * d, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) x_mid[i] = x[i] + tmp[i];
+  });
 
   rms_norm_forward(A.x_mid.data(), L.ffn_norm.data<float>(), N, d, eps, grow(A.h2, N * d), grow(A.inv2, N));
   proj_forward(l, kGate, A.h2.data(), N, grow(A.g, N * ff));
-  proj_forward(l, kUp, A.h2.data(), N, grow(A.u, N * ff));
-  grow(A.a, N * ff);
-  for (int64_t i = 0; i < N * ff; ++i) {
-    const float r = std::max(A.g[size_t(i)], 0.0f);
-    A.a[size_t(i)] = r * r * A.u[size_t(i)];
-  }
+  proj_forward(l, kUp, A.h2.data(), N, grow(A.u, N * ff), kGate);
+  float *a = grow(A.a, N * ff), *gate = A.g.data(), *up = A.u.data();
+  for_elements(N * ff, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const float r = std::max(gate[i], 0.0f);
+      a[i] = r * r * up[i];
+    }
+  });
   rms_norm_forward(A.a.data(), L.ffn_sub_norm.data<float>(), N, ff, eps, grow(A.f_n, N * ff), grow(A.inv3, N));
   proj_forward(l, kDown, A.f_n.data(), N, tmp);
-  for (int64_t i = 0; i < N * d; ++i) x[i] = A.x_mid[size_t(i)] + tmp[i];
+  for_elements(N * d, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) out[i] = x_mid[i] + tmp[i];
+  });
 }
 
 float TrainModel::head_forward(const float* x, int64_t N) {
   const ModelConfig& c = spec_.arch;
   const int64_t d = c.n_embd, V = c.n_vocab;
   HeadActs& H = *head_;
-  H.x.assign(x, x + N * d);
   grow(H.inv_f, N);
   grow(H.xn, N * d);
   grow(H.logits, N * V);
@@ -220,7 +265,8 @@ float TrainModel::head_forward(const float* x, int64_t N) {
 
   H.row_max.resize(size_t(N));
   H.row_sum.resize(size_t(N));
-  std::vector<double> row_loss(static_cast<size_t>(N));
+  std::vector<double>& row_loss = H.row_loss;
+  row_loss.resize(size_t(N));
   ThreadPool::global().parallel_for(N, 16, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* z = H.logits.data() + r * V;
@@ -245,13 +291,20 @@ float TrainModel::forward(const int32_t* inputs, const int32_t* targets, int64_t
     for (size_t l = 0; l < layers_.size(); ++l) acts_.push_back(std::make_unique<Acts>());
   }
   if (!head_) head_ = std::make_unique<HeadActs>();
-  std::vector<float> x(static_cast<size_t>(N * d)), tmp(static_cast<size_t>(N * std::max(d, ff)));
-  embed(inputs, targets, N, x.data());
+  // Buffers kept across steps: no allocation (and no zeroing) per step.
+  float* tmp = grow(head_->tmp, N * std::max(d, ff));
+  // Block l reads its input from its own saved x_in (kept for the
+  // backward) and writes its output into the next block's (the last one
+  // into the head's): the residual stream is never copied.
+  auto input_of = [&](int64_t l) {
+    return l < c.n_layer ? grow(acts_[size_t(l)]->x_in, N * d) : grow(head_->x, N * d);
+  };
+  embed(inputs, targets, N, input_of(0));
   head_->inputs.assign(inputs, inputs + N);
   head_->targets.assign(targets, targets + N);
   head_->B = B, head_->T = T;
-  for (int64_t l = 0; l < c.n_layer; ++l) block_forward(l, B, T, x.data(), tmp.data());
-  return head_forward(x.data(), N);
+  for (int64_t l = 0; l < c.n_layer; ++l) block_forward(l, B, T, input_of(l), input_of(l + 1), tmp);
+  return head_forward(head_->x.data(), N);
 }
 
 void TrainModel::head_backward(int64_t N, float* dx) {
@@ -268,16 +321,23 @@ void TrainModel::head_backward(int64_t N, float* dx) {
     }
   });
   // Output head (tied to the embedding) and final norm.
-  std::vector<float> dxn(static_cast<size_t>(N * d));
-  sgemm(false, false, N, d, V, H.logits.data(), V, tok_embd_.data<float>(), d, 0.0f, dxn.data(), d);
+  float* dxn = grow(H.dxn, N * d);
+  sgemm(false, false, N, d, V, H.logits.data(), V, tok_embd_.data<float>(), d, 0.0f, dxn, d);
   sgemm(true, false, V, d, N, H.logits.data(), V, H.xn.data(), d, 1.0f, d_tok_embd_.data<float>(), d);
-  rms_norm_backward(H.x.data(), output_norm_.data<float>(), H.inv_f.data(), dxn.data(), N, d, dx,
+  rms_norm_backward(H.x.data(), output_norm_.data<float>(), H.inv_f.data(), dxn, N, d, dx,
                     d_output_norm_.data<float>());
+}
+
+// dst[i] += src[i] for i < n.
+void add_into(int64_t n, const float* src, float* dst) {
+  for_elements(n, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) dst[i] += src[i];
+  });
 }
 
 void TrainModel::block_backward(int64_t l, int64_t B, int64_t T, float* dx, BackBufs& g) {
   const ModelConfig& c = spec_.arch;
-  const int64_t N = B * T, d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
+  const int64_t N = B * T, d = c.n_embd, qd = c.q_dim(), ff = c.n_ff;
   const AttentionShape ash{c.n_head, c.n_head_kv, c.head_dim, 1.0f, true};
   Layer& L = layers_[size_t(l)];
   Acts& A = *acts_[size_t(l)];
@@ -286,57 +346,62 @@ void TrainModel::block_backward(int64_t l, int64_t B, int64_t T, float* dx, Back
   proj_backward(l, kDown, A.f_n.data(), dx, N, d1);
   rms_norm_backward(A.a.data(), L.ffn_sub_norm.data<float>(), A.inv3.data(), d1, N, ff, d1,
                     L.d_ffn_sub_norm.data<float>());
-  for (int64_t i = 0; i < N * ff; ++i) {
-    const float r = std::max(A.g[size_t(i)], 0.0f);
-    g.dg[size_t(i)] = d1[i] * 2.0f * r * A.u[size_t(i)];
-    g.du[size_t(i)] = d1[i] * r * r;
-  }
-  proj_backward(l, kGate, A.h2.data(), g.dg.data(), N, d1);
-  proj_backward(l, kUp, A.h2.data(), g.du.data(), N, d2);
-  for (int64_t i = 0; i < N * d; ++i) d1[i] += d2[i];
+  float *dg = g.dg.data(), *du = g.du.data();
+  const float *gate = A.g.data(), *up = A.u.data();
+  for_elements(N * ff, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const float r = std::max(gate[i], 0.0f);
+      dg[i] = d1[i] * 2.0f * r * up[i];
+      du[i] = d1[i] * r * r;
+    }
+  });
+  proj_backward(l, kGate, A.h2.data(), dg, N, d1);
+  proj_backward(l, kUp, A.h2.data(), du, N, d2);
+  add_into(N * d, d2, d1);
   rms_norm_backward(A.x_mid.data(), L.ffn_norm.data<float>(), A.inv2.data(), d1, N, d, d1,
                     L.d_ffn_norm.data<float>());
-  for (int64_t i = 0; i < N * d; ++i) dx[i] += d1[i];
+  add_into(N * d, d1, dx);
 
   // x_mid = x_in + o(att_n)
   proj_backward(l, kO, A.att_n.data(), dx, N, d1);
   rms_norm_backward(A.ctx.data(), L.attn_sub_norm.data<float>(), A.inv_sub.data(), d1, N, qd, d1,
                     L.d_attn_sub_norm.data<float>());
   float *dq = g.dq.data(), *dk = g.dk.data(), *dv = g.dv.data();
-  for (int64_t b = 0; b < B; ++b) {
-    attention_core_backward(ash, A.q.data() + b * T * qd, A.k.data() + b * T * kvd, A.v.data() + b * T * kvd,
-                            A.probs.data() + b * c.n_head * T * T, d1 + b * T * qd, T, dq + b * T * qd,
-                            dk + b * T * kvd, dv + b * T * kvd);
-    rope_apply(dq + b * T * qd, T, c.n_head, c.head_dim, 0, c.rope_theta, c.rope_style, true);
-    rope_apply(dk + b * T * kvd, T, c.n_head_kv, c.head_dim, 0, c.rope_theta, c.rope_style, true);
-  }
+  attention_core_backward_batch(ash, A.q.data(), A.k.data(), A.v.data(), A.probs.data(), d1, B, T, dq, dk, dv);
+  rope_qk(c, B, T, dq, dk, true);
   proj_backward(l, kQ, A.h1.data(), dq, N, d1);
   proj_backward(l, kK, A.h1.data(), dk, N, d2);
-  for (int64_t i = 0; i < N * d; ++i) d1[i] += d2[i];
+  add_into(N * d, d2, d1);
   proj_backward(l, kV, A.h1.data(), dv, N, d2);
-  for (int64_t i = 0; i < N * d; ++i) d1[i] += d2[i];
+  add_into(N * d, d2, d1);
   rms_norm_backward(A.x_in.data(), L.attn_norm.data<float>(), A.inv1.data(), d1, N, d, d1,
                     L.d_attn_norm.data<float>());
-  for (int64_t i = 0; i < N * d; ++i) dx[i] += d1[i];
+  add_into(N * d, d1, dx);
 }
 
 void TrainModel::backward() {
   LOWBIT_CHECK(head_ && head_->B > 0, "train model: backward without a forward");
   const ModelConfig& c = spec_.arch;
   const int64_t B = head_->B, T = head_->T, N = B * T, d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
-  std::vector<float> dx(static_cast<size_t>(N * d));
-  head_backward(N, dx.data());
-  BackBufs g;
-  const size_t widest = size_t(N * std::max({d, ff, qd}));
-  g.d1.resize(widest), g.d2.resize(widest);
-  g.dg.resize(size_t(N * ff)), g.du.resize(size_t(N * ff));
-  g.dq.resize(size_t(N * qd)), g.dk.resize(size_t(N * kvd)), g.dv.resize(size_t(N * kvd));
-  for (int64_t l = c.n_layer - 1; l >= 0; --l) block_backward(l, B, T, dx.data(), g);
+  if (!back_) back_ = std::make_unique<BackBufs>();
+  BackBufs& g = *back_;  // kept across steps, every element written before it is read
+  float* dx = grow(g.dx, N * d);
+  head_backward(N, dx);
+  const int64_t widest = N * std::max({d, ff, qd});
+  grow(g.d1, widest), grow(g.d2, widest);
+  grow(g.dg, N * ff), grow(g.du, N * ff);
+  grow(g.dq, N * qd), grow(g.dk, N * kvd), grow(g.dv, N * kvd);
+  for (int64_t l = c.n_layer - 1; l >= 0; --l) block_backward(l, B, T, dx, g);
+  // Rows of the embedding gradient: split by column so that repeated tokens
+  // add in token order on one thread (the same sums at any thread count).
   const std::vector<int32_t>& inputs = head_->inputs;
-  for (int64_t i = 0; i < N; ++i) {
-    float* de = d_tok_embd_.data<float>() + inputs[size_t(i)] * d;
-    for (int64_t j = 0; j < d; ++j) de[j] += dx[size_t(i * d + j)];
-  }
+  float* d_embd = d_tok_embd_.data<float>();
+  ThreadPool::global().parallel_for(d, 16, [&](int64_t j0, int64_t j1) {
+    for (int64_t i = 0; i < N; ++i) {
+      float* de = d_embd + inputs[size_t(i)] * d;
+      for (int64_t j = j0; j < j1; ++j) de[j] += dx[i * d + j];
+    }
+  });
   head_->B = 0;  // the logits now hold gradients: one backward per forward
 }
 

@@ -67,6 +67,11 @@ class TrainModel {
   // 1 = fully quantized forward (the default); 0 = float.
   void set_blend(float b) { blend_ = b; }
   float blend() const { return blend_; }
+  // On (the default): each ternary projection's quantized input is kept from
+  // the forward for the backward and shared by the projections reading the
+  // same input. Off: every layer's own forward and backward, which quantize
+  // again (the reference the tests compare the kept path with, bit for bit).
+  void set_keep_quantized_acts(bool on) { keep_quantized_acts_ = on; }
 
   LinearLayer& proj(int64_t layer, int p) { return *layers_[size_t(layer)].proj[p]; }
   Tensor& tok_embd() { return tok_embd_; }
@@ -83,11 +88,13 @@ class TrainModel {
   struct HeadActs;   // what the last forward saved above the blocks
   struct BackBufs;   // backward scratch, sized once per call
 
-  void proj_forward(int64_t l, int p, const float* x, int64_t n, float* y);
+  // share: a projection of the same layer that read the same x just before
+  // (its quantized x is reused when the quantizers agree), or -1.
+  void proj_forward(int64_t l, int p, const float* x, int64_t n, float* y, int share = -1);
   void proj_backward(int64_t l, int p, const float* x, const float* dy, int64_t n, float* dx);
   void embed(const int32_t* inputs, const int32_t* targets, int64_t N, float* x) const;
-  // x [B*T, d] goes through block l in place.
-  void block_forward(int64_t l, int64_t B, int64_t T, float* x, float* tmp);
+  // out [B*T, d] = block l of x [B*T, d] (x is the block's saved input).
+  void block_forward(int64_t l, int64_t B, int64_t T, const float* x, float* out, float* tmp);
   // Final norm, tied head, cross-entropy; keeps the logits and the softmax's row max/sum.
   float head_forward(const float* x, int64_t N);
   // dx [N, d] = dL/dx of the last block's output; d_tok_embd and d_output_norm accumulate.
@@ -99,8 +106,10 @@ class TrainModel {
   Tensor tok_embd_, d_tok_embd_, output_norm_, d_output_norm_;
   std::vector<Layer> layers_;
   float blend_ = 1.0f;
+  bool keep_quantized_acts_ = true;
   std::vector<std::unique_ptr<Acts>> acts_;
   std::unique_ptr<HeadActs> head_;
+  std::unique_ptr<BackBufs> back_;
   std::vector<float> scratch_;
 };
 

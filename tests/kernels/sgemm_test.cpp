@@ -57,6 +57,34 @@ TEST_P(SgemmTest, MatchesNaiveLoop) {
   }
 }
 
+// The single-thread entry (callers that split work themselves): the same
+// products as the naive loop, and bit for bit the pooled SGEMM's (both sum
+// each element over k in the same order), at a pool of 2.
+TEST(SgemmSingleThread, MatchesNaiveLoopAndThePooledSgemm) {
+  ThreadPool::set_global_threads(2);
+  Rng rng(12);
+  for (const Case c : {Case{128, 128, 64}, Case{128, 64, 128}, Case{13, 70, 9}, Case{5, 5, 0}})
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb) {
+        const int64_t lda = ta ? c.M : c.K, ldb = tb ? c.K : c.N;
+        std::vector<float> A(size_t(c.M * c.K + 1)), B(size_t(c.K * c.N + 1)), C1(size_t(c.M * c.N), 0.25f);
+        for (auto& v : A) v = float(rng.normal());
+        for (auto& v : B) v = float(rng.normal());
+        std::vector<float> C2 = C1;
+        sgemm_single_thread(ta, tb, c.M, c.N, c.K, A.data(), lda, B.data(), ldb, 1.0f, C1.data(), c.N);
+        sgemm(ta, tb, c.M, c.N, c.K, A.data(), lda, B.data(), ldb, 1.0f, C2.data(), c.N);
+        for (int64_t i = 0; i < c.M; ++i)
+          for (int64_t j = 0; j < c.N; ++j) {
+            double acc = 0.25;
+            for (int64_t k = 0; k < c.K; ++k)
+              acc += double(ta ? A[size_t(k * lda + i)] : A[size_t(i * lda + k)]) *
+                     double(tb ? B[size_t(j * ldb + k)] : B[size_t(k * ldb + j)]);
+            ASSERT_NEAR(C1[size_t(i * c.N + j)], acc, 1e-4 * std::sqrt(double(c.K) + 1)) << i << "," << j;
+            ASSERT_EQ(C1[size_t(i * c.N + j)], C2[size_t(i * c.N + j)]) << i << "," << j;
+          }
+      }
+}
+
 TEST_P(SgemmTest, LeavesColumnsOutsideNUntouched) {
   LOWBIT_SKIP_UNSUPPORTED_ISA(GetParam());
   SgemmFn fn = pick_for_isa(GetParam(), sgemm_for_isa);
