@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <random>
 
 #include "core/error.hpp"
 
 namespace lowbit {
+
+uint64_t random_seed() {
+  std::random_device rd;
+  return (uint64_t(rd()) << 32) ^ uint64_t(rd());
+}
 
 int Sampler::sample(std::span<const float> logits, std::span<const int> recent) {
   const int n = int(logits.size());

@@ -28,6 +28,10 @@ struct SamplerParams {
   uint64_t seed = 0;
 };
 
+// A fresh seed from the operating system's entropy (`--seed -1`, requests
+// without a seed). Thread-safe.
+uint64_t random_seed();
+
 class Sampler {
  public:
   explicit Sampler(const SamplerParams& p) : p_(p), rng_(p.seed) {}
