@@ -33,9 +33,12 @@ void write_out(std::string_view s) {
   std::fflush(stdout);
 }
 
-void report(const GenerateResult& r, const GenerateOptions& gen, bool interrupted) {
+// The timings after the text; in -i only under --verbose, since the user's
+// turn goes on the line the text ended.
+void report(const GenerateResult& r, const GenerateOptions& gen, bool interrupted, bool interactive) {
   const std::string cut = cut_reason(r, gen, interrupted);
   if (!cut.empty() && r.finish_reason == FinishReason::Length) log_info("lowbit: generation cut: {}", cut);
+  if (interactive && !verbose()) return;
   log_info("lowbit: prompt {} tokens in {:.3f} s ({:.1f} tok/s); generated {} tokens in {:.3f} s ({:.1f} tok/s); {}",
            r.n_prompt, r.prefill_seconds, double(r.n_prompt_evaluated) / std::max(r.prefill_seconds, 1e-9),
            r.n_generated, r.decode_seconds, double(r.n_generated) / std::max(r.decode_seconds, 1e-9),
@@ -91,10 +94,10 @@ void run(GenerateArgs a) {
     }
     if (!a.interactive) {
       std::fputc('\n', stdout);
-      report(r, a.gen, false);
+      report(r, a.gen, false, false);
       return;
     }
-    report(r, a.gen, interrupted);
+    report(r, a.gen, interrupted, true);
     if (!reversed) write_out("\n> ");
     interrupt.generating(false);  // from here Ctrl-C ends the session
     std::string line;

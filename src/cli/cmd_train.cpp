@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -43,6 +44,9 @@ TrainSummary train_cleaning_up(const TrainConfig& cfg, const TrainOptions& opt) 
   try {
     return train(cfg, opt);
   } catch (...) {
+    // The trainer's progress line may be open on the terminal: the error
+    // line goes below it.
+    if (opt.progress && opt.progress_in_place) std::fputc('\n', stderr);
     // A run that failed before writing anything leaves no empty directory.
     std::error_code ec;
     if (!existed && fs::is_directory(cfg.out_dir, ec) && fs::is_empty(cfg.out_dir, ec)) fs::remove(cfg.out_dir, ec);

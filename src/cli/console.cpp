@@ -29,9 +29,11 @@ void log_line(std::string_view text) {
   fmt::print(stderr, "{}\n", text);
 }
 
-void print_error(std::string_view message) {
-  end_progress_line();
-  fmt::print(stderr, "lowbit: error: {}\n", message);
+void print_error(std::string_view message) noexcept {
+  if (g_line_open.exchange(false)) std::fputc('\n', stderr);
+  std::fputs("lowbit: error: ", stderr);
+  std::fwrite(message.data(), 1, message.size(), stderr);
+  std::fputc('\n', stderr);
   std::fflush(stderr);
 }
 

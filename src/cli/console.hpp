@@ -35,8 +35,9 @@ void log_verbose(fmt::format_string<Args...> f, Args&&... args) {
   if (verbose()) log_line(fmt::format(f, std::forward<Args>(args)...));
 }
 
-// The single `lowbit: error: ...` line every failure ends with.
-void print_error(std::string_view message);
+// The single `lowbit: error: ...` line every failure ends with (never
+// throws: it runs in the last handlers).
+void print_error(std::string_view message) noexcept;
 
 // Progress of a long job: redrawn in place on a terminal; on a file or a
 // pipe, a plain line at every tenth of the job (and the last).

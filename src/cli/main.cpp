@@ -46,9 +46,9 @@ std::string parse_error_message(const CLI::App& app, const CLI::ParseError& e) {
   return fmt::format("{} (see {} --help)", e.what(), where);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command line, parsed and run; errors of the parse end here, the
+// command's own in main().
+int run_command_line(int argc, char** argv) {
   CLI::App app{"lowbit: train, convert, run and serve 1-bit and low-bit LLMs", "lowbit"};
   app.set_version_flag("--version", "lowbit 0.1.0");
   app.require_subcommand(1);
@@ -97,15 +97,21 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     lowbit::cli::print_error(parse_error_message(app, e));
     return 1;
-  } catch (const lowbit::Error& e) {
-    lowbit::cli::print_error(e.what());
-    return 1;
-  } catch (const std::bad_alloc&) {
-    lowbit::cli::print_error("out of memory");
-    return 1;
-  } catch (const std::exception& e) {
-    lowbit::cli::print_error(e.what());
-    return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_command_line(argc, argv);
+  } catch (const lowbit::Error& e) {
+    lowbit::cli::print_error(e.what());
+  } catch (const std::bad_alloc&) {
+    lowbit::cli::print_error("out of memory");
+  } catch (const std::exception& e) {
+    lowbit::cli::print_error(e.what());
+  }
+  return 1;
 }

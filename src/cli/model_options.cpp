@@ -12,7 +12,22 @@ namespace lowbit::cli {
 
 namespace {
 constexpr const char* kDefaultModel = "models/shakespeare-b158.gguf";
+
+// Any seed a run prints (0 to 2^64 - 1), or a negative number for a random one.
+uint64_t parse_seed(const std::string& v) {
+  try {
+    size_t used = 0;
+    if (!v.empty() && v[0] == '-') {
+      const int64_t n = std::stoll(v, &used);
+      if (used == v.size() && n < 0) return random_seed();
+    } else {
+      const uint64_t n = std::stoull(v, &used);
+      if (used == v.size()) return n;
+    }
+  } catch (const std::exception&) {}
+  throw CLI::ValidationError("--seed", "must be -1 (random) or 0 to 18446744073709551615, got " + v);
 }
+}  // namespace
 
 std::string default_model_path() {
   if (std::filesystem::exists(kDefaultModel)) return kDefaultModel;
@@ -44,9 +59,10 @@ void add_sampling_options(CLI::App& sub, SamplerParams& p) {
       ->check(in_range(-2.0, 2.0));
   // No --seed is a random seed too (as llama.cpp); --verbose prints it.
   p.seed = random_seed();
-  sub.add_option_function<int64_t>(
-         "-s,--seed", [&p](int64_t v) { p.seed = v < 0 ? random_seed() : uint64_t(v); },
+  sub.add_option_function<std::string>(
+         "-s,--seed", [&p](const std::string& v) { p.seed = parse_seed(v); },
          "random seed (-1 = random; --verbose prints the one used)")
+      ->type_name("INT")
       ->default_str("-1");
 }
 

@@ -11,7 +11,7 @@ namespace {
 using namespace lowbit_test;
 
 std::string temp_file(const std::string& name, const std::string& text) {
-  const std::string path = (fs::temp_directory_path() / fmt::format("lowbit-gen-{}-{}", ::getpid(), name)).string();
+  std::string path = (fs::temp_directory_path() / fmt::format("lowbit-gen-{}-{}", ::getpid(), name)).string();
   std::ofstream(path, std::ios::binary) << text;
   return path;
 }
@@ -59,7 +59,7 @@ TEST(GenerateCli, ReversePromptStopsAndIsShown) {
 }
 
 TEST(GenerateCli, InteractiveTakesTheUsersLinesUntilEof) {
-  const Result r = run_lowbit("generate -i -p KING: -n 8 --temp 0 -t 1", "and then\nmore\n");
+  const Result r = run_lowbit("generate -i -p KING: -n 8 --temp 0 -t 1 --verbose", "and then\nmore\n");
   ASSERT_EQ(r.status, 0) << r.err;
   // Three answers: after the prompt and after each of the two lines.
   size_t reports = 0;
@@ -99,6 +99,11 @@ TEST(GenerateCli, SeedsAreRandomUnlessGiven) {
   EXPECT_NE(a.out, b.out) << "no --seed: a random seed per run";
   EXPECT_NE(run_lowbit(args + " --seed -1").out, run_lowbit(args + " --seed -1").out);
   EXPECT_EQ(run_lowbit(args + " --seed 5").out, run_lowbit(args + " --seed 5").out);
+  // Every seed a run can print is accepted (random ones use all 64 bits).
+  const Result top = run_lowbit(args + " --seed 18446744073709551615");
+  ASSERT_EQ(top.status, 0) << top.err;
+  EXPECT_EQ(run_lowbit(args + " --seed 18446744073709551615").out, top.out);
+  EXPECT_EQ(run_lowbit(args + " --seed 18446744073709551616").status, 1);
   // --verbose names the seed, and that seed repeats the run.
   const size_t at = a.err.find("seed ");
   ASSERT_NE(at, std::string::npos) << a.err;

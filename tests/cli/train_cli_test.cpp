@@ -26,7 +26,7 @@ class TrainCli : public ::testing::Test {
 
   // A tiny run of `steps`; its config names out_dir "run" and export "tiny.gguf" in the test's directory.
   std::string config(int64_t steps, const std::string& data = "data.txt") {
-    const std::string path = (dir_ / fmt::format("cfg-{}.json", steps)).string();
+    std::string path = (dir_ / fmt::format("cfg-{}.json", steps)).string();
     std::ofstream(path) << fmt::format(R"({{
       "data": {{"path": "{}", "split": 0.9}},
       "tokenizer": {{"type": "byte"}},
