@@ -1,7 +1,8 @@
 // Ctrl-C in the interactive commands (chat, generate -i / -cnv), as in
 // llama.cpp: while the model writes an answer, SIGINT ends the answer and
 // the session goes on; at the prompt it ends the session (the read of the
-// next line fails, as on EOF).
+// next line fails, as on EOF). One typed in the instant between the end of
+// an answer and the prompt counts for the answer: a second one quits.
 #pragma once
 
 namespace lowbit::cli {
