@@ -103,12 +103,12 @@ void run(const BenchArgs& a) {
 const CommandRegistrar reg(60, "bench", "prefill and decode tokens/s vs the memory-bandwidth bound", [](CLI::App& sub) {
   auto a = std::make_shared<BenchArgs>();
   sub.add_option("-m,--model", a->model.model, "model file (GGUF); default: the bundled model");
-  sub.add_option("-p,--n-prompt", a->n_prompt, "prompt tokens for the prefill test")->check(CLI::Range(1, 1 << 20));
-  sub.add_option("-n,--n-gen", a->n_gen, "tokens for the decode test")->check(CLI::Range(1, 1 << 20));
+  sub.add_option("-p,--n-prompt", a->n_prompt, "prompt tokens for the prefill test")->check(in_range(1, 1 << 20));
+  sub.add_option("-n,--n-gen", a->n_gen, "tokens for the decode test")->check(in_range(1, 1 << 20));
   sub.add_option("-t,--threads", a->threads, "thread counts, comma separated")
       ->delimiter(',')
-      ->check(CLI::Range(1, 1024));
-  sub.add_option("-r,--repetitions", a->reps, "runs per thread count (the median is shown)")->check(CLI::Range(1, 100));
+      ->check(in_range(1, 1024));
+  sub.add_option("-r,--repetitions", a->reps, "runs per thread count (the median is shown)")->check(in_range(1, 100));
   sub.add_flag("--int8", a->model.int8, "run float projections through LLM.int8");
   sub.add_option("--int8-threshold", a->model.int8_threshold, "LLM.int8 outlier threshold (0 = no decomposition)");
   sub.callback([a] { run(*a); });

@@ -1,9 +1,12 @@
 // `lowbit convert HF_DIR -o OUT.gguf [--type i2_s|tq2_0|tq1_0|f16|f32]`: a
 // Hugging Face checkpoint of any family lowbit knows (model/hf_convert.hpp)
 // to a GGUF that llama.cpp (tq1_0/tq2_0/f16) or bitnet.cpp (i2_s) reads.
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/console.hpp"
 #include "cli/progress_bar.hpp"
 #include "core/error.hpp"
 #include "model/hf_convert.hpp"
@@ -16,6 +19,9 @@ struct ConvertArgs {
 };
 
 void run(const ConvertArgs& a) {
+  LOWBIT_CHECK(std::filesystem::exists(a.dir), "{}: no such directory", a.dir);
+  LOWBIT_CHECK(std::filesystem::is_directory(a.dir), "{}: not a directory (convert takes a Hugging Face checkpoint's)",
+               a.dir);
   ConvertOptions opt;
   if (!a.type.empty()) {
     opt.type = &require_format_with(a.type, &FormatTraits::exportable, "--type");
@@ -24,8 +30,8 @@ void run(const ConvertArgs& a) {
   ProgressBar bar("convert");
   opt.progress = [&bar](size_t done, size_t total) { bar.update(done, total); };
   const ConvertResult r = convert_hf(a.dir, a.out, opt);
-  fmt::print(stderr, "lowbit: wrote {} ({} checkpoint -> architecture {}, projections {})\n", a.out,
-             r.source->hf_classes.front(), r.arch, r.type->name);
+  log_info("lowbit: wrote {} ({} checkpoint -> architecture {}, projections {})", a.out, r.source->hf_classes.front(),
+           r.arch, r.type->name);
 }
 
 const CommandRegistrar reg(70, "convert", "convert a Hugging Face checkpoint (BitNet, 1bitLLM, LLaMA) to GGUF",

@@ -1,4 +1,4 @@
-// `lowbit info MODEL`: a GGUF or safetensors file's header, metadata, tensor
+// `lowbit info MODEL` (or -m MODEL): a GGUF or safetensors file's header, metadata, tensor
 // table and totals. `lowbit info --system`: CPU features and the kernels
 // lowbit will use.
 #include <fmt/format.h>
@@ -24,7 +24,7 @@ namespace {
 
 struct InfoOptions {
   bool system = false;
-  std::string model;
+  std::string model, model_flag;
 };
 
 bool is_gguf_file(const std::string& path) {
@@ -72,7 +72,11 @@ const CommandRegistrar reg(40, "info", "show a model file's contents, or this ma
   auto opt = std::make_shared<InfoOptions>();
   sub.add_flag("--system", opt->system, "print CPU features and the kernels lowbit picks");
   sub.add_option("model", opt->model, "model file (GGUF or safetensors)");
+  sub.add_option("-m,--model", opt->model_flag, "model file (GGUF or safetensors), as the positional MODEL");
   sub.callback([opt] {
+    LOWBIT_CHECK(opt->model.empty() || opt->model_flag.empty(), "give the model once: -m {} or {}", opt->model_flag,
+                 opt->model);
+    if (!opt->model_flag.empty()) opt->model = opt->model_flag;
     if (opt->system || opt->model.empty()) {
       print_system();
       return;

@@ -245,11 +245,11 @@ const CommandRegistrar reg(90, "layers", "the S1-S5 quantized linear layers next
   run->add_option("--weight", o->weight, "W [out, in], f32 .npy")->required();
   run->add_option("--input", o->input, "X [tokens, in], f32 .npy")->required();
   run->add_option("-o,--output", o->output, "Y [tokens, out], f32 .npy")->required();
-  run->add_option("--groups", o->layer.groups, "bitlinear: groups of output rows")->check(CLI::PositiveNumber);
-  run->add_option("--bits", o->layer.bits, "bitlinear: activation bits")->check(CLI::Range(2, 16));
+  run->add_option("--groups", o->layer.groups, "bitlinear: groups of output rows")->check(at_least(1));
+  run->add_option("--bits", o->layer.bits, "bitlinear: activation bits")->check(in_range(2, 16));
   run->add_option("--act-bits", o->layer.act_bits, "hbitlinear: 8 (absmax) or 4 (absmean)")
       ->check(CLI::IsMember({4, 8}));
-  run->add_option("--threshold", o->layer.threshold, "int8: outlier threshold, 0 = off")->check(CLI::NonNegativeNumber);
+  run->add_option("--threshold", o->layer.threshold, "int8: outlier threshold, 0 = off")->check(at_least(0));
   run->add_flag("--nonneg", o->layer.nonneg, "bitlinear: the eta = min x variant");
   run->add_flag("--no-layernorm", o->no_layernorm, "bitlinear: skip the LayerNorm in front");
   run->add_flag("--subln", o->layer.subln, "bitlinear158, hbitlinear: RMSNorm in front");

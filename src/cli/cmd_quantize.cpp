@@ -1,4 +1,4 @@
-// `lowbit quantize IN.gguf OUT.gguf TYPE`: rewrites the seven projections of
+// `lowbit quantize IN.gguf OUT.gguf TYPE` (or -m IN.gguf OUT.gguf TYPE): rewrites the seven projections of
 // every block (model/decoder_block.hpp names them) in TYPE (tq2_0, tq1_0,
 // i2_s, f16, f32) and copies everything else. Float projections become
 // ternary by BitNet b1.58's absmean rule, unless they already hold ternary
@@ -8,8 +8,10 @@
 #include <deque>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli/command.hpp"
+#include "cli/console.hpp"
 #include "cli/progress_bar.hpp"
 #include "core/error.hpp"
 #include "io/gguf_file.hpp"
@@ -66,15 +68,22 @@ void run(const std::string& in, const std::string& out, const std::string& type)
     });
   }
   w.write(out);
-  fmt::print(stderr, "lowbit: wrote {} ({})\n", out, type);
+  log_info("lowbit: wrote {} ({})", out, type);
 }
 
 const CommandRegistrar reg(75, "quantize", "rewrite a GGUF's projections in another type", [](CLI::App& sub) {
-  auto args = std::make_shared<std::array<std::string, 3>>();
-  sub.add_option("input", (*args)[0], "input GGUF")->required();
-  sub.add_option("output", (*args)[1], "output GGUF")->required();
-  sub.add_option("type", (*args)[2], "tq2_0, tq1_0, i2_s, f16 or f32")->required();
-  sub.callback([args] { run((*args)[0], (*args)[1], (*args)[2]); });
+  // IN OUT TYPE, or -m IN OUT TYPE (every command takes -m).
+  auto input = std::make_shared<std::string>();
+  auto args = std::make_shared<std::vector<std::string>>();
+  sub.add_option("-m,--model", *input, "input GGUF (or the first positional argument)");
+  sub.add_option("args", *args, "[input] output type: tq2_0, tq1_0, i2_s, f16 or f32")->required()->expected(2, 3);
+  sub.callback([input, args] {
+    std::vector<std::string> a = *args;
+    if (!input->empty()) a.insert(a.begin(), *input);
+    LOWBIT_CHECK(a.size() == 3, "quantize takes an input (-m IN or the first argument), an output and a type; got {}",
+                 fmt::join(a, " "));
+    run(a[0], a[1], a[2]);
+  });
 });
 
 }  // namespace

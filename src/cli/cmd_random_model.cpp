@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/console.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "core/timer.hpp"
@@ -106,8 +107,8 @@ void run(RandomModelArgs a) {
   }
   Timer t;
   w.write(a.out);
-  fmt::print(stderr, "lowbit: wrote {} ({}, {} layers, d={}, ff={}, vocab={}, {}) in {:.1f} s\n", a.out, c.arch,
-             c.n_layer, d, c.n_ff, c.n_vocab, a.type, t.seconds());
+  log_info("lowbit: wrote {} ({}, {} layers, d={}, ff={}, vocab={}, {}) in {:.1f} s", a.out, c.arch, c.n_layer, d,
+           c.n_ff, c.n_vocab, a.type, t.seconds());
 }
 
 const CommandRegistrar reg(95, "random-model", "write a GGUF with random ternary weights (default: 2B4T's shape)",
@@ -122,13 +123,13 @@ const CommandRegistrar reg(95, "random-model", "write a GGUF with random ternary
   sub.add_flag("--untied", a->untied, "a separate output.weight instead of the tied embedding");
   sub.add_option("--type", a->type, "projection type: i2_s (default), tq2_0, tq1_0, f16, f32");
   sub.add_option("--embd-type", a->embd_type, "embedding type: f16 (default), bf16, f32");
-  sub.add_option("--vocab", c.n_vocab, "vocabulary size")->check(CLI::Range(1, 1 << 24));
-  sub.add_option("--embd", c.n_embd, "hidden size")->check(CLI::Range(1, 1 << 20));
-  sub.add_option("--layers", c.n_layer, "layers")->check(CLI::Range(1, 1024));
-  sub.add_option("--heads", c.n_head, "attention heads")->check(CLI::Range(1, 1024));
-  sub.add_option("--kv-heads", c.n_head_kv, "KV heads")->check(CLI::Range(1, 1024));
-  sub.add_option("--ff", c.n_ff, "FFN size")->check(CLI::Range(1, 1 << 20));
-  sub.add_option("--ctx", c.n_ctx_train, "context length")->check(CLI::Range(1, 1 << 20));
+  sub.add_option("--vocab", c.n_vocab, "vocabulary size")->check(in_range(1, 1 << 24));
+  sub.add_option("--embd", c.n_embd, "hidden size")->check(in_range(1, 1 << 20));
+  sub.add_option("--layers", c.n_layer, "layers")->check(in_range(1, 1024));
+  sub.add_option("--heads", c.n_head, "attention heads")->check(in_range(1, 1024));
+  sub.add_option("--kv-heads", c.n_head_kv, "KV heads")->check(in_range(1, 1024));
+  sub.add_option("--ff", c.n_ff, "FFN size")->check(in_range(1, 1 << 20));
+  sub.add_option("--ctx", c.n_ctx_train, "context length")->check(in_range(1, 1 << 20));
   sub.add_option("--seed", a->seed, "random seed");
   sub.callback([a] { run(*a); });
 });

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +12,8 @@
 namespace lowbit {
 
 std::string read_file(const std::string& path) {
+  // A directory opens as a stream that reads nothing: say what it is.
+  LOWBIT_CHECK(!std::filesystem::is_directory(path), "{}: is a directory, not a file", path);
   std::ifstream in(path, std::ios::binary);
   LOWBIT_CHECK(in.good(), "{}: cannot open: {}", path, std::strerror(errno));
   std::ostringstream ss;

@@ -50,6 +50,11 @@ GenerationStep::Result GenerationStep::accept(int32_t id) {
   const bool stopped = stop_string_split(pending_, stop_, printable) != std::string_view::npos;
   r.text = pending_.substr(0, printable);
   if (stopped) {
+    for (const std::string& s : stop_)
+      if (!s.empty() && std::string_view(pending_).substr(printable).starts_with(s)) {
+        stop_found_ = s;
+        break;
+      }
     pending_.clear();
     r.finish = FinishReason::Stop;
     return r;

@@ -42,6 +42,8 @@ class GenerationStep {
 
   int64_t n_generated() const { return n_generated_; }
   int64_t limit() const { return limit_; }
+  // The stop string that ended the generation; empty if none did.
+  const std::string& stop_found() const { return stop_found_; }
 
  private:
   const Tokenizer& tok_;
@@ -50,6 +52,7 @@ class GenerationStep {
   int64_t n_generated_ = 0;
   StreamDecoder decoder_;
   std::string pending_;  // text held back: it may begin a stop string
+  std::string stop_found_;
 };
 
 // Splits `pending` into what can be printed now and what must wait because

@@ -1,6 +1,7 @@
 #include "model/session.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.hpp"
 #include "core/timer.hpp"
@@ -49,10 +50,16 @@ GenerateResult Session::generate_tokens(std::vector<int32_t> prompt, const Gener
 
   Sampler sampler(opt.sampling);
   const int64_t room = state_->n_ctx() - int64_t(tokens_.size());
-  GenerationStep step(tok_, opt.stop, opt.n_predict < 0 ? room : std::min<int64_t>(opt.n_predict, room));
+  LOWBIT_CHECK(room > 0 || opt.n_predict == 0, "the context of {} tokens is full after the prompt's {} (raise -c)",
+               state_->n_ctx(), prompt.size());
+  const int64_t limit = opt.n_predict < 0 ? room : std::min<int64_t>(opt.n_predict, room);
+  GenerationStep step(tok_, opt.stop, limit);
   timer.reset();
   r.finish_reason = step.limit() == 0 ? FinishReason::Length : FinishReason::None;
   while (r.finish_reason == FinishReason::None) {
+    if (opt.ignore_eos)
+      for (const int32_t eog : {tok_.eos_id(), tok_.eot_id()})
+        if (eog >= 0 && eog < int32_t(logits_.size())) logits_[size_t(eog)] = -INFINITY;
     const int32_t id = sampler.sample(logits_, tokens_);
     const GenerationStep::Result s = step.accept(id);
     r.text += s.text;
@@ -63,8 +70,30 @@ GenerateResult Session::generate_tokens(std::vector<int32_t> prompt, const Gener
     if (r.finish_reason == FinishReason::None) eval({id}, 1);
   }
   r.n_generated = step.n_generated();
+  r.context_full = r.finish_reason == FinishReason::Length && limit == room;
+  r.stop_string = step.stop_found();
   r.decode_seconds = timer.seconds();
   return r;
+}
+
+size_t fit_chat_to_context(std::vector<ChatMessage>& messages, ChatTemplate tmpl, const Tokenizer& tok, int64_t n_ctx,
+                           int64_t reserve) {
+  auto prompt_tokens = [&] {
+    return int64_t(tok.encode(format_chat(tmpl, messages), tok.add_bos(), /*parse_special=*/true).size());
+  };
+  const size_t first = !messages.empty() && messages.front().role == "system" ? 1 : 0;
+  size_t dropped = 0;
+  while (prompt_tokens() + reserve > n_ctx) {
+    LOWBIT_CHECK(messages.size() > first + 1,
+                 "the message needs {} tokens with the system prompt, and the context of {} keeps {} for the answer",
+                 prompt_tokens(), n_ctx, reserve);
+    // One turn: the oldest message and the replies up to the next user message.
+    size_t end = first + 1;
+    while (end + 1 < messages.size() && messages[end].role != "user") ++end;
+    messages.erase(messages.begin() + int64_t(first), messages.begin() + int64_t(end));
+    dropped += end - first;
+  }
+  return dropped;
 }
 
 }  // namespace lowbit

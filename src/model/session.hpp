@@ -16,6 +16,7 @@
 #include "model/generation_step.hpp"
 #include "model/model.hpp"
 #include "model/sampler.hpp"
+#include "tokenizer/chat_template.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace lowbit {
@@ -27,6 +28,7 @@ struct GenerateOptions {
   bool add_bos = true;
   bool parse_special = true;      // special tokens written in the prompt are tokens
   int n_batch = 256;              // prefill chunk
+  bool ignore_eos = false;        // end-of-generation tokens are never sampled (llama.cpp's --ignore-eos)
 };
 
 struct GenerateResult {
@@ -36,6 +38,10 @@ struct GenerateResult {
   int64_t n_generated = 0;
   double prefill_seconds = 0, decode_seconds = 0;
   FinishReason finish_reason = FinishReason::None;
+  // Length because the context had no more room (not n_predict).
+  bool context_full = false;
+  // The stop string that ended it, if one did.
+  std::string stop_string;
 };
 
 // Receives each piece of text as soon as it is final; return false to stop.
@@ -66,6 +72,15 @@ class Session {
   std::vector<int32_t> tokens_;  // what the state holds, in order
   std::vector<float> logits_;
 };
+
+// Makes a conversation fit a context: drops its oldest turns (the messages
+// after the system message, oldest first, a user message with the replies
+// that follow it) until its prompt leaves `reserve` tokens of room in n_ctx.
+// The last message always stays. Returns how many messages were dropped;
+// throws lowbit::Error when the system message and the last message alone
+// do not leave that room.
+size_t fit_chat_to_context(std::vector<ChatMessage>& messages, ChatTemplate tmpl, const Tokenizer& tok, int64_t n_ctx,
+                           int64_t reserve);
 
 // How many of `cached` tokens a new `prompt` can keep: their common prefix,
 // as far as `state` can keep it, and at least one prompt token left to run

@@ -191,9 +191,10 @@ struct TrainRun {
   void print_progress(int64_t first, int64_t last, double seconds, float loss, float lr) const {
     const double tps = double((step - first) * c.batch_size * c.seq_len) / seconds;
     const double eta = seconds / double(step - first) * double(last - step);
-    fmt::print(stderr, "\rstep {:>6}/{} loss {:.4f}{} lr {:.2e} {:.0f} tok/s ETA {:.0f}:{:02.0f}   ", step, last, loss,
+    fmt::print(stderr, "{}step {:>6}/{} loss {:.4f}{} lr {:.2e} {:.0f} tok/s ETA {:.0f}:{:02.0f}{}",
+               opt.progress_in_place ? "\r" : "", step, last, loss,
                hist.val.empty() ? "" : fmt::format(" val {:.4f}", hist.val.back().second), lr, tps,
-               std::floor(eta / 60), std::fmod(eta, 60.0));
+               std::floor(eta / 60), std::fmod(eta, 60.0), opt.progress_in_place ? "   " : "\n");
   }
 
   // Steps until `last` (or a stop request), evaluating and checkpointing on schedule.
@@ -208,10 +209,11 @@ struct TrainRun {
       const auto [loss, lr] = train_step(params);
       sum.train_loss = loss;
       if (step % c.eval_every == 0 || step == last) hist.val.emplace_back(double(step - 1), evaluate(model, c, data));
-      if (opt.progress) print_progress(first, last, timer.seconds(), loss, lr);
+      if (opt.progress && (opt.progress_in_place || step % c.eval_every == 0 || step == last))
+        print_progress(first, last, timer.seconds(), loss, lr);
       if (step % c.checkpoint_every == 0 && step < last) save();
     }
-    if (opt.progress) fmt::print(stderr, "\n");
+    if (opt.progress && opt.progress_in_place) fmt::print(stderr, "\n");
     sum.step = step;
     sum.seconds = timer.seconds();
     sum.tokens_per_second = double((step - first) * c.batch_size * c.seq_len) / std::max(sum.seconds, 1e-9);
@@ -236,6 +238,11 @@ TrainSummary train(const TrainConfig& cfg, const TrainOptions& opt) {
   const int64_t last = opt.max_steps >= 0 ? std::min(opt.max_steps, c.steps) : c.steps;
   TrainSummary sum;
   sum.n_params = run.model.n_params();
+  if (run.step >= last) {  // a finished run resumed: nothing to do (not a 0-step "result")
+    sum.step = run.step;
+    sum.already_done = true;
+    return sum;
+  }
   if (opt.progress)
     fmt::print(stderr, "lowbit: {} parameters, {} train / {} validation tokens, {} steps of {}x{} tokens\n",
                sum.n_params, data.train.size(), data.val.size(), c.steps, c.batch_size, c.seq_len);

@@ -15,6 +15,8 @@ struct TrainOptions {
   bool resume = true;            // continue from the newest checkpoint in out_dir
   int64_t max_steps = -1;        // stop after this step (tests, smoke runs); -1: the config's
   bool progress = true;          // the progress line on stderr
+  // The progress line redrawn with '\r' (a terminal); else a plain line per evaluation.
+  bool progress_in_place = true;
   const std::atomic<bool>* stop = nullptr;  // set (by SIGINT/SIGTERM): checkpoint and return
 };
 
@@ -27,6 +29,8 @@ struct TrainSummary {
   double tokens_per_second = 0;
   int64_t n_params = 0;
   bool interrupted = false;
+  // The run had reached its last step: nothing was trained, evaluated or written.
+  bool already_done = false;
 };
 
 TrainSummary train(const TrainConfig& cfg, const TrainOptions& opt = {});

@@ -2,12 +2,15 @@
 // pieces, limits, end-of-generation) with hand-worked expectations, and the
 // Session loop on the bundled model: prefix reuse gives the same text as a
 // fresh session, stop strings cut where the plain text has them,
-// cancellation and limits report their finish reasons.
+// cancellation and limits report their finish reasons (and which limit or
+// stop string), --ignore-eos, and a chat fitted to its context by dropping
+// its oldest turns.
 #include <gtest/gtest.h>
 
 #include "model/generation_step.hpp"
 #include "model/gguf_model.hpp"
 #include "model/session.hpp"
+#include "tokenizer/chat_template.hpp"
 
 namespace lowbit {
 namespace {
@@ -132,6 +135,89 @@ TEST_F(SessionTest, CancelAndContextLimit) {
   if (full.finish_reason == FinishReason::Length) {
     EXPECT_EQ(full.n_prompt + full.n_generated, 16);
   }
+}
+
+TEST_F(SessionTest, NoRoomAfterThePromptIsAnErrorNotAnEmptyAnswer) {
+  Session s(*lm_->model, *lm_->tokenizer, 1);  // BOS fills it
+  EXPECT_THROW(s.generate("", greedy(4)), Error);
+  Session t(*lm_->model, *lm_->tokenizer, 16);
+  const GenerateResult r = t.generate("KING:", greedy(0));  // asking for nothing is fine
+  EXPECT_EQ(r.n_generated, 0);
+}
+
+TEST_F(SessionTest, ContextFullAndStopStringAreReported) {
+  Session s(*lm_->model, *lm_->tokenizer, 16);
+  GenerateOptions o = greedy(-1);
+  o.ignore_eos = true;
+  const GenerateResult full = s.generate("KING:", o);
+  EXPECT_EQ(full.finish_reason, FinishReason::Length);
+  EXPECT_TRUE(full.context_full);
+  EXPECT_EQ(full.n_prompt + full.n_generated, 16);
+  s.reset();
+  const GenerateResult limited = s.generate("KING:", greedy(3));
+  EXPECT_EQ(limited.finish_reason, FinishReason::Length);
+  EXPECT_FALSE(limited.context_full);
+  // Which stop string ended it.
+  Session u(*lm_->model, *lm_->tokenizer, 256);
+  const GenerateResult plain = u.generate("KING:", greedy(40));
+  ASSERT_GT(plain.text.size(), 12u);
+  GenerateOptions st = greedy(40);
+  st.stop = {"never-there", plain.text.substr(8, 3)};
+  u.reset();
+  EXPECT_EQ(u.generate("KING:", st).stop_string, st.stop[1]);
+}
+
+TEST_F(SessionTest, IgnoreEosNeverSamplesTheEndTokens) {
+  // A prompt of EOS tokens and a negative frequency penalty (each
+  // occurrence adds 2 to EOS's logit: +40) make EOS the greedy choice;
+  // ignore_eos must still never pick it.
+  const Tokenizer& tok = *lm_->tokenizer;
+  ASSERT_GE(tok.eos_id(), 0);
+  std::vector<int32_t> prompt{tok.bos_id()};
+  prompt.insert(prompt.end(), 20, tok.eos_id());
+  GenerateOptions o = greedy(5);
+  o.sampling.frequency_penalty = -2.0f;
+  o.sampling.repeat_last_n = -1;
+  Session s(*lm_->model, tok, 64);
+  const GenerateResult stopped = s.generate_tokens(prompt, o);
+  EXPECT_EQ(stopped.finish_reason, FinishReason::Stop);
+  EXPECT_EQ(stopped.n_generated, 0);
+  o.ignore_eos = true;
+  s.reset();
+  const GenerateResult r = s.generate_tokens(prompt, o);
+  EXPECT_EQ(r.finish_reason, FinishReason::Length);
+  EXPECT_EQ(r.n_generated, 5);
+}
+
+TEST(FitChat, DropsTheOldestTurnsAndKeepsTheSystemPrompt) {
+  const Tokenizer tok = Tokenizer::byte_level();
+  std::vector<ChatMessage> chat{{"system", "Be kind."},         {"user", "one"},
+                                {"assistant", "first answer"},  {"user", "two"},
+                                {"assistant", "second answer"}, {"user", "three"}};
+  auto tokens = [&](const std::vector<ChatMessage>& m) {
+    return int64_t(tok.encode(format_chat(ChatTemplate::Plain, m), tok.add_bos(), true).size());
+  };
+  const std::vector<ChatMessage> want{chat[0], chat[3], chat[4], chat[5]};
+  const int64_t reserve = 10, n_ctx = tokens(want) + reserve;  // room for system + the last two turns
+  ASSERT_GT(tokens(chat) + reserve, n_ctx);
+  std::vector<ChatMessage> got = chat;
+  EXPECT_EQ(fit_chat_to_context(got, ChatTemplate::Plain, tok, n_ctx, reserve), 2u);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].content, want[i].content);
+  // One token less: only the system prompt and the last message stay.
+  got = chat;
+  EXPECT_EQ(fit_chat_to_context(got, ChatTemplate::Plain, tok, n_ctx - 1, reserve), 4u);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].role, "system");
+  EXPECT_EQ(got[1].content, "three");
+  // Nothing fits: an error, the messages as they were left.
+  got = chat;
+  EXPECT_THROW(fit_chat_to_context(got, ChatTemplate::Plain, tok, tokens({chat[0], chat[5]}) + reserve - 1, reserve),
+               Error);
+  // Already fitting: untouched.
+  got = chat;
+  EXPECT_EQ(fit_chat_to_context(got, ChatTemplate::Plain, tok, tokens(chat) + reserve, reserve), 0u);
+  EXPECT_EQ(got.size(), chat.size());
 }
 
 }  // namespace
