@@ -24,6 +24,11 @@ void add_model_options(CLI::App& sub, ModelOptions& o) {
   sub.add_flag("--int8", o.int8, "run float projections through LLM.int8 (Int8Linear)");
   sub.add_option("--int8-threshold", o.int8_threshold, "LLM.int8 outlier threshold (0 = no decomposition)")
       ->check(CLI::Range(0.0f, 1e6f));
+  sub.add_option("--head-type", o.head_type,
+                 "run the output head as f16|q8_0|q6_k|q4_0 (quantized at load; default: the file's type)");
+  sub.add_option("--exact-greedy", o.exact_greedy,
+                 "re-score the K best rows of a low-bit head with the f16 rows (greedy = the f16 model's tokens)")
+      ->check(CLI::Range(1, 1 << 20));
 }
 
 void add_sampling_options(CLI::App& sub, SamplerParams& p) {
@@ -43,6 +48,9 @@ LoadedModel open_model(const ModelOptions& o) {
   ModelLoadOptions lo;
   lo.int8 = o.int8;
   lo.int8_threshold = o.int8_threshold;
+  if (!o.head_type.empty())
+    lo.head_type = &require_format_with(o.head_type, &FormatTraits::head_capable, "--head-type");
+  lo.exact_greedy_k = o.exact_greedy;
   Timer t;
   LoadedModel m = load_gguf_model(path, lo);
   fmt::print(stderr, "lowbit: loaded {} in {:.2f} s\n{}\n", path, t.seconds(), m.model->summary());

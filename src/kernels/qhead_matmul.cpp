@@ -15,6 +15,11 @@ namespace avx512 {
 extern const QHeadKernels kQHeadKernels;
 }
 #endif
+#if defined(__aarch64__)
+namespace neon {
+extern const QHeadKernels kQHeadKernels;
+}
+#endif
 
 namespace {
 
@@ -60,6 +65,9 @@ const QHeadKernels* qhead_kernels_for(Isa isa) {
 #if defined(__x86_64__)
   e.avx2 = &avx2::kQHeadKernels;
   e.avx512 = &avx512::kQHeadKernels;
+#endif
+#if defined(__aarch64__)
+  e.neon = &neon::kQHeadKernels;
 #endif
   return entry_if_supported(isa, e);
 }
