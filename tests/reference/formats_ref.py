@@ -132,9 +132,26 @@ def q4_0(x):
         mx = blk[i] if np.abs(blk[i]) > 0 else np.float32(0)
         d = np.float32(mx / np.float32(-8))
         inv = np.float32(1) / d if d != 0 else np.float32(0)
-        q = np.minimum(15, np.trunc((blk * inv).astype(np.float32) + np.float32(8.5)).astype(np.int64))
+        # x * (1/d) + 8.5 rounded once (llama.cpp's builds fuse it into an FMA): exact in float64, then to float32
+        fused = (blk.astype(np.float64) * np.float64(inv) + 8.5).astype(np.float32)
+        q = np.minimum(15, np.trunc(fused).astype(np.int64))
         out += fp16_bytes(d) + (q[:16] | (q[16:] << 4)).astype(np.uint8).tobytes()
     return bytes(out)
+
+
+def q4_0_fma_sensitive_block():
+    """A block whose codes differ when x * (1/d) is rounded before the + 8.5
+    (so the golden pins the single rounding)."""
+    r = np.random.default_rng(7)
+    while True:
+        blk = (r.standard_normal(32) * 0.02).astype(np.float32)
+        i = int(np.argmax(np.abs(blk)))
+        d = np.float32(blk[i] / np.float32(-8))
+        inv = np.float32(1) / d
+        twice = np.trunc((blk * inv).astype(np.float32) + np.float32(8.5))
+        once = np.trunc((blk.astype(np.float64) * np.float64(inv) + 8.5).astype(np.float32))
+        if np.any(twice != once):
+            return blk
 
 
 def q4_0_values(raw, n):
@@ -263,6 +280,8 @@ def main():
     q4in[64:96] = np.float32(0.75)     # ties: every element equal, the first is the max
     q4in[100] = -4.0                   # a negative extreme: d > 0
     q4in[140:172] = np.float32(1.0) / np.arange(1, 33, dtype=np.float32)  # codes at rounding edges
+    q4in[192:224] = np.float32(-1.0) * (np.arange(32, dtype=np.float32) * np.float32(0.0625) + np.float32(0.03125))
+    q4in[224:256] = q4_0_fma_sensitive_block()
     write("formats_q4_0_input.f32", q4in.astype("<f4").tobytes())
     write("formats_q4_0.bin", q4_0(q4in))
     q6in = (rng2.standard_normal(1024) * 0.05).astype(np.float32)
