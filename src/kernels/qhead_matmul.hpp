@@ -8,9 +8,12 @@
 // multiplies with fused multiply-adds, so a logit is the float dot product
 // of x with the dequantized row (to f32 rounding), the number perplexity
 // and the exact-greedy re-scoring compare against. ggml instead quantizes x
-// to int8 (q8_0 / q8_K) for an integer dot; that adds a second rounding to
-// every logit, and on these machines the head is bound by memory, not by
-// the widening (docs/PERFORMANCE.md, head GEMV rows).
+// to int8 (q8_0 / q8_K) for an integer dot, which adds a second rounding to
+// every logit but costs far fewer instructions per weight: widening costs
+// the same per weight whatever the bytes, so these kernels are bound by the
+// core, not by memory (docs/PERFORMANCE.md, "Head formats": Q4_0 is the
+// slowest per byte). An int8-activation variant is the way to the read
+// bandwidth.
 //
 // Parallel over rows like f16_matmul: chunks of rows to whichever thread is
 // free, one sequential row stream per thread.
