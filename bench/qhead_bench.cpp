@@ -2,6 +2,8 @@
 // format, against a read-bandwidth probe over the same kind of memory:
 //   gemv_head/<fmt>/rows:../cols:../threads:..   fmt = f16, q8_0, q6_k, q4_0
 //   bandwidth/read_distinct/threads:..
+//   gemv_distinct/ternary/out:6912/in:2560/threads:..  (the 2B4T gate/up
+//   shape, lowbit's packed ternary layout, the chosen ISA's kernel)
 // Each iteration reads the next of several distinct copies of the matrix
 // (at least 1.25 GiB together), so no pass finds the previous one in the
 // 480 MiB L3 of the machine these figures came from; the probe reads 5
@@ -12,6 +14,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -24,6 +27,7 @@
 #include "kernels/f16_matmul.hpp"
 #include "kernels/qhead_matmul.hpp"
 #include "kernels/read_bandwidth.hpp"
+#include "kernels/ternary_matmul.hpp"
 
 namespace {
 
@@ -99,6 +103,38 @@ void BM_ReadDistinct(benchmark::State& state) {
   state.counters["best_bytes_per_second"] = double(kBytes) / (best.us() * 1e-6);
 }
 
+// The ternary GEMV over distinct copies of one packed matrix (one 2B4T
+// gate/up matrix is 4.2 MiB: a single one stays in the L3).
+void BM_TernaryDistinct(benchmark::State& state) {
+  const int64_t out = state.range(0), in = state.range(1);
+  ThreadPool::set_global_threads(int(state.range(2)));
+  const auto codes = bench::random_ternary(out * in, 1);
+  const PackedTernary p = pack_ternary(codes.data(), out, in, 0.04f);
+  std::vector<PackedTernary> copies;
+  for (size_t total = 0; total < kAtLeast; total += size_t(p.code_bytes())) {
+    PackedTernary& c = copies.emplace_back();
+    c.out = p.out, c.in = p.in, c.out_pad = p.out_pad, c.in_pad = p.in_pad, c.layout = p.layout;
+    c.row_scale = p.row_scale;
+    c.codes = AlignedBuffer(p.codes.size());
+    std::memcpy(c.codes.data(), p.codes.data(), p.codes.size());
+  }
+  const std::vector<float> x = bench::random_acts(in, 2);
+  std::vector<float> y(static_cast<size_t>(out));
+  size_t i = 0;
+  double best_sweep = 1e30;  // a sweep over every copy: the fair bytes/s (one call is ~0.2 ms)
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t k = 0; k < copies.size(); ++k) ternary_matmul(copies[(i + k) % copies.size()], x.data(), 1, y.data());
+    benchmark::DoNotOptimize(y.data());
+    best_sweep = std::min(best_sweep, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    ++i;
+  }
+  const double bytes = double(p.code_bytes()) * double(copies.size());
+  state.SetBytesProcessed(int64_t(double(state.iterations()) * bytes));
+  state.counters["best_bytes_per_second"] = bytes / best_sweep;
+  state.counters["copies"] = double(copies.size());
+}
+
 void head_args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "cols", "threads"})->Args({128256, 2560, 1})->Args({128256, 2560, 2});
   b->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
@@ -110,6 +146,14 @@ BENCHMARK_CAPTURE(BM_HeadGemv, f16, Format::F16)->Name("gemv_head/f16")->Apply(h
 BENCHMARK_CAPTURE(BM_HeadGemv, q8_0, Format::Q8_0)->Name("gemv_head/q8_0")->Apply(head_args);
 BENCHMARK_CAPTURE(BM_HeadGemv, q6_k, Format::Q6_K)->Name("gemv_head/q6_k")->Apply(head_args);
 BENCHMARK_CAPTURE(BM_HeadGemv, q4_0, Format::Q4_0)->Name("gemv_head/q4_0")->Apply(head_args);
+BENCHMARK(BM_TernaryDistinct)
+    ->Name("gemv_distinct/ternary")
+    ->ArgNames({"out", "in", "threads"})
+    ->Args({6912, 2560, 1})
+    ->Args({6912, 2560, 2})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
 BENCHMARK(BM_ReadDistinct)
     ->Name("bandwidth/read_distinct")
     ->ArgName("threads")
