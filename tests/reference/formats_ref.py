@@ -8,8 +8,10 @@ endian) and the bytes that ggml / bitnet.cpp would produce for them
 Q4_0 and Q6_K encodings of an f32 input by ggml's reference quantizers
 (quantize_row_q4_0_ref, quantize_row_q6_K_ref with make_qx_quants), every
 step in float32 in ggml's order (sequential sums), and a head GEMV case per
-format (formats_head_<fmt>_{w.bin,x.f32,y.f32}: NumPy's float64 dot of the
-dequantized rows with x).
+format (formats_head_<fmt>_{w.bin,x.f32,y.f32}: for Q6_K NumPy's float64
+dot of the dequantized rows with x; for Q8_0/Q4_0, whose kernels take int8
+activations, x's Q8_0 blocks (formats_head_<fmt>_xq.bin) and ggml's
+vec_dot: the sum over blocks of d_w d_x times the integer dot).
 Written from the layouts in docs/FORMATS.md, vectorised, without looking at
 the C++ code. Run: /usr/bin/python3 tests/reference/formats_ref.py
 """
@@ -302,7 +304,24 @@ def main():
         else:
             per = len(raw) // rows
             vals = np.stack([dec(raw[per * r:per * (r + 1)], cols) for r in range(rows)])
-        y = x.astype(np.float64) @ vals.astype(np.float64).T  # [2, rows]
+        if name == "q6_k":  # f32 activations
+            y = x.astype(np.float64) @ vals.astype(np.float64).T  # [2, rows]
+        else:  # Q8_0 activations, as ggml's vec_dot_q8_0_q8_0 / q4_0_q8_0: sum of d_w d_x (q_w . q_x)
+            xq = b"".join(q8_0(x[t]) for t in range(x.shape[0]))
+            xb = np.frombuffer(xq, dtype=np.uint8).reshape(-1, 34)
+            dx = xb[:, :2].copy().view(np.float16).astype(np.float64).reshape(x.shape[0], -1)
+            qx = xb[:, 2:].view(np.int8).astype(np.int64).reshape(x.shape[0], -1, 32)
+            per = len(raw) // rows
+            bb = 34 if name == "q8_0" else 18
+            wb = np.frombuffer(raw, dtype=np.uint8).reshape(rows, -1, bb)
+            dw = wb[:, :, :2].copy().view(np.float16).astype(np.float64)[..., 0]
+            if name == "q8_0":
+                qw = wb[:, :, 2:].view(np.int8).astype(np.int64)
+            else:
+                qs = wb[:, :, 2:].astype(np.int64)
+                qw = np.concatenate([qs & 0xF, qs >> 4], axis=-1) - 8
+            y = np.einsum("tbk,rbk,tb,rb->tr", qx, qw, dx, dw)
+            write(f"formats_head_{name}_xq.bin", xq)
         write(f"formats_head_{name}_w.bin", raw)
         write(f"formats_head_{name}_x.f32", x.astype("<f4").tobytes())
         write(f"formats_head_{name}_y.f32", y.astype("<f4").tobytes())

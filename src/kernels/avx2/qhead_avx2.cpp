@@ -1,8 +1,10 @@
-// AVX2 + FMA + F16C head GEMVs for Q8_0, Q6_K and Q4_0 rows with f32
-// activations (kernels/qhead_matmul.hpp): the codes are widened to f32 in
-// registers, summed per scale group with FMAs, and each group's sum scaled
-// once. Rows one at a time, so each thread reads one sequential stream (as
-// the f16 head); a second token re-reads the row from L1.
+// AVX2 + FMA + F16C head GEMVs (kernels/qhead_matmul.hpp): Q8_0 and Q4_0
+// rows with Q8_0 activations (the sign trick of ggml: |w| times x with w's
+// sign, vpmaddubsw then vpmaddwd, 32 weights in four instructions), Q6_K
+// with f32 activations (codes widened to f32 in registers, one FMA per
+// 16-element scale group). Rows one at a time, so each thread reads one
+// sequential stream (as the f16 head); a second token re-reads the row
+// from L1. The AVX-512 table runs the Q8_0/Q4_0 ones too.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -48,35 +50,6 @@ void rows_blocks(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, in
       y[t * ldy + r] = hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
     }
   }
-}
-
-void q8_0_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-               float* y, int64_t ldy) {
-  rows_blocks<kQ8Block, kQ8BlockBytes>(
-      w, row_bytes, r0, r1, cols, x, T, y, ldy, [](const uint8_t* blk, const float* xb, __m256& acc) {
-        auto codes = [&](int i) { return widen8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 2 + 8 * i))); };
-        __m256 s0 = _mm256_mul_ps(codes(0), _mm256_loadu_ps(xb));
-        __m256 s1 = _mm256_mul_ps(codes(1), _mm256_loadu_ps(xb + 8));
-        s0 = _mm256_fmadd_ps(codes(2), _mm256_loadu_ps(xb + 16), s0);
-        s1 = _mm256_fmadd_ps(codes(3), _mm256_loadu_ps(xb + 24), s1);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(load_fp16(blk)), _mm256_add_ps(s0, s1), acc);
-      });
-}
-
-void q4_0_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-               float* y, int64_t ldy) {
-  rows_blocks<kQ4Block, kQ4BlockBytes>(
-      w, row_bytes, r0, r1, cols, x, T, y, ldy, [](const uint8_t* blk, const float* xb, __m256& acc) {
-        const __m128i qs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2));
-        const __m128i m4 = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
-        const __m128i lo = _mm_sub_epi8(_mm_and_si128(qs, m4), eight);                     // elements 0..15
-        const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(qs, 4), m4), eight);  // elements 16..31
-        __m256 s0 = _mm256_mul_ps(widen8(lo), _mm256_loadu_ps(xb));
-        __m256 s1 = _mm256_mul_ps(widen8(_mm_srli_si128(lo, 8)), _mm256_loadu_ps(xb + 8));
-        s0 = _mm256_fmadd_ps(widen8(hi), _mm256_loadu_ps(xb + 16), s0);
-        s1 = _mm256_fmadd_ps(widen8(_mm_srli_si128(hi, 8)), _mm256_loadu_ps(xb + 24), s1);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(load_fp16(blk)), _mm256_add_ps(s0, s1), acc);
-      });
 }
 
 // One 256-element block: per 128-element half, ql[0..31] holds the low
@@ -127,9 +100,57 @@ void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int6
   rows_blocks<kQ6KBlock, kQ6KBlockBytes>(w, row_bytes, r0, r1, cols, x, T, y, ldy, q6_k_block);
 }
 
+// The 8 int32 partial sums of w . x for 32 signed bytes each (|w|, |x| <=
+// 127: the int16 pair sums of vpmaddubsw cannot saturate).
+__m256i dot_s8(__m256i w, __m256i x) {
+  const __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+  return _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+}
+
+// Rows against Q8_0 activations: codes(block) gives a block's 32 weight
+// codes as signed bytes; two accumulators for consecutive blocks.
+template <int64_t kBytes, class Codes>
+void rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq, int64_t T,
+             float* y, int64_t ldy, Codes codes) {
+  const int64_t nb = cols / 32;
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w + r * row_bytes;
+    for (int64_t t = 0; t < T; ++t) {
+      const uint8_t* xt = xq + t * nb * kQ8BlockBytes;
+      __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = row + b * kBytes;
+        const uint8_t* xb = xt + b * kQ8BlockBytes;
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + 2));
+        const __m256 d = _mm256_set1_ps(load_fp16(blk) * load_fp16(xb));
+        acc[b & 1] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot_s8(codes(blk), x)), acc[b & 1]);
+      }
+      y[t * ldy + r] = hsum(_mm256_add_ps(acc[0], acc[1]));
+    }
+  }
+}
+
 }  // namespace
 
+void q8_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                  int64_t T, float* y, int64_t ldy) {
+  rows_a8<kQ8BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy, [](const uint8_t* blk) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
+  });
+}
+
+void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                  int64_t T, float* y, int64_t ldy) {
+  rows_a8<kQ4BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy, [](const uint8_t* blk) {
+    const __m128i qs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2));
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    // elements 0..15 the low nibbles, 16..31 the high ones; codes - 8
+    const __m256i q = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(qs, 4), m4), _mm_and_si128(qs, m4));
+    return _mm256_sub_epi8(q, _mm256_set1_epi8(8));
+  });
+}
+
 extern const QHeadKernels kQHeadKernels;
-const QHeadKernels kQHeadKernels{q8_0_rows, q6_k_rows, q4_0_rows};
+const QHeadKernels kQHeadKernels{q8_0_rows_a8, q6_k_rows, q4_0_rows_a8};
 
 }  // namespace lowbit::avx2

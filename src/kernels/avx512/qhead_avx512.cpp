@@ -1,7 +1,8 @@
-// AVX-512 head GEMVs for Q8_0, Q6_K and Q4_0 rows with f32 activations
-// (kernels/qhead_matmul.hpp): the AVX2 kernels' scheme at 16 lanes, where a
-// Q6_K scale group (16 elements) is exactly one vector and a Q8_0/Q4_0
-// block two.
+// AVX-512 head GEMV for Q6_K rows with f32 activations
+// (kernels/qhead_matmul.hpp): the AVX2 kernel's scheme at 16 lanes, where a
+// Q6_K scale group (16 elements) is exactly one vector. Q8_0 and Q4_0 (int8
+// activations) run the AVX2 kernels: one 32-weight block is one 256-bit
+// vector, and those kernels stream at the read bandwidth.
 #include <immintrin.h>
 
 // GCC 12's AVX-512 headers build casts and broadcasts from deliberately
@@ -14,6 +15,13 @@
 
 #include "formats/kquant_formats.hpp"
 #include "kernels/qhead_matmul.hpp"
+
+namespace lowbit::avx2 {
+void q8_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                  int64_t T, float* y, int64_t ldy);
+void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                  int64_t T, float* y, int64_t ldy);
+}  // namespace lowbit::avx2
 
 namespace lowbit::avx512 {
 
@@ -42,32 +50,6 @@ void rows_blocks(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, in
           _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
     }
   }
-}
-
-void q8_0_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-               float* y, int64_t ldy) {
-  rows_blocks<kQ8Block, kQ8BlockBytes>(
-      w, row_bytes, r0, r1, cols, x, T, y, ldy, [](const uint8_t* blk, const float* xb, __m512& acc) {
-        const __m512 s0 =
-            _mm512_mul_ps(widen16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2))), _mm512_loadu_ps(xb));
-        const __m512 s = _mm512_fmadd_ps(widen16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 18))),
-                                         _mm512_loadu_ps(xb + 16), s0);
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(load_fp16(blk)), s, acc);
-      });
-}
-
-void q4_0_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-               float* y, int64_t ldy) {
-  rows_blocks<kQ4Block, kQ4BlockBytes>(
-      w, row_bytes, r0, r1, cols, x, T, y, ldy, [](const uint8_t* blk, const float* xb, __m512& acc) {
-        const __m128i qs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 2));
-        const __m128i m4 = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
-        const __m128i lo = _mm_sub_epi8(_mm_and_si128(qs, m4), eight);                     // elements 0..15
-        const __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(qs, 4), m4), eight);  // elements 16..31
-        const __m512 s =
-            _mm512_fmadd_ps(widen16(hi), _mm512_loadu_ps(xb + 16), _mm512_mul_ps(widen16(lo), _mm512_loadu_ps(xb)));
-        acc = _mm512_fmadd_ps(_mm512_set1_ps(load_fp16(blk)), s, acc);
-      });
 }
 
 // The layout of the AVX2 kernel's q6_k_block; group g of the block (16
@@ -113,6 +95,6 @@ void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int6
 }  // namespace
 
 extern const QHeadKernels kQHeadKernels;
-const QHeadKernels kQHeadKernels{q8_0_rows, q6_k_rows, q4_0_rows};
+const QHeadKernels kQHeadKernels{avx2::q8_0_rows_a8, q6_k_rows, avx2::q4_0_rows_a8};
 
 }  // namespace lowbit::avx512

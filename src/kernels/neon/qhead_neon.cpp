@@ -1,7 +1,7 @@
-// NEON head GEMVs for Q8_0, Q6_K and Q4_0 rows with f32 activations
-// (kernels/qhead_matmul.hpp): the codes widened s8 -> s16 -> s32 -> f32 in
-// registers, summed per scale group with fused multiply-adds, each group's
-// sum scaled once (the x86 kernels' scheme). Checked against the portable
+// NEON head GEMVs (kernels/qhead_matmul.hpp): Q8_0 and Q4_0 rows with
+// Q8_0 activations through sdot (dotprod), Q6_K with f32 activations (codes
+// widened s8 -> s16 -> s32 -> f32 in registers, one FMA per 16-element
+// scale group). Checked against the portable
 // kernel under qemu (tests/arm/).
 #include <arm_neon.h>
 
@@ -46,27 +46,49 @@ void rows_blocks(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, in
   }
 }
 
-void q8_0_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-               float* y, int64_t ldy) {
-  rows_blocks<kQ8Block, kQ8BlockBytes>(
-      w, row_bytes, r0, r1, cols, x, T, y, ldy, [](const uint8_t* blk, const float* xb, float32x4_t& acc) {
-        const auto* q = reinterpret_cast<const int8_t*>(blk + 2);
-        const float32x4_t s = vaddq_f32(dot16(vld1q_s8(q), xb), dot16(vld1q_s8(q + 16), xb + 16));
-        acc = vfmaq_n_f32(acc, s, load_fp16(blk));
-      });
+// Rows against Q8_0 activations: codes(block) gives the block's 32 weight
+// codes as two vectors of signed bytes; sdot sums them with x's.
+template <int64_t kBytes, class Codes>
+void rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq, int64_t T,
+             float* y, int64_t ldy, Codes codes) {
+  const int64_t nb = cols / 32;
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w + r * row_bytes;
+    for (int64_t t = 0; t < T; ++t) {
+      const uint8_t* xt = xq + t * nb * kQ8BlockBytes;
+      float32x4_t acc = vdupq_n_f32(0);
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = row + b * kBytes;
+        const uint8_t* xb = xt + b * kQ8BlockBytes;
+        int8x16_t q0, q1;
+        codes(blk, q0, q1);
+        const auto* x = reinterpret_cast<const int8_t*>(xb + 2);
+        const int32x4_t s = vdotq_s32(vdotq_s32(vdupq_n_s32(0), q0, vld1q_s8(x)), q1, vld1q_s8(x + 16));
+        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(s), load_fp16(blk) * load_fp16(xb));
+      }
+      y[t * ldy + r] = vaddvq_f32(acc);
+    }
+  }
 }
 
-void q4_0_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-               float* y, int64_t ldy) {
-  rows_blocks<kQ4Block, kQ4BlockBytes>(
-      w, row_bytes, r0, r1, cols, x, T, y, ldy, [](const uint8_t* blk, const float* xb, float32x4_t& acc) {
-        const uint8x16_t qs = vld1q_u8(blk + 2);
-        const int8x16_t eight = vdupq_n_s8(8);
-        const int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(qs, vdupq_n_u8(0x0F))), eight);
-        const int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), eight);
-        const float32x4_t s = vaddq_f32(dot16(lo, xb), dot16(hi, xb + 16));
-        acc = vfmaq_n_f32(acc, s, load_fp16(blk));
-      });
+void q8_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                  int64_t T, float* y, int64_t ldy) {
+  rows_a8<kQ8BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy,
+                         [](const uint8_t* blk, int8x16_t& q0, int8x16_t& q1) {
+                           const auto* q = reinterpret_cast<const int8_t*>(blk + 2);
+                           q0 = vld1q_s8(q), q1 = vld1q_s8(q + 16);
+                         });
+}
+
+void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                  int64_t T, float* y, int64_t ldy) {
+  rows_a8<kQ4BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy,
+                         [](const uint8_t* blk, int8x16_t& q0, int8x16_t& q1) {
+                           const uint8x16_t qs = vld1q_u8(blk + 2);
+                           const int8x16_t eight = vdupq_n_s8(8);
+                           q0 = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(qs, vdupq_n_u8(0x0F))), eight);
+                           q1 = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), eight);
+                         });
 }
 
 // The layout of the x86 kernels' q6_k_block; 16 elements (one scale group)
@@ -104,6 +126,6 @@ void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int6
 }  // namespace
 
 extern const QHeadKernels kQHeadKernels;
-const QHeadKernels kQHeadKernels{q8_0_rows, q6_k_rows, q4_0_rows};
+const QHeadKernels kQHeadKernels{q8_0_rows_a8, q6_k_rows, q4_0_rows_a8};
 
 }  // namespace lowbit::neon
