@@ -112,4 +112,4 @@ def test_convert_errors(checkpoint, tmp_path):
     with pytest.raises(lowbit.LowbitError, match="not a directory"):
         lowbit.convert(tmp_path / "absent", tmp_path / "x.gguf")
     with pytest.raises(lowbit.LowbitError, match="expected tq2_0, tq1_0, i2_s, f16 or f32"):
-        lowbit.convert(checkpoint[0], tmp_path / "x.gguf", type="q4_0")
+        lowbit.convert(checkpoint[0], tmp_path / "x.gguf", type="q5_1")

@@ -111,6 +111,9 @@ const CommandRegistrar reg(60, "bench", "prefill and decode tokens/s vs the memo
   sub.add_option("-r,--repetitions", a->reps, "runs per thread count (the median is shown)")->check(in_range(1, 100));
   sub.add_flag("--int8", a->model.int8, "run float projections through LLM.int8");
   sub.add_option("--int8-threshold", a->model.int8_threshold, "LLM.int8 outlier threshold (0 = no decomposition)");
+  sub.add_option("--head-type", a->model.head_type, "run the output head as f16|q8_0|q6_k|q4_0 (quantized at load)");
+  sub.add_option("--exact-greedy", a->model.exact_greedy, "re-score the K best rows of a low-bit head in f16")
+      ->check(CLI::Range(1, 1 << 20));
   sub.callback([a] { run(*a); });
 });
 

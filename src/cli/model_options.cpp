@@ -43,6 +43,11 @@ void add_model_options(CLI::App& sub, ModelOptions& o) {
   sub.add_flag("--int8", o.int8, "run float projections through LLM.int8 (Int8Linear)");
   sub.add_option("--int8-threshold", o.int8_threshold, "LLM.int8 outlier threshold (0 = no decomposition)")
       ->check(in_range(0.0, 1e6));
+  sub.add_option("--head-type", o.head_type,
+                 "run the output head as f16|q8_0|q6_k|q4_0 (quantized at load; default: the file's type)");
+  sub.add_option("--exact-greedy", o.exact_greedy,
+                 "re-score the K best rows of a low-bit head with the f16 rows (greedy = the f16 model's tokens)")
+      ->check(in_range(1, 1 << 20));
 }
 
 void add_sampling_options(CLI::App& sub, SamplerParams& p) {
@@ -72,6 +77,9 @@ LoadedModel open_model(const ModelOptions& o) {
   ModelLoadOptions lo;
   lo.int8 = o.int8;
   lo.int8_threshold = o.int8_threshold;
+  if (!o.head_type.empty())
+    lo.head_type = &require_format_with(o.head_type, &FormatTraits::head_capable, "--head-type");
+  lo.exact_greedy_k = o.exact_greedy;
   Timer t;
   LoadedModel m = load_gguf_model(path, lo);
   log_info("lowbit: loaded {} in {:.2f} s\n{}", path, t.seconds(), m.model->summary());

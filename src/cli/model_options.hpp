@@ -17,6 +17,8 @@ struct ModelOptions {
   int n_ctx = 0;  // 0: the model's training context
   bool int8 = false;
   float int8_threshold = 6.0f;
+  std::string head_type;  // --head-type: empty = the file's
+  int exact_greedy = 0;   // --exact-greedy K: re-scored candidates (0 = off)
 };
 
 void add_model_options(CLI::App& sub, ModelOptions& o);

@@ -11,8 +11,8 @@ namespace lowbit {
 
 namespace {
 // One row per format. Rows for formats whose conversions are not written
-// yet carry null function pointers (Q6_K: read only). Head formats to come
-// (issue 18: Q4_0, ...) are rows with head_capable set.
+// yet carry null function pointers. The head formats (head_capable) are the
+// float ones and the ggml integer rows Q8_0, Q6_K, Q4_0 (issue 18).
 constexpr bool kTernary = true, kExportable = true, kHead = true;
 constexpr FormatTraits row(Format f, std::string_view name, int ggml_type, int64_t elems, int64_t bytes,
                            int64_t trailer, ToFloatFn to, FromFloatFn from, bool ternary, bool exportable,
@@ -24,7 +24,7 @@ const std::array<FormatTraits, size_t(Format::kCount)> kFormats{{
     row(Format::F16, "f16", 1, 1, 2, 0, f16_to_float, f16_from_float, !kTernary, kExportable, kHead),
     row(Format::BF16, "bf16", 30, 1, 2, 0, bf16_to_float, bf16_from_float, !kTernary, !kExportable, kHead),
     row(Format::Q8_0, "q8_0", 8, 32, 34, 0, q8_0_to_float, q8_0_from_float, !kTernary, !kExportable, kHead),
-    row(Format::Q6_K, "q6_k", 14, 256, 210, 0, q6_k_to_float, nullptr, !kTernary, !kExportable, kHead),
+    row(Format::Q6_K, "q6_k", 14, 256, 210, 0, q6_k_to_float, q6_k_from_float, !kTernary, !kExportable, kHead),
     row(Format::TQ1_0, "tq1_0", 34, 256, 54, 0, tq1_0_to_float, tq1_0_from_float, kTernary, kExportable, !kHead,
         tq1_0_decode_block),
     row(Format::TQ2_0, "tq2_0", 35, 256, 66, 0, tq2_0_to_float, tq2_0_from_float, kTernary, kExportable, !kHead,
@@ -32,6 +32,7 @@ const std::array<FormatTraits, size_t(Format::kCount)> kFormats{{
     // One scale per tensor (in the trailer): its 128-element blocks are
     // lowbit's chunks byte for byte, so the repacker copies them.
     row(Format::I2_S, "i2_s", 36, 128, 32, 32, i2_s_to_float, i2_s_from_float, kTernary, kExportable, !kHead),
+    row(Format::Q4_0, "q4_0", 2, 32, 18, 0, q4_0_to_float, q4_0_from_float, !kTernary, !kExportable, kHead),
 }};
 }  // namespace
 

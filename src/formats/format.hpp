@@ -24,6 +24,7 @@ enum class Format : uint8_t {
   TQ1_0,  // ggml: 256 elems, 54 bytes, base-3 ternary
   TQ2_0,  // ggml: 256 elems, 66 bytes, 2-bit ternary
   I2_S,   // bitnet.cpp: 2-bit ternary, one f32 scale per tensor (x86 128-element blocks)
+  Q4_0,   // ggml: 32 elems, {fp16 d; uint8 qs[16]}
   kCount
 };
 

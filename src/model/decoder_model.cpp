@@ -72,12 +72,45 @@ DecoderModel::DecoderModel(const ModelFamily& family, const ModelConfig& cfg, co
   if (auto out = lookup(kOutput)) {
     LOWBIT_CHECK(out->rows == cfg_.n_vocab && out->cols == d, "tensor '{}' is [{}, {}], expected [{}, {}]", kOutput,
                  out->rows, out->cols, cfg_.n_vocab, d);
-    output_ = out->format && is_ternary_format(*out->format) ? make_ternary_matrix(*out) : make_streamed_matrix(*out);
+    output_ = out->format && is_ternary_format(*out->format) ? make_ternary_matrix(*out)
+              : opt.head_type                                ? make_head_matrix(*out, *opt.head_type)
+                                                             : make_streamed_matrix(*out);
   } else {
     LOWBIT_CHECK(cfg_.tied_output, "model file has no tensor '{}' and the output is not tied", kOutput);
-    output_ = make_streamed_matrix(tok_embd_);
     tied_ = true;
+    embed_from_head_ = !opt.head_type || opt.head_type == tok_embd_.format;
+    output_ = embed_from_head_ ? make_streamed_matrix(tok_embd_) : make_head_matrix(tok_embd_, *opt.head_type);
   }
+  if (opt.exact_greedy_k > 0) load_exact_head(lookup, opt.exact_greedy_k);
+}
+
+// The f16 rows the low-bit head came from: a tied f16 token_embd quantized
+// at load (--head-type), or a file whose output.weight is its f16
+// token_embd.weight quantized (`lowbit quantize --head-type T
+// --keep-f16-embd`), checked on sampled rows.
+void DecoderModel::load_exact_head(const TensorLookup& lookup, int k) {
+  const bool f16_embd = tok_embd_.format->format == Format::F16;
+  LOWBIT_CHECK(
+      f16_embd && !embed_from_head_,
+      "--exact-greedy needs a low-bit head next to f16 rows: a tied f16 model with --head-type q8_0|q6_k|q4_0, "
+      "or a file with an f16 token_embd.weight and a quantized output.weight (lowbit quantize --head-type T "
+      "--keep-f16-embd)");
+  if (!tied_) {
+    const TensorRef out = require_tensor(lookup, kOutput);
+    LOWBIT_CHECK(out.format->from_float, "--exact-greedy: output.weight is {}, not a head format", out.format->name);
+    const int64_t d = cfg_.n_embd, ob = format_bytes(*out.format, d);
+    std::vector<float> row(static_cast<size_t>(d));
+    std::vector<uint8_t> q(static_cast<size_t>(ob));
+    for (int64_t i = 0; i < 64; ++i) {
+      const int64_t r = i * (cfg_.n_vocab - 1) / 63;
+      tok_embd_.format->to_float(static_cast<const uint8_t*>(tok_embd_.data) + r * embd_row_bytes_, row.data(), d);
+      out.format->from_float(row.data(), q.data(), d);
+      LOWBIT_CHECK(std::equal(q.begin(), q.end(), static_cast<const uint8_t*>(out.data) + r * ob),
+                   "--exact-greedy: output.weight row {} is not token_embd.weight's row quantized to {}", r,
+                   out.format->name);
+    }
+  }
+  exact_ = std::make_unique<ExactGreedyHead>(tok_embd_, k);
 }
 
 void DecoderModel::load_layer(int64_t l, const TensorLookup& lookup, const ModelLoadOptions& opt) {
@@ -121,7 +154,7 @@ void DecoderModel::embed(const int32_t* tokens, int64_t T, float* x) const {
                  cfg_.n_vocab);
     // Tied: the head holds the same rows (and its copy of them is the one in
     // memory; the file's pages were released).
-    if (tied_ && output_->read_row(tokens[t], x + t * cfg_.n_embd)) continue;
+    if (embed_from_head_ && output_->read_row(tokens[t], x + t * cfg_.n_embd)) continue;
     tok_embd_.format->to_float(static_cast<const uint8_t*>(tok_embd_.data) + tokens[t] * embd_row_bytes_,
                                x + t * cfg_.n_embd, cfg_.n_embd);
   }
@@ -227,6 +260,7 @@ void DecoderModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, Seque
   const int64_t first = all_logits ? 0 : T - 1, n_out = T - first;
   rms_norm(x + first * d, output_norm_.data(), n_out, d, cfg_.rms_eps, h_.data());
   output_->matmul(h_.data(), n_out, logits);
+  if (exact_) exact_->rescore(h_.data(), n_out, logits);
 }
 
 void DecoderModel::forward_batch(const int32_t* tokens, const int64_t* positions, SequenceState* const* states,
@@ -260,10 +294,11 @@ void DecoderModel::forward_batch(const int32_t* tokens, const int64_t* positions
   });
   rms_norm(x, output_norm_.data(), n, d, cfg_.rms_eps, h_.data());
   output_->matmul(h_.data(), n, logits);
+  if (exact_) exact_->rescore(h_.data(), n, logits);
 }
 
 size_t DecoderModel::bytes_per_token() const {
-  size_t n = output_->bytes() + size_t(embd_row_bytes_);
+  size_t n = output_->bytes() + size_t(embd_row_bytes_) + (exact_ ? exact_->bytes_per_token() : 0);
   for (const Layer& L : layers_) {
     for (const auto& m : L.proj)
       if (m) n += m->bytes();
@@ -284,7 +319,8 @@ std::string DecoderModel::summary() const {
                      L.proj[kO]->describe(), (L.proj[kGate] ? L.proj[kGate] : L.gate_up)->describe(),
                      L.proj[kDown]->describe(), L.qkv && L.gate_up ? "; q/k/v and gate/up fused" : "");
   }
-  s += fmt::format("output: {}{}; {:.1f} MiB read per token", output_->describe(), tied_ ? " (tied)" : "",
+  s += fmt::format("output: {}{}{}; {:.1f} MiB read per token", output_->describe(), tied_ ? " (tied)" : "",
+                   exact_ ? fmt::format(", exact greedy: top {} re-scored in f16", exact_->k()) : "",
                    double(bytes_per_token()) / 1048576.0);
   return s;
 }

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "model/config.hpp"
+#include "model/exact_head.hpp"
 #include "model/family.hpp"
 #include "model/kv_cache.hpp"
 #include "model/matrix.hpp"
@@ -62,6 +63,7 @@ class DecoderModel final : public Model {
 
   void load_layer(int64_t l, const TensorLookup& lookup, const ModelLoadOptions& opt);
   void embed(const int32_t* tokens, int64_t T, float* x) const;
+  void load_exact_head(const TensorLookup& lookup, int k);
   // The layer stack shared by forward and forward_batch: x [T, n_embd] in,
   // updated in place. `attend` rotates q/k, stores k/v and writes att.
   template <class Attend>
@@ -80,6 +82,8 @@ class DecoderModel final : public Model {
   std::vector<float> output_norm_;
   std::unique_ptr<Matrix> output_;
   bool tied_ = false;  // output_ is token_embd
+  bool embed_from_head_ = false;            // tied and output_ holds the file's rows (not requantized by --head-type)
+  std::unique_ptr<ExactGreedyHead> exact_;  // --exact-greedy
 
   // Scratch, resized to the largest batch seen; decoding never allocates.
   // ffn_ holds gate and up [T, 2 * n_ff]; the activation leaves its result

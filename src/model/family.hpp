@@ -31,6 +31,13 @@ struct ModelLoadOptions {
   // Run float projections whose values are ternary x scale (llama.cpp's f16
   // `bitnet` files) as W1.58 x A8 with BitNet's activation quantization.
   bool ternary_float_weights = false;
+  // The output head's format (--head-type: f16, q8_0, q6_k, q4_0), null for
+  // the file's. A tied head quantized here keeps embedding tokens from the
+  // file's rows.
+  const FormatTraits* head_type = nullptr;
+  // Re-score this many candidates of the low-bit head with the f16 rows
+  // (--exact-greedy; model/exact_head.hpp); 0 = off.
+  int exact_greedy_k = 0;
 };
 
 // One tensor of a family whose block is not the shared decoder's

@@ -12,6 +12,7 @@
 #include "core/tensor.hpp"
 #include "core/thread_pool.hpp"
 #include "kernels/f16_matmul.hpp"
+#include "kernels/qhead_matmul.hpp"
 #include "kernels/ternary_matmul.hpp"
 #include "nn/float_linear.hpp"
 #include "quant/int8_decompose.hpp"
@@ -54,17 +55,19 @@ class F32Matrix final : public Matrix {
 // mapping's 4 KiB pages made the head's GEMV about 6% slower (TLB misses
 // and prefetch streams cut at every page). The copy goes a slice at a time
 // with each slice's source pages dropped, so it never holds the head twice.
+void copy_out_of_mapping(const TensorRef& t, AlignedBuffer& w) {
+  constexpr size_t kSlice = size_t(4) << 20;
+  const auto* src = static_cast<const std::byte*>(t.data);
+  for (size_t off = 0; off < w.size(); off += kSlice) {
+    const size_t n = std::min(kSlice, w.size() - off);
+    std::memcpy(w.data() + off, src + off, n);
+    if (t.release) t.release(off, n);
+  }
+}
+
 class F16Matrix final : public Matrix {
  public:
-  F16Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(size_t(t.numel()) * 2) {
-    constexpr size_t kSlice = size_t(4) << 20;
-    const auto* src = static_cast<const std::byte*>(t.data);
-    for (size_t off = 0; off < w_.size(); off += kSlice) {
-      const size_t n = std::min(kSlice, w_.size() - off);
-      std::memcpy(w_.data() + off, src + off, n);
-      if (t.release) t.release(off, n);
-    }
-  }
+  F16Matrix(const TensorRef& t) : Matrix(t.rows, t.cols), w_(size_t(t.numel()) * 2) { copy_out_of_mapping(t, w_); }
   void matmul(const float* x, int64_t T, float* y) const override {
     f16_matmul(w_.as<uint16_t>(), rows_, cols_, x, T, y);
   }
@@ -77,6 +80,45 @@ class F16Matrix final : public Matrix {
   }
 
  private:
+  AlignedBuffer w_;
+};
+
+// A head in one of ggml's integer formats (Q8_0, Q6_K, Q4_0) on the q-head
+// kernels (kernels/qhead_matmul.hpp): copied out of the mapping as the f16
+// head, or quantized row by row from a float tensor (--head-type).
+class QHeadMatrix final : public Matrix {
+ public:
+  QHeadMatrix(const TensorRef& t) : Matrix(t.rows, t.cols), f_(*t.format) {
+    check_convertible(t);
+    w_ = AlignedBuffer(size_t(format_bytes(f_, t.numel())));
+    copy_out_of_mapping(t, w_);
+  }
+  QHeadMatrix(const TensorRef& t, const FormatTraits& f) : Matrix(t.rows, t.cols), f_(f) {
+    check_convertible(t);
+    LOWBIT_CHECK(f.from_float && t.cols % f.block_elems == 0, "tensor '{}': cannot quantize its rows of {} to {}",
+                 t.name, t.cols, f.name);
+    const int64_t row_bytes = format_bytes(f, t.cols), src_row = format_bytes(*t.format, t.cols);
+    w_ = AlignedBuffer(size_t(row_bytes * t.rows));
+    ThreadPool::global().parallel_for(t.rows, 256, [&](int64_t r0, int64_t r1) {
+      std::vector<float> row(size_t(t.cols));
+      for (int64_t r = r0; r < r1; ++r) {
+        t.format->to_float(static_cast<const uint8_t*>(t.data) + r * src_row, row.data(), t.cols);
+        f.from_float(row.data(), w_.data() + r * row_bytes, t.cols);
+      }
+    });
+  }
+  void matmul(const float* x, int64_t T, float* y) const override {
+    qhead_matmul(f_.format, w_.as<uint8_t>(), rows_, cols_, x, T, y);
+  }
+  size_t bytes() const override { return w_.size(); }
+  std::string describe() const override { return std::string(f_.name); }
+  bool read_row(int64_t r, float* out) const override {
+    f_.to_float(w_.as<uint8_t>() + r * format_bytes(f_, cols_), out, cols_);
+    return true;
+  }
+
+ private:
+  const FormatTraits& f_;
   AlignedBuffer w_;
 };
 
@@ -279,7 +321,23 @@ std::unique_ptr<Matrix> make_int8_matrix(const TensorRef& t, float threshold) {
 }
 std::unique_ptr<Matrix> make_streamed_matrix(const TensorRef& t) {
   if (t.format && t.format->format == Format::F16) return std::make_unique<F16Matrix>(t);
+  if (t.format && qhead_format(t.format->format)) return std::make_unique<QHeadMatrix>(t);
   return std::make_unique<StreamedMatrix>(t);
+}
+std::unique_ptr<Matrix> make_head_matrix(const TensorRef& t, const FormatTraits& f) {
+  if (t.format && t.format->format == f.format) return make_streamed_matrix(t);
+  if (f.format == Format::F16) {  // a quantized head can not go back to f16
+    LOWBIT_CHECK(t.format && (t.format->format == Format::F32 || t.format->format == Format::BF16),
+                 "tensor '{}' is {}: --head-type f16 needs a float head", t.name, t.format ? t.format->name : "?");
+    Tensor w = to_f32(t);
+    TensorRef h = t;
+    std::vector<uint16_t> f16(size_t(t.numel()));
+    format_traits(Format::F16).from_float(w.data<float>(), f16.data(), t.numel());
+    h.format = &format_traits(Format::F16), h.data = f16.data(), h.release = nullptr;
+    return std::make_unique<F16Matrix>(h);
+  }
+  LOWBIT_CHECK(qhead_format(f.format), "--head-type {}: expected one of f16, {}", f.name, "q8_0, q6_k, q4_0");
+  return std::make_unique<QHeadMatrix>(t, f);
 }
 std::unique_ptr<Matrix> make_ternary_matrix(const TensorRef& t) { return std::make_unique<TernaryMatrix>(t); }
 std::unique_ptr<Matrix> make_layer_matrix(const TensorRef& t, LinearType type, const LinearOptions& opt) {

@@ -48,7 +48,12 @@ std::unique_ptr<Matrix> make_float_matrix(const TensorRef& t);
 std::unique_ptr<Matrix> make_int8_matrix(const TensorRef& t, float threshold);
 // Float weights left in the file's format and converted row by row on each
 // pass (for the big tied output head, where an f32 copy would double memory).
+// (Q8_0/Q6_K/Q4_0 heads run on the q-head kernels, kernels/qhead_matmul.hpp.)
 std::unique_ptr<Matrix> make_streamed_matrix(const TensorRef& t);
+// The output head in format f (--head-type): the tensor as it is when it
+// already has that format, else its rows quantized to f (Q8_0, Q6_K, Q4_0
+// from any float or integer head format; f16 only from f32/bf16).
+std::unique_ptr<Matrix> make_head_matrix(const TensorRef& t, const FormatTraits& f);
 // Ternary weights: W1.58 x A8 with per-token int8 absmax activations, the
 // semantics of BitNet b1.58. From TQ1_0/TQ2_0/I2_S, or from a float tensor
 // whose values are ternary times a scale (checked; an error otherwise).

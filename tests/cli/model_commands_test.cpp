@@ -80,6 +80,43 @@ TEST_F(ModelCommands, InfoListsTensorsAndBenchReportsTheBound) {
   EXPECT_NE(b.out.find("of bound"), std::string::npos) << b.out;
 }
 
+// Issue 18: `quantize --head-type` writes the tied head in ggml's type
+// (named as in llama.cpp: token_embd.weight), and --exact-greedy on a
+// low-bit head gives the greedy text of the f16 head, from the
+// --keep-f16-embd layout or from a head quantized at load.
+TEST_F(ModelCommands, HeadTypesAndExactGreedy) {
+  const std::string gen = "generate -p hello -n 24 --temp 0 -t 1 -m ";
+  const Result base = run(gen + path("m.gguf"));
+  ASSERT_EQ(base.status, 0) << base.err;
+  for (const char* type : {"q8_0", "q6_k", "q4_0"}) {
+    const std::string out = path(std::string("m-head-") + type + ".gguf");
+    const Result q = run(fmt::format("quantize {} {} --head-type {}", path("m.gguf"), out, type));
+    ASSERT_EQ(q.status, 0) << q.err;
+    const Result i = run("info " + out);
+    ASSERT_EQ(i.status, 0) << i.err;
+    const size_t at = i.out.find("token_embd.weight");
+    ASSERT_NE(at, std::string::npos) << i.out;
+    EXPECT_NE(i.out.substr(at, i.out.find('\n', at) - at).find(type), std::string::npos) << i.out;
+    EXPECT_EQ(run(gen + out).status, 0) << type;
+  }
+  // The q4_0 head alone picks other tokens on this model (so the two checks below can fail).
+  const Result low = run(gen + path("m.gguf") + " --head-type q4_0");
+  ASSERT_EQ(low.status, 0) << low.err;
+  EXPECT_NE(low.out, base.out);
+  const std::string keep = path("m-keep.gguf");
+  ASSERT_EQ(run(fmt::format("quantize {} {} --head-type q4_0 --keep-f16-embd", path("m.gguf"), keep)).status, 0);
+  const Result exact_file = run(gen + keep + " --exact-greedy 8");
+  ASSERT_EQ(exact_file.status, 0) << exact_file.err;
+  EXPECT_EQ(exact_file.out, base.out);
+  const Result exact_load = run(gen + path("m.gguf") + " --head-type q4_0 --exact-greedy 8");
+  ASSERT_EQ(exact_load.status, 0) << exact_load.err;
+  EXPECT_EQ(exact_load.out, base.out);
+  // No f16 rows to re-score from, and a type that is no head format.
+  EXPECT_EQ(run(gen + path("m-head-q4_0.gguf") + " --exact-greedy 8").status, 1);
+  EXPECT_EQ(run(gen + path("m.gguf") + " --head-type tq2_0").status, 1);
+  EXPECT_EQ(run(fmt::format("quantize {} {} --head-type i2_s", path("m.gguf"), path("x.gguf"))).status, 1);
+}
+
 TEST_F(ModelCommands, BadFilesAndFlagsAreOneLineErrors) {
   const std::string truncated = path("truncated.gguf");
   fs::copy_file(path("m.gguf"), truncated, fs::copy_options::overwrite_existing);

@@ -3,6 +3,7 @@
 // docs/FORMATS.md, and round trips through every registry row.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -42,9 +43,18 @@ std::vector<float> decode(Format f, const std::vector<uint8_t>& b, int64_t n) {
 
 class GoldenEncoding : public ::testing::TestWithParam<std::pair<Format, const char*>> {};
 
+std::string golden_input_of(Format f) {
+  switch (f) {
+    case Format::Q8_0: return "formats_q8_0_input.f32";
+    case Format::Q4_0: return "formats_q4_0_input.f32";
+    case Format::Q6_K: return "formats_q6_k_input.f32";
+    default: return "formats_ternary_input.f32";
+  }
+}
+
 TEST_P(GoldenEncoding, MatchesNumPyBytes) {
   const auto [f, file] = GetParam();
-  const auto x = golden_f32(f == Format::Q8_0 ? "formats_q8_0_input.f32" : "formats_ternary_input.f32");
+  const auto x = golden_f32(golden_input_of(f));
   const std::string want = golden(file);
   const auto got = encode(f, x);
   ASSERT_EQ(got.size(), want.size());
@@ -52,17 +62,52 @@ TEST_P(GoldenEncoding, MatchesNumPyBytes) {
   // And back: the ternary inputs are exactly representable in every format.
   const auto y = decode(f, got, int64_t(x.size()));
   // (per-block scales are fp16, I2_S keeps an f32 scale)
-  for (size_t i = 0; f != Format::Q8_0 && i < x.size(); ++i) {
+  for (size_t i = 0; format_traits(f).ternary && i < x.size(); ++i) {
     const float want_y = f == Format::I2_S ? x[i] : fp16_to_f32(f32_to_fp16(x[i]));
     ASSERT_EQ(y[i], want_y) << i;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, GoldenEncoding,
-                         ::testing::Values(std::pair{Format::TQ2_0, "formats_tq2_0.bin"},
-                                           std::pair{Format::TQ1_0, "formats_tq1_0.bin"},
-                                           std::pair{Format::I2_S, "formats_i2_s.bin"},
-                                           std::pair{Format::Q8_0, "formats_q8_0.bin"}));
+INSTANTIATE_TEST_SUITE_P(
+    Formats, GoldenEncoding,
+    ::testing::Values(std::pair{Format::TQ2_0, "formats_tq2_0.bin"}, std::pair{Format::TQ1_0, "formats_tq1_0.bin"},
+                      std::pair{Format::I2_S, "formats_i2_s.bin"}, std::pair{Format::Q8_0, "formats_q8_0.bin"},
+                      std::pair{Format::Q4_0, "formats_q4_0.bin"}, std::pair{Format::Q6_K, "formats_q6_k_enc.bin"}));
+
+// Worked Q4_0 block (docs/FORMATS.md): the value of largest magnitude sets
+// d = value / -8 and takes code 0; 0 takes code 8; codes cap at 15.
+TEST(Q4_0, WorkedExampleBlock) {
+  std::vector<float> x(32, 0.0f);
+  x[0] = 4.0f;    // d = -0.5: code trunc(4 / -0.5 + 8.5) = 0
+  x[16] = -3.5f;  // code trunc(7 + 8.5) = 15
+  x[1] = 1.0f;    // code trunc(-2 + 8.5) = 6
+  const auto b = encode(Format::Q4_0, x);
+  ASSERT_EQ(b.size(), 18u);
+  EXPECT_EQ(fp16_to_f32(uint16_t(b[0] | b[1] << 8)), -0.5f);
+  EXPECT_EQ(b[2], 0x00 | 15 << 4);
+  EXPECT_EQ(b[3], 6 | 8 << 4);
+  const auto y = decode(Format::Q4_0, b, 32);
+  EXPECT_EQ(y[0], 4.0f);
+  EXPECT_EQ(y[16], -3.5f);
+  EXPECT_EQ(y[1], 1.0f);
+  EXPECT_EQ(y[2], 0.0f);
+}
+
+// The head formats' dequantized values stay near their input (a decoder
+// that reads the wrong nibble or scale is far off).
+TEST(RoundTrip, HeadFormatsCloseToInput) {
+  Rng rng(11);
+  std::vector<float> x(256 * 4);
+  for (auto& v : x) v = float(rng.normal()) * 0.03f;
+  for (Format f : {Format::Q4_0, Format::Q6_K, Format::Q8_0}) {
+    const auto y = decode(f, encode(f, x), int64_t(x.size()));
+    double err = 0, ref = 0;
+    for (size_t i = 0; i < x.size(); ++i) err += (y[i] - x[i]) * (y[i] - x[i]), ref += x[i] * x[i];
+    // relative RMS error: Q8_0 ~0.5%, Q6_K ~2%, Q4_0 ~10% on normal data
+    const double bound = f == Format::Q4_0 ? 0.15 : f == Format::Q6_K ? 0.04 : 0.01;
+    EXPECT_LT(std::sqrt(err / ref), bound) << format_traits(f).name;
+  }
+}
 
 TEST(Q6K, DecodesLikeNumPy) {
   const std::string b = golden("formats_q6_k.bin");

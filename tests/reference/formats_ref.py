@@ -3,8 +3,15 @@
 
 Writes, under golden/, the f32 inputs (formats_<fmt>_input.f32, raw little
 endian) and the bytes that ggml / bitnet.cpp would produce for them
-(formats_<fmt>.bin); for Q6_K (read-only in lowbit) a random block and its
-dequantized values (formats_q6_k.bin, formats_q6_k_output.f32).
+(formats_<fmt>.bin); for Q6_K a random block and its dequantized values
+(formats_q6_k.bin, formats_q6_k_output.f32). The head formats (issue 18):
+Q4_0 and Q6_K encodings of an f32 input by ggml's reference quantizers
+(quantize_row_q4_0_ref, quantize_row_q6_K_ref with make_qx_quants), every
+step in float32 in ggml's order (sequential sums), and a head GEMV case per
+format (formats_head_<fmt>_{w.bin,x.f32,y.f32}: for Q6_K NumPy's float64
+dot of the dequantized rows with x; for Q8_0/Q4_0, whose kernels take int8
+activations, x's Q8_0 blocks (formats_head_<fmt>_xq.bin) and ggml's
+vec_dot: the sum over blocks of d_w d_x times the integer dot).
 Written from the layouts in docs/FORMATS.md, vectorised, without looking at
 the C++ code. Run: /usr/bin/python3 tests/reference/formats_ref.py
 """
@@ -103,6 +110,152 @@ def q6_k_block_and_values():
     return ql.tobytes() + qh.tobytes() + sc.tobytes() + d.tobytes(), y
 
 
+def f32(v):
+    return np.float32(v)
+
+
+def nearest_int(v):
+    """ggml's nearest_int: round half to even."""
+    return int(np.rint(np.float32(v)))
+
+
+def seq_sum(terms):
+    """Sequential float32 sum (ggml's loop order), not NumPy's pairwise one."""
+    acc = np.float32(0)
+    for t in terms:
+        acc = np.float32(acc + np.float32(t))
+    return acc
+
+
+def q4_0(x):
+    out = bytearray()
+    for blk in x.reshape(-1, 32).astype(np.float32):
+        i = int(np.argmax(np.abs(blk)))  # first index of the largest magnitude
+        mx = blk[i] if np.abs(blk[i]) > 0 else np.float32(0)
+        d = np.float32(mx / np.float32(-8))
+        inv = np.float32(1) / d if d != 0 else np.float32(0)
+        # x * (1/d) + 8.5 rounded once (llama.cpp's builds fuse it into an FMA): exact in float64, then to float32
+        fused = (blk.astype(np.float64) * np.float64(inv) + 8.5).astype(np.float32)
+        q = np.minimum(15, np.trunc(fused).astype(np.int64))
+        out += fp16_bytes(d) + (q[:16] | (q[16:] << 4)).astype(np.uint8).tobytes()
+    return bytes(out)
+
+
+def q4_0_fma_sensitive_block():
+    """A block whose codes differ when x * (1/d) is rounded before the + 8.5
+    (so the golden pins the single rounding)."""
+    r = np.random.default_rng(7)
+    while True:
+        blk = (r.standard_normal(32) * 0.02).astype(np.float32)
+        i = int(np.argmax(np.abs(blk)))
+        d = np.float32(blk[i] / np.float32(-8))
+        inv = np.float32(1) / d
+        twice = np.trunc((blk * inv).astype(np.float32) + np.float32(8.5))
+        once = np.trunc((blk.astype(np.float64) * np.float64(inv) + 8.5).astype(np.float32))
+        if np.any(twice != once):
+            return blk
+
+
+def q4_0_values(raw, n):
+    b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)
+    d = b[:, :2].copy().view(np.float16).astype(np.float32)
+    qs = b[:, 2:].astype(np.int64)
+    q = np.concatenate([qs & 0xF, qs >> 4], axis=1) - 8
+    return (q.astype(np.float32) * d).reshape(n)
+
+
+def q6_fit(x):
+    """make_qx_quants(16, 32, x, L, 1, NULL): codes 0..63 and the scale."""
+    nmax = 32
+    amax, mx = np.float32(0), np.float32(0)
+    for v in x:
+        if abs(v) > amax:
+            amax, mx = np.float32(abs(v)), v
+    if amax < np.float32(1e-15):
+        return np.float32(0), [0] * 16
+    w = [np.float32(v * v) for v in x]
+
+    def trial(iscale):
+        ls = [min(nmax - 1, max(-nmax, nearest_int(np.float32(iscale * v)))) for v in x]
+        slx = seq_sum(np.float32(np.float32(wi * v) * np.float32(l)) for wi, v, l in zip(w, x, ls))
+        sl2 = seq_sum(np.float32(np.float32(wi * np.float32(l)) * np.float32(l)) for wi, l in zip(w, ls))
+        return ls, slx, sl2
+
+    ls, slx, sl2 = trial(np.float32(np.float32(-nmax) / mx))
+    L = [l + nmax for l in ls]
+    scale = np.float32(slx / sl2) if sl2 != 0 else np.float32(0)
+    best = np.float32(scale * slx)
+    for k in range(-9, 10):
+        if k == 0:
+            continue
+        iscale = np.float32(-np.float32(np.float32(nmax) + np.float32(np.float32(0.1) * np.float32(k))) / mx)
+        ls, slx, sl2 = trial(iscale)
+        if sl2 > 0 and np.float32(slx * slx) > np.float32(best * sl2):
+            L = [l + nmax for l in ls]
+            scale = np.float32(slx / sl2)
+            best = np.float32(scale * slx)
+    return scale, L
+
+
+def q6_k(x):
+    out = bytearray()
+    for blk in x.reshape(-1, 256).astype(np.float32):
+        fits = [q6_fit(blk[16 * j:16 * j + 16]) for j in range(16)]
+        scales = [f[0] for f in fits]
+        L = np.array(sum((f[1] for f in fits), []), dtype=np.int64)
+        max_scale, max_abs = np.float32(0), np.float32(0)
+        for s in scales:
+            if abs(s) > max_abs:
+                max_abs, max_scale = np.float32(abs(s)), s
+        if max_abs < np.float32(1e-15):
+            out += bytes(210)
+            continue
+        iscale = np.float32(np.float32(-128) / max_scale)
+        d16 = np.float32(np.float32(1) / iscale).astype(np.float16)
+        sc = np.array([min(127, nearest_int(np.float32(iscale * s))) for s in scales], dtype=np.int64)
+        for j in range(16):
+            dj = np.float32(np.float32(d16) * np.float32(sc[j]))
+            if dj == 0:
+                continue
+            for i in range(16):
+                L[16 * j + i] = min(31, max(-32, nearest_int(np.float32(blk[16 * j + i] / dj)))) + 32
+        ql, qh = bytearray(), bytearray()
+        for half in range(2):
+            g = L[128 * half:128 * half + 128].reshape(4, 32)  # element 32 i + l
+            ql += ((g[0] & 0xF) | (g[2] & 0xF) << 4).astype(np.uint8).tobytes()
+            ql += ((g[1] & 0xF) | (g[3] & 0xF) << 4).astype(np.uint8).tobytes()
+            qh += ((g[0] >> 4) | (g[1] >> 4) << 2 | (g[2] >> 4) << 4 | (g[3] >> 4) << 6).astype(np.uint8).tobytes()
+        out += bytes(ql) + bytes(qh) + sc.astype(np.int8).tobytes() + d16.tobytes()
+    return bytes(out)
+
+
+def q6_k_values(raw, n):
+    y = np.zeros(n, dtype=np.float32)
+    for b in range(n // 256):
+        blk = np.frombuffer(raw[210 * b:210 * b + 210], dtype=np.uint8)
+        ql, qh = blk[:128].astype(np.int64), blk[128:192].astype(np.int64)
+        sc = blk[192:208].view(np.int8).astype(np.float32)
+        d = blk[208:210].copy().view(np.float16).astype(np.float32)[0]
+        for half in range(2):
+            l = np.arange(32)
+            L, H = ql[64 * half:64 * half + 64], qh[32 * half:32 * half + 32]
+            for i in range(4):
+                low = (L[l + 32 * (i % 2)] >> (4 * (i // 2))) & 0xF
+                q = (low | ((H[l] >> (2 * i)) & 3) << 4) - 32
+                y[256 * b + 128 * half + 32 * i + l] = d * sc[8 * half + l // 16 + 2 * i] * q.astype(np.float32)
+    return y
+
+
+def head_inputs(rng2, rows, cols):
+    """Rows like a trained embedding: normal, some outliers, a zero row."""
+    w = (rng2.standard_normal((rows, cols)) * 0.02).astype(np.float32)
+    w[1, :] = 0.0
+    w[2, 5] = 0.5
+    w[3, 40:56] = 0.0  # a zero sub-block inside a nonzero block
+    x = rng2.standard_normal((2, cols)).astype(np.float32)
+    return w, x
+
+
 def write(name, data):
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(data)
@@ -122,6 +275,56 @@ def main():
     blk, y = q6_k_block_and_values()
     write("formats_q6_k.bin", blk)
     write("formats_q6_k_output.f32", y.astype("<f4").tobytes())
+    # Head formats: their own generator, so the files above stay as they were.
+    rng2 = np.random.default_rng(20261206)
+    q4in = (rng2.standard_normal(256) * 1.5).astype(np.float32)
+    q4in[32:64] = 0.0                  # a zero block
+    q4in[64:96] = np.float32(0.75)     # ties: every element equal, the first is the max
+    q4in[100] = -4.0                   # a negative extreme: d > 0
+    q4in[140:172] = np.float32(1.0) / np.arange(1, 33, dtype=np.float32)  # codes at rounding edges
+    q4in[192:224] = np.float32(-1.0) * (np.arange(32, dtype=np.float32) * np.float32(0.0625) + np.float32(0.03125))
+    q4in[224:256] = q4_0_fma_sensitive_block()
+    write("formats_q4_0_input.f32", q4in.astype("<f4").tobytes())
+    write("formats_q4_0.bin", q4_0(q4in))
+    q6in = (rng2.standard_normal(1024) * 0.05).astype(np.float32)
+    q6in[256:512] = 0.0                # an all-zero block
+    q6in[512:528] = 0.0                # a zero sub-block in a nonzero block
+    q6in[600] = 1.25                   # an outlier sub-block
+    q6in[768:1024] = np.round(q6in[768:1024] * 200) / 200  # values on a coarse grid: ties
+    write("formats_q6_k_input.f32", q6in.astype("<f4").tobytes())
+    write("formats_q6_k_enc.bin", q6_k(q6in))
+    rows, cols = 8, 512
+    w, x = head_inputs(rng2, rows, cols)
+    for name, enc, dec in (("q8_0", q8_0, None), ("q4_0", q4_0, q4_0_values), ("q6_k", q6_k, q6_k_values)):
+        raw = b"".join(enc(w[r]) for r in range(rows))
+        if dec is None:
+            b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 34)
+            vals = (b[:, 2:].view(np.int8).astype(np.float32) *
+                    b[:, :2].copy().view(np.float16).astype(np.float32)).reshape(rows, cols)
+        else:
+            per = len(raw) // rows
+            vals = np.stack([dec(raw[per * r:per * (r + 1)], cols) for r in range(rows)])
+        if name == "q6_k":  # f32 activations
+            y = x.astype(np.float64) @ vals.astype(np.float64).T  # [2, rows]
+        else:  # Q8_0 activations, as ggml's vec_dot_q8_0_q8_0 / q4_0_q8_0: sum of d_w d_x (q_w . q_x)
+            xq = b"".join(q8_0(x[t]) for t in range(x.shape[0]))
+            xb = np.frombuffer(xq, dtype=np.uint8).reshape(-1, 34)
+            dx = xb[:, :2].copy().view(np.float16).astype(np.float64).reshape(x.shape[0], -1)
+            qx = xb[:, 2:].view(np.int8).astype(np.int64).reshape(x.shape[0], -1, 32)
+            per = len(raw) // rows
+            bb = 34 if name == "q8_0" else 18
+            wb = np.frombuffer(raw, dtype=np.uint8).reshape(rows, -1, bb)
+            dw = wb[:, :, :2].copy().view(np.float16).astype(np.float64)[..., 0]
+            if name == "q8_0":
+                qw = wb[:, :, 2:].view(np.int8).astype(np.int64)
+            else:
+                qs = wb[:, :, 2:].astype(np.int64)
+                qw = np.concatenate([qs & 0xF, qs >> 4], axis=-1) - 8
+            y = np.einsum("tbk,rbk,tb,rb->tr", qx, qw, dx, dw)
+            write(f"formats_head_{name}_xq.bin", xq)
+        write(f"formats_head_{name}_w.bin", raw)
+        write(f"formats_head_{name}_x.f32", x.astype("<f4").tobytes())
+        write(f"formats_head_{name}_y.f32", y.astype("<f4").tobytes())
 
 
 if __name__ == "__main__":

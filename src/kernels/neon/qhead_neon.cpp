@@ -1,0 +1,131 @@
+// NEON head GEMVs (kernels/qhead_matmul.hpp): Q8_0 and Q4_0 rows with
+// Q8_0 activations through sdot (dotprod), Q6_K with f32 activations (codes
+// widened s8 -> s16 -> s32 -> f32 in registers, one FMA per 16-element
+// scale group). Checked against the portable
+// kernel under qemu (tests/arm/).
+#include <arm_neon.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "core/half.hpp"
+#include "formats/kquant_formats.hpp"
+#include "kernels/qhead_matmul.hpp"
+
+namespace lowbit::neon {
+
+namespace {
+
+float load_fp16(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return fp16_to_f32(h);
+}
+
+// sum over 16 lanes of v[i] * x[i], as 4 partial sums.
+float32x4_t dot16(int8x16_t v, const float* x) {
+  const int16x8_t lo = vmovl_s8(vget_low_s8(v)), hi = vmovl_s8(vget_high_s8(v));
+  float32x4_t s = vmulq_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo))), vld1q_f32(x));
+  s = vfmaq_f32(s, vcvtq_f32_s32(vmovl_s16(vget_high_s16(lo))), vld1q_f32(x + 4));
+  s = vfmaq_f32(s, vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi))), vld1q_f32(x + 8));
+  return vfmaq_f32(s, vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi))), vld1q_f32(x + 12));
+}
+
+template <int64_t kElems, int64_t kBytes, class Dot>
+void rows_blocks(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
+                 float* y, int64_t ldy, Dot block_dot) {
+  const int64_t nb = cols / kElems;
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w + r * row_bytes;
+    for (int64_t t = 0; t < T; ++t) {
+      const float* xt = x + t * cols;
+      float32x4_t acc[4] = {vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0)};
+      for (int64_t b = 0; b < nb; ++b) block_dot(row + b * kBytes, xt + b * kElems, acc[b & 3]);
+      y[t * ldy + r] = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
+    }
+  }
+}
+
+// Rows against Q8_0 activations: codes(block) gives the block's 32 weight
+// codes as two vectors of signed bytes; sdot sums them with x's.
+template <int64_t kBytes, class Codes>
+void rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq, int64_t T,
+             float* y, int64_t ldy, Codes codes) {
+  const int64_t nb = cols / 32;
+  for (int64_t r = r0; r < r1; ++r) {
+    const uint8_t* row = w + r * row_bytes;
+    for (int64_t t = 0; t < T; ++t) {
+      const uint8_t* xt = xq + t * nb * kQ8BlockBytes;
+      float32x4_t acc = vdupq_n_f32(0);
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = row + b * kBytes;
+        const uint8_t* xb = xt + b * kQ8BlockBytes;
+        int8x16_t q0, q1;
+        codes(blk, q0, q1);
+        const auto* x = reinterpret_cast<const int8_t*>(xb + 2);
+        const int32x4_t s = vdotq_s32(vdotq_s32(vdupq_n_s32(0), q0, vld1q_s8(x)), q1, vld1q_s8(x + 16));
+        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(s), load_fp16(blk) * load_fp16(xb));
+      }
+      y[t * ldy + r] = vaddvq_f32(acc);
+    }
+  }
+}
+
+void q8_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                  int64_t T, float* y, int64_t ldy) {
+  rows_a8<kQ8BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy,
+                         [](const uint8_t* blk, int8x16_t& q0, int8x16_t& q1) {
+                           const auto* q = reinterpret_cast<const int8_t*>(blk + 2);
+                           q0 = vld1q_s8(q), q1 = vld1q_s8(q + 16);
+                         });
+}
+
+void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                  int64_t T, float* y, int64_t ldy) {
+  rows_a8<kQ4BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy,
+                         [](const uint8_t* blk, int8x16_t& q0, int8x16_t& q1) {
+                           const uint8x16_t qs = vld1q_u8(blk + 2);
+                           const int8x16_t eight = vdupq_n_s8(8);
+                           q0 = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(qs, vdupq_n_u8(0x0F))), eight);
+                           q1 = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), eight);
+                         });
+}
+
+// The layout of the x86 kernels' q6_k_block; 16 elements (one scale group)
+// per step: group 2i + j of a half is elements 32i + 16j .. + 15.
+void q6_k_block(const uint8_t* blk, const float* xb, float32x4_t& acc) {
+  const float d = load_fp16(blk + 208);
+  const auto* sc = reinterpret_cast<const int8_t*>(blk + 192);
+  const uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(3);
+  const int8x16_t off = vdupq_n_s8(32);
+  for (int half = 0; half < 2; ++half) {
+    const uint8_t* ql = blk + 64 * half;
+    const uint8_t* qh = blk + 128 + 32 * half;
+    for (int j = 0; j < 2; ++j) {
+      const uint8x16_t l0 = vld1q_u8(ql + 16 * j), l1 = vld1q_u8(ql + 32 + 16 * j), h = vld1q_u8(qh + 16 * j);
+      const uint8x16_t q[4] = {
+          vorrq_u8(vandq_u8(l0, m4), vshlq_n_u8(vandq_u8(h, m3), 4)),
+          vorrq_u8(vandq_u8(l1, m4), vshlq_n_u8(vandq_u8(vshrq_n_u8(h, 2), m3), 4)),
+          vorrq_u8(vshrq_n_u8(l0, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(h, 4), m3), 4)),
+          vorrq_u8(vshrq_n_u8(l1, 4), vshlq_n_u8(vshrq_n_u8(h, 6), 4)),
+      };
+      for (int i = 0; i < 4; ++i) {
+        const int g = 8 * half + 2 * i + j;
+        const float32x4_t s = dot16(vsubq_s8(vreinterpretq_s8_u8(q[i]), off), xb + 128 * half + 32 * i + 16 * j);
+        acc = vfmaq_n_f32(acc, s, d * float(sc[g]));
+      }
+    }
+  }
+}
+
+void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
+               float* y, int64_t ldy) {
+  rows_blocks<kQ6KBlock, kQ6KBlockBytes>(w, row_bytes, r0, r1, cols, x, T, y, ldy, q6_k_block);
+}
+
+}  // namespace
+
+extern const QHeadKernels kQHeadKernels;
+const QHeadKernels kQHeadKernels{q8_0_rows_a8, q6_k_rows, q4_0_rows_a8};
+
+}  // namespace lowbit::neon

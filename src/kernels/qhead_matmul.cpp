@@ -1,0 +1,132 @@
+#include "kernels/qhead_matmul.hpp"
+
+#include <algorithm>
+
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/half.hpp"
+#include "core/thread_pool.hpp"
+#include "formats/kquant_formats.hpp"
+
+namespace lowbit {
+
+#if defined(__x86_64__)
+namespace avx2 {
+extern const QHeadKernels kQHeadKernels;
+}
+namespace avx512 {
+extern const QHeadKernels kQHeadKernels;
+}
+#endif
+#if defined(__aarch64__)
+namespace neon {
+extern const QHeadKernels kQHeadKernels;
+}
+#endif
+
+namespace {
+
+// Portable Q6_K: 256 columns at a time through the format's own to_float,
+// then plain dot products.
+void q6_k_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x,
+                        int64_t T, float* y, int64_t ldy) {
+  const FormatTraits& f = format_traits(Format::Q6_K);
+  float row[256];
+  for (int64_t r = r0; r < r1; ++r) {
+    for (int64_t t = 0; t < T; ++t) y[t * ldy + r] = 0;
+    for (int64_t c0 = 0; c0 < cols; c0 += 256) {
+      f.to_float(w + r * row_bytes + c0 / 256 * f.block_bytes, row, 256);
+      for (int64_t t = 0; t < T; ++t) {
+        const float* xt = x + t * cols + c0;
+        float s = 0;
+        for (int64_t i = 0; i < 256; ++i) s += row[i] * xt[i];
+        y[t * ldy + r] += s;
+      }
+    }
+  }
+}
+
+// Portable int8 dots: codes(block) writes a block's 32 weight codes.
+template <int64_t kBytes, class Codes>
+void rows_a8_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                      int64_t T, float* y, int64_t ldy, Codes codes) {
+  const int64_t nb = cols / 32;
+  int8_t q[32];
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t t = 0; t < T; ++t) {
+      float s = 0;
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = w + r * row_bytes + b * kBytes;
+        const uint8_t* xb = xq + (t * nb + b) * kQ8BlockBytes;
+        codes(blk, q);
+        int32_t acc = 0;
+        for (int i = 0; i < 32; ++i) acc += int32_t(q[i]) * int8_t(xb[2 + i]);
+        s += fp16_to_f32(uint16_t(blk[0] | blk[1] << 8)) * fp16_to_f32(uint16_t(xb[0] | xb[1] << 8)) * float(acc);
+      }
+      y[t * ldy + r] = s;
+    }
+}
+
+void q8_0_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                        int64_t T, float* y, int64_t ldy) {
+  rows_a8_portable<kQ8BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy, [](const uint8_t* blk, int8_t* q) {
+    for (int i = 0; i < 32; ++i) q[i] = int8_t(blk[2 + i]);
+  });
+}
+
+void q4_0_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+                        int64_t T, float* y, int64_t ldy) {
+  rows_a8_portable<kQ4BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy, [](const uint8_t* blk, int8_t* q) {
+    for (int i = 0; i < 16; ++i) q[i] = int8_t((blk[2 + i] & 0xF) - 8), q[i + 16] = int8_t((blk[2 + i] >> 4) - 8);
+  });
+}
+
+const QHeadKernels kScalar{q8_0_rows_portable, q6_k_rows_portable, q4_0_rows_portable};
+
+}  // namespace
+
+bool qhead_format(Format f) { return f == Format::Q8_0 || f == Format::Q6_K || f == Format::Q4_0; }
+
+bool qhead_int8_activations(Format f) { return f == Format::Q8_0 || f == Format::Q4_0; }
+
+const QHeadKernels* qhead_kernels_for(Isa isa) {
+  IsaEntries<const QHeadKernels*> e{.scalar = &kScalar};
+#if defined(__x86_64__)
+  e.avx2 = &avx2::kQHeadKernels;
+  e.avx512 = &avx512::kQHeadKernels;
+#endif
+#if defined(__aarch64__)
+  e.neon = &neon::kQHeadKernels;
+#endif
+  return entry_if_supported(isa, e);
+}
+
+Isa qhead_isa() {
+  static const Isa isa = picked_isa(qhead_kernels_for);
+  return isa;
+}
+
+void qhead_matmul(Format f, const uint8_t* w, int64_t rows, int64_t cols, const float* x, int64_t T, float* y) {
+  static const QHeadKernels* k = pick_for_chosen_isa(qhead_kernels_for);
+  LOWBIT_CHECK(qhead_format(f), "no head kernel for format {}", format_traits(f).name);
+  const int64_t row_bytes = format_bytes(format_traits(f), cols);
+  if (!qhead_int8_activations(f)) {
+    ThreadPool::global().parallel_for_dynamic(
+        rows, 512, [&](int64_t r0, int64_t r1) { k->q6_k(w, row_bytes, r0, r1, cols, x, T, y, rows); });
+    return;
+  }
+  // x to Q8_0 blocks once per call (a few KiB per token), then the rows. The
+  // buffer is this thread's; the workers get its address (a thread_local
+  // named in the lambda would be each worker's own, empty one).
+  thread_local std::vector<uint8_t> xq_buf;
+  const int64_t xrow = format_bytes(format_traits(Format::Q8_0), cols);
+  xq_buf.resize(size_t(T * xrow));
+  for (int64_t t = 0; t < T; ++t) q8_0_from_float(x + t * cols, xq_buf.data() + t * xrow, cols);
+  const uint8_t* xq = xq_buf.data();
+  const QRowsA8Fn fn = f == Format::Q8_0 ? k->q8_0 : k->q4_0;
+  ThreadPool::global().parallel_for_dynamic(
+      rows, 512, [&](int64_t r0, int64_t r1) { fn(w, row_bytes, r0, r1, cols, xq, T, y, rows); });
+}
+
+}  // namespace lowbit
