@@ -13,16 +13,24 @@ int Sampler::sample(std::span<const float> logits, std::span<const int> recent) 
   LOWBIT_CHECK(n > 0, "sampler: empty logits");
   work_.assign(logits.begin(), logits.end());
 
-  if (p_.repeat_penalty != 1.0f && p_.repeat_last_n != 0) {
+  const bool penalize = p_.repeat_penalty != 1.0f || p_.frequency_penalty != 0.0f || p_.presence_penalty != 0.0f;
+  if (penalize && p_.repeat_last_n != 0) {
     const size_t last = p_.repeat_last_n < 0 ? recent.size() : std::min(recent.size(), size_t(p_.repeat_last_n));
-    // Penalize each distinct token once, however often it occurred.
+    // Each distinct token of the window once, with how often it occurred:
+    // the repetition penalty ignores the count, the frequency penalty
+    // scales with it.
     std::vector<int> seen(recent.end() - last, recent.end());
     std::sort(seen.begin(), seen.end());
-    seen.erase(std::unique(seen.begin(), seen.end()), seen.end());
-    for (int id : seen) {
+    for (size_t i = 0; i < seen.size();) {
+      size_t j = i;
+      while (j < seen.size() && seen[j] == seen[i]) ++j;
+      const int id = seen[i];
+      const float count = float(j - i);
+      i = j;
       if (id < 0 || id >= n) continue;
       float& l = work_[size_t(id)];
       l = l > 0 ? l / p_.repeat_penalty : l * p_.repeat_penalty;
+      l -= count * p_.frequency_penalty + p_.presence_penalty;
     }
   }
 

@@ -1,4 +1,5 @@
-// Token sampling from logits: repetition penalty, then top-k, temperature,
+// Token sampling from logits: repetition, frequency and presence penalties,
+// then top-k, temperature,
 // top-p (nucleus) and min-p truncation, then a draw with a seeded RNG.
 // temperature 0 is greedy decoding (argmax after the penalty). The order is
 // the usual one of llama.cpp's default chain, so settings carry over.
@@ -18,7 +19,12 @@ struct SamplerParams {
   float top_p = 0.95f;        // >= 1: off
   float min_p = 0.05f;        // <= 0: off; keeps tokens with p >= min_p * p_max
   float repeat_penalty = 1.0f;  // 1 = off; CTRL-style: positive logits divided, negative multiplied
-  int repeat_last_n = 64;     // how many recent tokens the penalty looks at
+  int repeat_last_n = 64;       // how many recent tokens the penalties look at (-1: all, 0: penalties off)
+  // OpenAI-style additive penalties over the same window, applied as
+  // llama.cpp's penalties sampler does, after the repetition penalty:
+  // logit -= frequency_penalty * count + presence_penalty * (count > 0).
+  float presence_penalty = 0.0f;
+  float frequency_penalty = 0.0f;
   uint64_t seed = 0;
 };
 
@@ -27,7 +33,7 @@ class Sampler {
   explicit Sampler(const SamplerParams& p) : p_(p), rng_(p.seed) {}
 
   // Picks the next token from logits over the vocabulary; `recent` are the
-  // tokens so far (prompt and generated), for the repetition penalty.
+  // tokens so far (prompt and generated), for the penalties.
   int sample(std::span<const float> logits, std::span<const int> recent);
 
   // The candidates and probabilities the last call drew from (for tests and
