@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "grammar/grammar.hpp"
+#include "tokenizer/utf8.hpp"
 
 namespace lowbit::grammar {
 
@@ -48,7 +49,8 @@ class Parser {
     fail("grammar: offset {} (line {}, column {}): {}", offset, line, col, what);
   }
   [[noreturn]] void expected(const std::string& what) const {
-    fail_at(pos_, pos_ < s_.size() ? fmt::format("expected {}", what) : fmt::format("expected {}, found the end", what));
+    fail_at(pos_,
+            pos_ < s_.size() ? fmt::format("expected {}", what) : fmt::format("expected {}, found the end", what));
   }
 
   bool at_end() const { return pos_ >= s_.size(); }
@@ -218,29 +220,26 @@ class Parser {
         case 'r': return '\r';
         case 't': return '\t';
         case '0': return 0;
-        case '\\': case '"': case '\'': case '[': case ']': case '-': case '/': case '^': case '.': case '|':
-          return uint32_t(static_cast<unsigned char>(e));
+        case '\\':
+        case '"':
+        case '\'':
+        case '[':
+        case ']':
+        case '-':
+        case '/':
+        case '^':
+        case '.':
+        case '|': return uint32_t(static_cast<unsigned char>(e));
         case 'x': return parse_hex(2, at);
         case 'u': return parse_hex(4, at);
         case 'U': return parse_hex(8, at);
         default: fail_at(at, fmt::format("unknown escape '\\{}'", e));
       }
     }
-    if (c < 0x80) {
-      ++pos_;
-      return c;
-    }
-    const int n = c >= 0xF0 && c < 0xF8 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 && c < 0xE0 ? 1 : -1;
-    if (n < 0) fail_at(pos_, "invalid UTF-8");
-    uint32_t cp = c & (0x3F >> n);
-    for (int i = 1; i <= n; ++i) {
-      if (pos_ + size_t(i) >= s_.size()) fail_at(pos_, "invalid UTF-8");
-      const unsigned char b = static_cast<unsigned char>(s_[pos_ + size_t(i)]);
-      if ((b & 0xC0) != 0x80) fail_at(pos_, "invalid UTF-8");
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (cp > 0x10FFFF || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) fail_at(pos_, "invalid UTF-8");
-    pos_ += size_t(n) + 1;
+    size_t next = pos_;
+    uint32_t cp = 0;
+    if (!utf8_next(s_, next, cp)) fail_at(pos_, "invalid UTF-8");
+    pos_ = next;
     return cp;
   }
 
@@ -248,7 +247,10 @@ class Parser {
     uint32_t v = 0;
     for (int i = 0; i < digits; ++i) {
       const char h = peek();
-      int d = h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : h >= 'A' && h <= 'F' ? h - 'A' + 10 : -1;
+      int d = h >= '0' && h <= '9'   ? h - '0'
+              : h >= 'a' && h <= 'f' ? h - 'a' + 10
+              : h >= 'A' && h <= 'F' ? h - 'A' + 10
+                                     : -1;
       if (d < 0) fail_at(at, fmt::format("the escape needs {} hex digits", digits));
       v = v * 16 + uint32_t(d);
       ++pos_;
@@ -307,7 +309,8 @@ class Parser {
       }
       if (peek() != '}') expected("'}'");
       ++pos_;
-      if (hi >= 0 && hi < lo) fail_at(at, fmt::format("repetition {{{},{}}} has its maximum below its minimum", lo, hi));
+      if (hi >= 0 && hi < lo)
+        fail_at(at, fmt::format("repetition {{{},{}}} has its maximum below its minimum", lo, hi));
     }
     count_symbols(size_t(lo));
     for (int64_t i = 0; i < lo; ++i) seq.push_back(x);

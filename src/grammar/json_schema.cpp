@@ -43,10 +43,14 @@ const std::map<std::string, std::string, std::less<>> kPrimitives = {
 };
 // What each primitive refers to.
 const std::map<std::string, std::vector<std::string>, std::less<>> kNeeds = {
-    {"string", {"char", "space"}}, {"integer", {"integral-part", "space"}}, {"number", {"integral-part", "space"}},
-    {"boolean", {"space"}},        {"null", {"space"}},
+    {"string", {"char", "space"}},
+    {"integer", {"integral-part", "space"}},
+    {"number", {"integral-part", "space"}},
+    {"boolean", {"space"}},
+    {"null", {"space"}},
     {"value", {"object", "array", "string", "number", "boolean", "null"}},
-    {"object", {"string", "value", "space"}}, {"array", {"value", "space"}},
+    {"object", {"string", "value", "space"}},
+    {"array", {"value", "space"}},
 };
 
 class Converter {
@@ -80,7 +84,8 @@ class Converter {
     if (base.empty()) base = "item";
     base = base.substr(0, 40);
     std::string name = base;
-    for (int i = 2; rules_.count(name) || kPrimitives.count(name) || name == "root"; ++i) name = fmt::format("{}-{}", base, i);
+    for (int i = 2; rules_.count(name) || kPrimitives.count(name) || name == "root"; ++i)
+      name = fmt::format("{}-{}", base, i);
     rules_[name] = std::move(body);
     return name;
   }
@@ -125,7 +130,8 @@ class Converter {
           alts += (alts.empty() ? "" : " | ") + visit((*a)[i], hint, fmt::format("{}/{}/{}", path, key, i));
         return "(" + alts + ")";
       }
-    if (auto a = s.find("allOf"); a != s.end() && a->is_array() && a->size() == 1) return visit((*a)[0], hint, path + "/allOf/0");
+    if (auto a = s.find("allOf"); a != s.end() && a->is_array() && a->size() == 1)
+      return visit((*a)[0], hint, path + "/allOf/0");
     auto t = s.find("type");
     if (t == s.end()) {
       if (s.contains("properties")) return visit_type(s, "object", hint, path);
@@ -148,7 +154,8 @@ class Converter {
     if (!ref.is_string()) unsupported(path + "/$ref", "must be a string");
     const std::string r = ref.get<std::string>();
     if (auto it = refs_.find(r); it != refs_.end()) return it->second;
-    if (r.rfind("#/", 0) != 0) unsupported(path + "/$ref", fmt::format("only local references (#/...) are supported, not '{}'", r));
+    if (r.rfind("#/", 0) != 0)
+      unsupported(path + "/$ref", fmt::format("only local references (#/...) are supported, not '{}'", r));
     const json* target = nullptr;
     try {
       target = &root_.at(json::json_pointer(r.substr(1)));
@@ -156,7 +163,7 @@ class Converter {
       unsupported(path + "/$ref", fmt::format("'{}' does not point into the schema", r));
     }
     // Named first, so a recursive schema refers to its own rule.
-    const std::string name = new_rule(r.substr(r.rfind('/') + 1), "");
+    std::string name = new_rule(r.substr(r.rfind('/') + 1), "");
     refs_[r] = name;
     rules_[name] = visit(*target, name, r.substr(1));
     return name;
@@ -196,8 +203,8 @@ class Converter {
       if (add == s.end() || add->is_boolean()) return use("object");
       const std::string v = visit(*add, hint + "-value", path + "/additionalProperties");
       use("string");
-      return new_rule(hint.empty() ? "object" : hint,
-                      "\"{\" space (string \":\" space " + v + " (\",\" space string \":\" space " + v + ")*)? \"}\" space");
+      return new_rule(hint.empty() ? "object" : hint, "\"{\" space (string \":\" space " + v +
+                                                          " (\",\" space string \":\" space " + v + ")*)? \"}\" space");
     }
     if (!props->is_object()) unsupported(path + "/properties", "must be an object");
     std::vector<std::string> required_names;

@@ -35,7 +35,8 @@ void StackSet::add(std::span<const uint32_t> stack) {
   for (uint32_t v : stack) h = (h ^ v) * 1099511628211ull;
   for (size_t i = 0; i < hashes_.size(); ++i)
     if (hashes_[i] == h && std::ranges::equal((*this)[i], stack)) return;
-  if (hashes_.size() >= kMaxStacks) fail("grammar: more than {} parses are alive at once (the grammar is too ambiguous)", kMaxStacks);
+  if (hashes_.size() >= kMaxStacks)
+    fail("grammar: more than {} parses are alive at once (the grammar is too ambiguous)", kMaxStacks);
   data_.insert(data_.end(), stack.begin(), stack.end());
   starts_.push_back(data_.size());
   hashes_.push_back(h);
@@ -76,23 +77,35 @@ bool Matcher::advance(const ParseState& in, uint8_t byte, ParseState& out) const
   uint32_t cp = 0;
   out.remaining = 0;
   out.partial = 0;
+  out.length = 0;
   if (in.remaining == 0) {
     if (byte < 0x80) cp = byte;
-    else if (byte >= 0xC2 && byte < 0xE0) out.partial = byte & 0x1F, out.remaining = 1;
-    else if (byte >= 0xE0 && byte < 0xF0) out.partial = byte & 0x0F, out.remaining = 2;
-    else if (byte >= 0xF0 && byte < 0xF5) out.partial = byte & 0x07, out.remaining = 3;
+    else if (byte >= 0xC2 && byte < 0xE0) out.partial = byte & 0x1F, out.remaining = out.length = 1;
+    else if (byte >= 0xE0 && byte < 0xF0) out.partial = byte & 0x0F, out.remaining = out.length = 2;
+    else if (byte >= 0xF0 && byte < 0xF5) out.partial = byte & 0x07, out.remaining = out.length = 3;
     else return false;  // not a UTF-8 lead byte
   } else {
     if ((byte & 0xC0) != 0x80) return false;
     out.partial = (in.partial << 6) | (byte & 0x3F);
     out.remaining = in.remaining - 1;
-    if (out.remaining == 0) cp = out.partial, out.partial = 0;
+    out.length = in.length;
+  }
+  // The smallest code point each length may encode (shorter is overlong),
+  // and the largest of all.
+  static constexpr uint32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
+  if (out.remaining == 0 && in.remaining != 0) {
+    cp = out.partial;
+    if (cp < kMin[out.length] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    out.partial = 0;
+    out.length = 0;
   }
   const auto& flat = g_->flat;
   if (out.remaining > 0) {
     // Keep the stacks whose next set has a code point starting with these bytes.
     const int shift = 6 * out.remaining;
-    const uint32_t lo = out.partial << shift, hi = lo | ((1u << shift) - 1);
+    const uint32_t lo = std::max(out.partial << shift, kMin[out.length]);
+    const uint32_t hi = std::min((out.partial << shift) | ((1u << shift) - 1), uint32_t(0x10FFFF));
+    if (lo > hi) return false;
     for (size_t i = 0; i < in.stacks.size(); ++i) {
       const auto s = in.stacks[i];
       if (!s.empty() && g_->grammar.charsets[size_t(flat[s.back()].charset)].intersects(lo, hi)) out.stacks.add(s);

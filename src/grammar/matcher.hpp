@@ -50,6 +50,7 @@ struct ParseState {
   StackSet stacks;
   uint32_t partial = 0;  // bits of the character read so far
   int remaining = 0;     // continuation bytes still to come
+  int length = 0;        // continuation bytes of the character in all
 };
 
 class Matcher {

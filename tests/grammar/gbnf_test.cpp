@@ -62,20 +62,24 @@ TEST(Gbnf, EscapesInLiteralsAndClasses) {
   const auto g = compile(R"(root ::= "\"\\\n\t\x41\u00e9\U0001F600" [\]\-\x30-\x31])");
   EXPECT_TRUE(matches(g, "\"\\\n\tA\xC3\xA9\xF0\x9F\x98\x80]"));
   EXPECT_TRUE(matches(g, "\"\\\n\tA\xC3\xA9\xF0\x9F\x98\x80-"));
-  EXPECT_TRUE(matches(g, "\"\\\n\tA\xC3\xA9\xF0\x9F\x98\x80" "1"));
-  EXPECT_FALSE(matches(g, "\"\\\n\tA\xC3\xA9\xF0\x9F\x98\x80" "2"));
+  EXPECT_TRUE(matches(g,
+                      "\"\\\n\tA\xC3\xA9\xF0\x9F\x98\x80"
+                      "1"));
+  EXPECT_FALSE(matches(g,
+                       "\"\\\n\tA\xC3\xA9\xF0\x9F\x98\x80"
+                       "2"));
 }
 
 TEST(Gbnf, RepetitionOperators) {
   const auto g = compile("root ::= \"a\"* \"b\"+ \"c\"? (\"de\"){2,3} \"f\"{2} \"g\"{1,}\n");
   EXPECT_TRUE(matches(g, "bdedeffg"));
   EXPECT_TRUE(matches(g, "aaabbcdededeffggg"));
-  EXPECT_FALSE(matches(g, "dedeffg"));        // b+ needs one
-  EXPECT_FALSE(matches(g, "bdeffg"));         // {2,3} needs two
+  EXPECT_FALSE(matches(g, "dedeffg"));         // b+ needs one
+  EXPECT_FALSE(matches(g, "bdeffg"));          // {2,3} needs two
   EXPECT_FALSE(matches(g, "bdededededeffg"));  // ... and at most three
-  EXPECT_FALSE(matches(g, "bdedefg"));        // {2} exactly
-  EXPECT_FALSE(matches(g, "bdedeff"));        // {1,} needs one
-  EXPECT_FALSE(matches(g, "bccdedeffg"));     // ? at most one
+  EXPECT_FALSE(matches(g, "bdedefg"));         // {2} exactly
+  EXPECT_FALSE(matches(g, "bdedeff"));         // {1,} needs one
+  EXPECT_FALSE(matches(g, "bccdedeffg"));      // ? at most one
 }
 
 TEST(Gbnf, GroupsCommentsAndMultiLineRules) {
@@ -108,12 +112,23 @@ TEST(Gbnf, RecursionThroughRules) {
 
 TEST(Gbnf, Utf8IsMatchedByCodePointAndRefusedEarly) {
   const auto g = compile("root ::= [\\u0100-\\u01FF]\n");
-  EXPECT_TRUE(matches(g, "\xC4\x80"));  // U+0100
+  EXPECT_TRUE(matches(g, "\xC4\x80"));   // U+0100
   EXPECT_FALSE(matches(g, "\xC3\xA9"));  // U+00E9
   // The lead byte C3 can only start U+00C0..U+00FF: refused at once.
   EXPECT_FALSE(prefix_ok(g, "\xC3"));
   EXPECT_TRUE(prefix_ok(g, "\xC4"));
   EXPECT_FALSE(prefix_ok(g, "\xFF"));  // never UTF-8
+  // Lead bytes of longer encodings start no code point below their range:
+  // E0 opens U+0800.. and F0 U+10000.., so neither can begin a quote; an
+  // overlong encoding of '"' (E0 80 A2) is no quote either.
+  const auto quote = compile("root ::= \"\\\"\"\n");
+  EXPECT_TRUE(matches(quote, "\""));
+  EXPECT_FALSE(prefix_ok(quote, "\xE0"));
+  EXPECT_FALSE(prefix_ok(quote, "\xF0"));
+  EXPECT_FALSE(prefix_ok(quote, "\xC0"));
+  const auto any = compile("root ::= [\\x00-\\x7F]\n");
+  EXPECT_FALSE(prefix_ok(any, "\xE0\x80\xA2"));
+  EXPECT_FALSE(prefix_ok(any, "\xC1\xA2"));
 }
 
 TEST(Gbnf, AcceptLeavesStateUnchangedOnRejection) {

@@ -31,7 +31,8 @@ TEST(JsonSchema, SmallObjectGivesTheHandWrittenGrammar) {
       "root ::= root-2\n"
       "boolean ::= (\"true\" | \"false\") space\n"
       "null ::= \"null\" space\n"
-      "root-2 ::= \"{\" space \"\\\"ok\\\"\" space \":\" space boolean (\",\" space \"\\\"n\\\"\" space \":\" space null)? \"}\" space\n"
+      "root-2 ::= \"{\" space \"\\\"ok\\\"\" space \":\" space boolean (\",\" space \"\\\"n\\\"\" space \":\" space "
+      "null)? \"}\" space\n"
       "space ::= \" \"?\n";
   EXPECT_EQ(json_schema_to_gbnf(json::parse(
                 R"({"type":"object","properties":{"ok":{"type":"boolean"},"n":{"type":"null"}},"required":["ok"]})")),
@@ -44,11 +45,11 @@ TEST(JsonSchema, ObjectsWithRequiredAndOptionalProperties) {
   EXPECT_TRUE(matches(g, R"({"name":"x"})"));
   EXPECT_TRUE(matches(g, R"({ "name": "Al", "age": 42, "tags": ["a", "b"] })"));
   EXPECT_TRUE(matches(g, R"({"name":"x","tags":[]})"));
-  EXPECT_FALSE(matches(g, R"({"age":1})"));                 // name is required
-  EXPECT_FALSE(matches(g, R"({"name":"x","age":1.5})"));    // an integer
-  EXPECT_FALSE(matches(g, R"({"name":"x","other":1})"));    // unknown key
+  EXPECT_FALSE(matches(g, R"({"age":1})"));               // name is required
+  EXPECT_FALSE(matches(g, R"({"name":"x","age":1.5})"));  // an integer
+  EXPECT_FALSE(matches(g, R"({"name":"x","other":1})"));  // unknown key
   EXPECT_FALSE(matches(g, R"({"name":"x",})"));
-  EXPECT_FALSE(matches(g, R"({"name":"a\qb"})"));           // bad escape
+  EXPECT_FALSE(matches(g, R"({"name":"a\qb"})"));  // bad escape
   EXPECT_TRUE(matches(g, R"({"name":"a\"\u00e9\n"})"));
 }
 
@@ -84,7 +85,8 @@ TEST(JsonSchema, EnumConstAnyOfAndLengths) {
 }
 
 TEST(JsonSchema, ArrayBoundsNestingAndRefs) {
-  const auto g = from_schema(R"({"$defs":{"pt":{"type":"object","properties":{"x":{"type":"integer"}},"required":["x"]}},
+  const auto g =
+      from_schema(R"({"$defs":{"pt":{"type":"object","properties":{"x":{"type":"integer"}},"required":["x"]}},
       "type":"array","items":{"$ref":"#/$defs/pt"},"minItems":1,"maxItems":2})");
   EXPECT_TRUE(matches(g, R"([{"x":1}])"));
   EXPECT_TRUE(matches(g, R"([{"x":1}, {"x":-2}])"));
