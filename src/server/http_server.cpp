@@ -1,5 +1,6 @@
 #include "server/http_server.hpp"
 
+#include <bit>
 #include <ctime>
 #include <mutex>
 #include <random>
@@ -346,6 +347,24 @@ bool bool_field(const json& doc, const char* key, bool dflt) {
   return it->get<bool>();
 }
 
+// Standard base64 (with padding) of the floats' little-endian bytes.
+std::string base64_floats(const std::vector<float>& v) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static_assert(std::endian::native == std::endian::little, "embeddings are sent as little-endian float32");
+  const auto* b = reinterpret_cast<const unsigned char*>(v.data());
+  const size_t n = v.size() * sizeof(float);
+  std::string out;
+  out.reserve((n + 2) / 3 * 4);
+  for (size_t i = 0; i < n; i += 3) {
+    const uint32_t x = uint32_t(b[i]) << 16 | (i + 1 < n ? uint32_t(b[i + 1]) << 8 : 0) | (i + 2 < n ? b[i + 2] : 0);
+    out += kAlphabet[(x >> 18) & 63];
+    out += kAlphabet[(x >> 12) & 63];
+    out += i + 1 < n ? kAlphabet[(x >> 6) & 63] : '=';
+    out += i + 2 < n ? kAlphabet[x & 63] : '=';
+  }
+  return out;
+}
+
 bool valid_utf8(std::string_view s) {
   uint32_t cp = 0;
   for (size_t i = 0; i < s.size();)
@@ -453,8 +472,14 @@ void HttpServer::handle_embeddings(const HttpRequest& req, HttpResponder& res) {
   if (auto m = doc.find("model"); m != doc.end() && m->is_string() && m->get<std::string>() != opt_.model_id)
     throw ApiError(404, fmt::format("The model '{}' does not exist", m->get<std::string>()), "invalid_request_error",
                    "model", "model_not_found");
-  if (auto f = doc.find("encoding_format"); f != doc.end() && !f->is_null() && *f != "float")
-    throw ApiError(400, "only \"encoding_format\": \"float\" is supported", "invalid_request_error", "encoding_format");
+  // The openai clients ask for base64 (little-endian float32) unless told otherwise.
+  bool base64 = false;
+  if (auto f = doc.find("encoding_format"); f != doc.end() && !f->is_null()) {
+    if (*f != "float" && *f != "base64")
+      throw ApiError(400, "'encoding_format' must be \"float\" or \"base64\"", "invalid_request_error",
+                     "encoding_format");
+    base64 = *f == "base64";
+  }
   auto input = doc.find("input");
   if (input == doc.end()) input = doc.find("content");  // llama-server's /embedding field
   if (input == doc.end()) throw ApiError(400, "'input' is required", "invalid_request_error", "input");
@@ -509,7 +534,9 @@ void HttpServer::handle_embeddings(const HttpRequest& req, HttpResponder& res) {
     wait_whole(*jobs[i], res);
     const JobOutcome o = jobs[i]->outcome();
     n_tokens += o.n_prompt;
-    data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", o.embedding}});
+    data.push_back({{"object", "embedding"},
+                    {"index", i},
+                    {"embedding", base64 ? json(base64_floats(o.embedding)) : json(o.embedding)}});
   }
   res.send(200, "application/json",
            dump_json({{"object", "list"},
