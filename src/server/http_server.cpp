@@ -182,6 +182,7 @@ std::shared_ptr<GenerationJob> HttpServer::make_job(const HttpRequest& req, Endp
   if (!cr.grammar.empty()) {
     try {
       job->grammar = std::make_shared<const grammar::CompiledGrammar>(grammar::parse_gbnf(cr.grammar));
+      grammar::Matcher check(job->grammar);  // the start state must be reachable within the limits
     } catch (const Error& e) {
       throw ApiError(400, e.what(), "invalid_request_error", cr.grammar_param);
     }

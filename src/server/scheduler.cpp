@@ -156,7 +156,7 @@ void Scheduler::admit(std::shared_ptr<GenerationJob> job) {
   s.matcher.reset();
   if (job->grammar) {
     if (!vocab_) vocab_ = std::make_unique<grammar::TokenVocabulary>(tok_);
-    s.matcher = std::make_unique<grammar::Matcher>(job->grammar);
+    s.matcher = std::make_unique<grammar::Matcher>(job->grammar);  // checked by the HTTP thread: cannot throw
   }
   s.generated.clear();
   s.started = Clock::now();
@@ -262,8 +262,14 @@ void Scheduler::prefill_step(Slot& s) {
     finish(s, FinishReason::Length);
     return;
   }
-  const int32_t id = sample(s, s.logits);
-  if (id < 0) finish(s, FinishReason::Error, "grammar: no token of the vocabulary can continue the output");
+  int32_t id = -1;
+  std::string error = "grammar: no token of the vocabulary can continue the output";
+  try {
+    id = sample(s, s.logits);
+  } catch (const std::exception& e) {  // a grammar past its limits
+    error = e.what();
+  }
+  if (id < 0) finish(s, FinishReason::Error, error);
   else accept_token(s, id);
 }
 
@@ -317,8 +323,15 @@ void Scheduler::accept_token(Slot& s, int32_t id) {
   const bool eog = tok_.is_eog(id);
   if (!eog) {
     s.generated += tok_.token_bytes(id);
-    if (s.matcher && !s.matcher->accept(tok_.token_bytes(id))) {
-      finish(s, FinishReason::Error, "grammar: the sampled token does not continue the output");
+    std::string error;
+    try {
+      if (s.matcher && !s.matcher->accept(tok_.token_bytes(id)))
+        error = "grammar: the sampled token does not continue the output";
+    } catch (const std::exception& e) {  // a grammar past its limits
+      error = e.what();
+    }
+    if (!error.empty()) {
+      finish(s, FinishReason::Error, error);
       return;
     }
   }
