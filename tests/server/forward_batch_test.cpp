@@ -108,6 +108,7 @@ void check_batch_matches_single(bool ternary) {
     next[size_t(i)] = int32_t(20 + i);
   }
   std::vector<SequenceState*> cache_ptrs;
+  cache_ptrs.reserve(batch_caches.size());
   for (auto& c : batch_caches) cache_ptrs.push_back(&c);
 
   std::vector<float> batch_logits(size_t(n * V));
