@@ -1,15 +1,27 @@
-// Helpers shared by the benchmarks: the fastest-call timer and the random
-// ternary weights and activations they run on.
+// Helpers shared by the benchmarks: the fastest-call timer, the random
+// ternary weights and activations they run on, and the LLaMA-3 vocabulary.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/rng.hpp"
+#include "io/data_dir.hpp"
+#include "tokenizer/tokenizer.hpp"
 
 namespace lowbit::bench {
+
+// The LLaMA-3 tokenizer (128k tokens) from data/, or null when not found.
+inline const Tokenizer* llama3_tokenizer() {
+  static const std::unique_ptr<Tokenizer> tok = [] {
+    const std::string p = find_data_file("llama3-tiktoken.model");
+    return p.empty() ? nullptr : std::make_unique<Tokenizer>(Tokenizer::load_llama3_tiktoken(p));
+  }();
+  return tok.get();
+}
 
 // best_us: the fastest single call, the statistic ggml-anchor prints; on a
 // shared machine it is the fair one to compare with it (time slices lost to

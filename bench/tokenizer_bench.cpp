@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "bench_util.hpp"
 #include "io/data_dir.hpp"
 #include "tokenizer/bpe_trainer.hpp"
 #include "tokenizer/tokenizer.hpp"
@@ -28,13 +29,7 @@ const std::string* shakespeare() {
   return text.get();
 }
 
-const lowbit::Tokenizer* llama3() {
-  static const std::unique_ptr<lowbit::Tokenizer> tok = [] {
-    const std::string p = lowbit::find_data_file("llama3-tiktoken.model");
-    return p.empty() ? nullptr : std::make_unique<lowbit::Tokenizer>(lowbit::Tokenizer::load_llama3_tiktoken(p));
-  }();
-  return tok.get();
-}
+const lowbit::Tokenizer* llama3() { return lowbit::bench::llama3_tokenizer(); }
 
 void BM_EncodeLlama3(benchmark::State& state) {
   if (!shakespeare() || !llama3()) return state.SkipWithError("data/ files not found (set LOWBIT_DATA_DIR)");

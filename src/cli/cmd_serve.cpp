@@ -27,6 +27,7 @@ struct ServeArgs {
   double shutdown_grace = 10;
   bool ctx_per_slot_total = false;
   std::string model_id;  // empty: the file name
+  std::string pooling = "mean";
   std::string api_key_file;
   bool insecure_no_key = false;
   double header_timeout = 10, body_timeout = 30, idle_timeout = 5;
@@ -78,6 +79,8 @@ void run(ServeArgs a) {
   if (a.ctx_per_slot_total) a.sched.slot_ctx = std::max<int64_t>(2, a.sched.slot_ctx / a.sched.n_slots);
   a.http.chat_template = a.chat_template.empty() ? detect_chat_template(m.tokenizer->chat_template()) : chat_template_from_name(a.chat_template);
   a.http.model_id = a.model_id;
+  a.http.model_path = a.model.model.empty() ? default_model_path() : a.model.model;
+  a.sched.pooling = a.pooling == "last" ? server::Pooling::Last : server::Pooling::Mean;
   if (a.http.model_id.empty())
     a.http.model_id = std::filesystem::path(a.model.model.empty() ? default_model_path() : a.model.model).stem();
 
@@ -131,6 +134,7 @@ void add_http_options(CLI::App& sub, ServeArgs& a) {
         return s.find_first_of("\"\\\n") == std::string::npos ? std::string() : std::string("no quotes or backslashes");
       });
   sub.add_flag("--access-log", a.http.access_log, "log each request on stderr when it arrives and when it is answered");
+  sub.add_flag("!--no-slots", a.http.slots_endpoint, "turn GET /slots off (it shows every slot's request settings)");
 }
 
 const CommandRegistrar reg(30, "serve", "OpenAI-compatible HTTP server", [](CLI::App& sub) {
@@ -146,6 +150,9 @@ const CommandRegistrar reg(30, "serve", "OpenAI-compatible HTTP server", [](CLI:
       ->check(CLI::Range(1, 1 << 24));
   sub.add_option("--model-id", a->model_id, "model name in the API (default: the file name without .gguf)");
   sub.add_option("--chat-template", a->chat_template, "llama3, bitnet or plain (default: from the model)");
+  sub.add_option("--pooling", a->pooling,
+                 "how /v1/embeddings pools the final-norm hidden states: mean or last (default mean)")
+      ->check(CLI::IsMember({"mean", "last"}));
   sub.add_option("--shutdown-grace", a->shutdown_grace, "seconds running requests get on SIGTERM (default 10)")
       ->check(CLI::Range(0.0, 3600.0));
   sub.callback([a] { run(*a); });

@@ -237,13 +237,12 @@ void DecoderModel::run_layers(float* x, int64_t T, const Attend& attend) {
   }
 }
 
-void DecoderModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, SequenceState& state, float* logits,
-                           bool all_logits) {
+float* DecoderModel::run_sequence(const int32_t* tokens, int64_t T, int64_t pos0, SequenceState& state) {
   KVCache& cache = cache_of(state);
   LOWBIT_CHECK(T > 0, "forward: no tokens");
   LOWBIT_CHECK(pos0 >= 0 && pos0 + T <= cache.n_ctx(), "context is full: {} tokens at position {} exceed {}", T, pos0,
                cache.n_ctx());
-  const int64_t d = cfg_.n_embd, kvd = cfg_.kv_dim();
+  const int64_t kvd = cfg_.kv_dim();
   const AttentionShape shape{cfg_.n_head, cfg_.n_head_kv, cfg_.head_dim};
   const RopeParams rp = rope();
   float* x = grow_scratch(T);
@@ -257,6 +256,13 @@ void DecoderModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, Seque
     }
     attend_cached(shape, cache.k(l, 0), cache.v(l, 0), q, T, pos0, att);
   });
+  return x;
+}
+
+void DecoderModel::forward(const int32_t* tokens, int64_t T, int64_t pos0, SequenceState& state, float* logits,
+                           bool all_logits) {
+  const float* x = run_sequence(tokens, T, pos0, state);
+  const int64_t d = cfg_.n_embd;
   const int64_t first = all_logits ? 0 : T - 1, n_out = T - first;
   rms_norm(x + first * d, output_norm_.data(), n_out, d, cfg_.rms_eps, h_.data());
   output_->matmul(h_.data(), n_out, logits);
@@ -295,6 +301,11 @@ void DecoderModel::forward_batch(const int32_t* tokens, const int64_t* positions
   rms_norm(x, output_norm_.data(), n, d, cfg_.rms_eps, h_.data());
   output_->matmul(h_.data(), n, logits);
   if (exact_) exact_->rescore(h_.data(), n, logits);
+}
+
+void DecoderModel::forward_hidden(const int32_t* tokens, int64_t T, int64_t pos0, SequenceState& state, float* hidden) {
+  const float* x = run_sequence(tokens, T, pos0, state);
+  rms_norm(x, output_norm_.data(), T, cfg_.n_embd, cfg_.rms_eps, hidden);
 }
 
 size_t DecoderModel::bytes_per_token() const {

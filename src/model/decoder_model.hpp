@@ -47,6 +47,7 @@ class DecoderModel final : public Model {
                bool all_logits = false) override;
   void forward_batch(const int32_t* tokens, const int64_t* positions, SequenceState* const* states, int64_t n,
                      float* logits) override;
+  void forward_hidden(const int32_t* tokens, int64_t T, int64_t pos0, SequenceState& state, float* hidden) override;
 
   size_t bytes_per_token() const override;
   std::string summary() const override;
@@ -64,6 +65,8 @@ class DecoderModel final : public Model {
   void load_layer(int64_t l, const TensorLookup& lookup, const ModelLoadOptions& opt);
   void embed(const int32_t* tokens, int64_t T, float* x) const;
   void load_exact_head(const TensorLookup& lookup, int k);
+  // forward's layer stack over one sequence: returns x [T, n_embd] before the final norm.
+  float* run_sequence(const int32_t* tokens, int64_t T, int64_t pos0, SequenceState& state);
   // The layer stack shared by forward and forward_batch: x [T, n_embd] in,
   // updated in place. `attend` rotates q/k, stores k/v and writes att.
   template <class Attend>

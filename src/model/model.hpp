@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "core/error.hpp"
 #include "model/config.hpp"
 
 namespace lowbit {
@@ -54,6 +55,15 @@ class Model {
   // forward(&tokens[i], 1, positions[i], *states[i], ...).
   virtual void forward_batch(const int32_t* tokens, const int64_t* positions, SequenceState* const* states, int64_t n,
                              float* logits) = 0;
+
+  // Runs tokens as forward() does but writes, instead of logits, the hidden
+  // state of every token after the final norm (the output head's input):
+  // hidden [T, n_embd]. For embeddings (the server's /v1/embeddings). A
+  // family without such a state keeps this default, which refuses.
+  virtual void forward_hidden(const int32_t* /*tokens*/, int64_t /*T*/, int64_t /*pos0*/, SequenceState& /*state*/,
+                              float* /*hidden*/) {
+    fail("this model family has no hidden-state output (embeddings)");
+  }
 
   // Weight bytes read for one decoded token (the bandwidth bound's numerator).
   virtual size_t bytes_per_token() const = 0;

@@ -11,7 +11,7 @@
 namespace lowbit::server {
 
 struct ApiError : std::runtime_error {
-  ApiError(int status, std::string message, std::string type = "invalid_request_error", std::string param = "",
+  ApiError(int status, const std::string& message, std::string type = "invalid_request_error", std::string param = "",
            std::string code = "")
       : std::runtime_error(message), status(status), type(std::move(type)), param(std::move(param)),
         code(std::move(code)) {}

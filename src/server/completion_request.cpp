@@ -5,11 +5,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
+#include "grammar/json_schema.hpp"
 #include "server/api_error.hpp"
 
 namespace lowbit::server {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // properties keep their order (JSON schema)
 
 namespace {
 
@@ -111,6 +113,72 @@ std::vector<std::string> parse_stop(const json& v, const RequestLimits& limits) 
   return stop;
 }
 
+// A prompt: a string; an array of token ids, or of strings and ids mixed
+// (llama-server); an array holding one string or one array of ids (OpenAI's
+// batch shape, with one prompt). Several prompts are not supported.
+void parse_prompt(const json& v, CompletionRequest& r) {
+  if (v.is_string()) {
+    r.prompt = v.get<std::string>();
+    return;
+  }
+  if (!v.is_array()) throw bad("prompt", "'prompt' must be a string, an array of token ids, or of strings and ids");
+  const json* items = &v;
+  if (v.size() == 1 && (v[0].is_string() || v[0].is_array())) {
+    if (v[0].is_string()) {
+      r.prompt = v[0].get<std::string>();
+      return;
+    }
+    items = &v[0];
+  }
+  bool any_token = false;
+  for (size_t i = 0; i < items->size(); ++i) {
+    const json& e = (*items)[i];
+    const std::string p = fmt::format("prompt[{}]", i);
+    if (e.is_string()) {
+      r.prompt_pieces.push_back({e.get<std::string>(), -1});
+    } else if (e.is_number()) {
+      r.prompt_pieces.push_back({{}, int32_t(get_integer(e, p, 0, INT32_MAX))});
+      any_token = true;
+    } else {
+      throw bad(p, fmt::format("'{}' must be a token id or a string", p));
+    }
+  }
+  // Strings only, more than one: a batch of prompts.
+  if (!any_token) throw bad("prompt", "'prompt' must be one string (batches of prompts are not supported)");
+}
+
+// OpenAI's response_format: text, json_object, or json_schema {schema}.
+void parse_response_format(const json& v, CompletionRequest& r) {
+  if (!v.is_object()) throw bad("response_format", "'response_format' must be an object");
+  auto t = v.find("type");
+  if (t == v.end() || !t->is_string()) throw bad("response_format.type", "'response_format.type' must be a string");
+  const std::string type = t->get<std::string>();
+  if (type == "text") return;
+  json schema;
+  if (type == "json_object") {
+    // llama-server also takes a schema here.
+    auto s = v.find("schema");
+    schema = s != v.end() ? *s : json{{"type", "object"}};
+  } else if (type == "json_schema") {
+    auto js = v.find("json_schema");
+    if (js == v.end() || !js->is_object())
+      throw bad("response_format.json_schema", "'response_format.json_schema' must be an object");
+    auto s = js->find("schema");
+    if (s == js->end())
+      throw bad("response_format.json_schema.schema", "'response_format.json_schema.schema' is missing");
+    schema = *s;
+  } else {
+    throw bad("response_format.type",
+              fmt::format("'response_format.type' must be text, json_object or json_schema, not '{}'", type));
+  }
+  r.grammar_param = type == "json_object" ? "response_format" : "response_format.json_schema.schema";
+  try {
+    r.grammar = grammar::json_schema_to_gbnf(schema);
+  } catch (const Error& e) {
+    throw bad(r.grammar_param, e.what());
+  }
+}
+
 }  // namespace
 
 int json_nesting_depth(std::string_view text) {
@@ -141,16 +209,24 @@ CompletionRequest parse_completion_request(std::string_view body, Endpoint endpo
 
   CompletionRequest r;
   r.endpoint = endpoint;
+  const bool native = endpoint == Endpoint::Native;
   // OpenAI's defaults (temperature 1, top_p 1), but top-k 40 as llama.cpp's
   // server: sampling from the full distribution sorts the whole vocabulary
   // (128k for 2B4T) for every token, and the tail below the top 40 carries
-  // almost no mass. "top_k": 0 asks for the full distribution.
-  r.sampling.temperature = 1.0f;
-  r.sampling.top_p = 1.0f;
-  r.sampling.top_k = 40;
-  r.sampling.min_p = 0.0f;
+  // almost no mass. "top_k": 0 asks for the full distribution. The native
+  // endpoint keeps llama-server's defaults, which SamplerParams has.
+  if (!native) {
+    r.sampling.temperature = 1.0f;
+    r.sampling.top_p = 1.0f;
+    r.sampling.top_k = 40;
+    r.sampling.min_p = 0.0f;
+  }
   r.max_tokens = limits.max_tokens;
-  bool have_input = false;
+  bool have_input = false, have_grammar = false;
+  auto set_grammar = [&](const std::string& key) {
+    if (have_grammar) throw bad(key, "give only one of 'grammar', 'json_schema' and 'response_format'");
+    have_grammar = true;
+  };
 
   for (const auto& [key, v] : doc.items()) {
     if (key == "model") {
@@ -158,13 +234,8 @@ CompletionRequest parse_completion_request(std::string_view body, Endpoint endpo
     } else if (key == "messages" && endpoint == Endpoint::Chat) {
       r.messages = parse_messages(v, limits);
       have_input = true;
-    } else if (key == "prompt" && endpoint == Endpoint::Completion) {
-      if (v.is_array()) {
-        if (v.size() != 1) throw bad("prompt", "'prompt' must be one string (batches of prompts are not supported)");
-        r.prompt = get_string(v[0], "prompt[0]");
-      } else {
-        r.prompt = get_string(v, key);
-      }
+    } else if ((key == "prompt" || (native && key == "content")) && endpoint != Endpoint::Chat) {
+      parse_prompt(v, r);
       have_input = true;
     } else if (key == "stream") {
       r.stream = get_bool(v, key);
@@ -175,29 +246,65 @@ CompletionRequest parse_completion_request(std::string_view body, Endpoint endpo
     } else if (key == "max_tokens" || key == "max_completion_tokens") {
       if (v.is_null()) continue;
       r.max_tokens = int(get_integer(v, key, 1, limits.max_tokens));
+    } else if (key == "n_predict") {  // llama-server: -1 = until the limit
+      if (v.is_null()) continue;
+      const int64_t n = get_integer(v, key, -1, limits.max_tokens);
+      r.max_tokens = n < 0 ? limits.max_tokens : int(n);
     } else if (key == "temperature") {
-      if (!v.is_null()) r.sampling.temperature = float(get_number(v, key, 0.0, 2.0));
+      if (!v.is_null()) r.sampling.temperature = float(get_number(v, key, 0.0, native ? 100.0 : 2.0));
     } else if (key == "top_p") {
       if (!v.is_null()) r.sampling.top_p = float(get_number(v, key, 0.0, 1.0));
-    } else if (key == "top_k") {  // llama.cpp-style extension
-      if (!v.is_null()) r.sampling.top_k = int(get_integer(v, key, 0, 1 << 30));
+    } else if (key == "top_k") {  // llama.cpp-style extension; <= 0: off
+      if (!v.is_null()) r.sampling.top_k = std::max(0, int(get_integer(v, key, -1, 1 << 30)));
     } else if (key == "min_p") {  // llama.cpp-style extension
       if (!v.is_null()) r.sampling.min_p = float(get_number(v, key, 0.0, 1.0));
     } else if (key == "seed") {
       if (v.is_null()) continue;
       r.sampling.seed = uint64_t(get_integer(v, key, INT64_MIN, INT64_MAX));
-      r.has_seed = true;
+      // llama-server: -1 (its default) asks for a random seed.
+      r.has_seed = !(native && int64_t(r.sampling.seed) == -1);
     } else if (key == "stop") {
       r.stop = parse_stop(v, limits);
     } else if (key == "n") {
       if (!v.is_null() && get_integer(v, key, 1, 1 << 30) != 1) throw bad(key, "only n = 1 is supported");
-    } else if (key == "presence_penalty" || key == "frequency_penalty") {
-      if (!v.is_null()) get_number(v, key, -2.0, 2.0);  // accepted and ignored (documented)
+    } else if (key == "presence_penalty") {
+      if (!v.is_null()) r.sampling.presence_penalty = float(get_number(v, key, -2.0, 2.0));
+    } else if (key == "frequency_penalty") {
+      if (!v.is_null()) r.sampling.frequency_penalty = float(get_number(v, key, -2.0, 2.0));
+    } else if (key == "repeat_penalty") {  // llama.cpp-style extension; 1 (or 0) = off
+      if (!v.is_null()) {
+        const float p = float(get_number(v, key, 0.0, 10.0));
+        r.sampling.repeat_penalty = p == 0 ? 1.0f : p;
+      }
+    } else if (key == "repeat_last_n") {  // llama.cpp-style extension; -1 = the whole context, 0 = penalties off
+      if (!v.is_null()) r.sampling.repeat_last_n = int(get_integer(v, key, -1, 1 << 30));
+    } else if (key == "ignore_eos") {
+      if (!v.is_null()) r.ignore_eos = get_bool(v, key);
+    } else if (key == "grammar") {
+      if (v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty())) continue;
+      set_grammar(key);
+      r.grammar = get_string(v, key);
+      r.grammar_param = key;
+    } else if (key == "json_schema") {  // llama-server's field
+      if (v.is_null() || (v.is_object() && v.empty())) continue;
+      if (!v.is_object() && !v.is_boolean()) throw bad(key, "'json_schema' must be an object");
+      set_grammar(key);
+      r.grammar_param = key;
+      try {
+        r.grammar = grammar::json_schema_to_gbnf(v);
+      } catch (const Error& e) {
+        throw bad(key, e.what());
+      }
+    } else if (key == "response_format") {
+      if (v.is_null()) continue;
+      set_grammar(key);
+      parse_response_format(v, r);
+      if (r.grammar.empty()) have_grammar = false;  // "text"
     } else if (key == "logprobs" || key == "echo") {
       if (!v.is_null() && !(v.is_boolean() && !v.get<bool>()) && !(v.is_number_integer() && v.get<int64_t>() == 0))
         throw bad(key, fmt::format("'{}' is not supported", key));
-    } else if (key == "tools" || key == "functions" || key == "tool_choice" || key == "response_format" ||
-               key == "logit_bias" || key == "suffix" || key == "best_of") {
+    } else if (key == "tools" || key == "functions" || key == "tool_choice" || key == "logit_bias" || key == "suffix" ||
+               key == "best_of") {
       if (!v.is_null()) throw bad(key, fmt::format("'{}' is not supported", key));
     }
     // Other keys (user, metadata, store, ...) carry no meaning here.

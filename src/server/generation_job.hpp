@@ -9,10 +9,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "grammar/matcher.hpp"
 #include "model/sampler.hpp"
 
 namespace lowbit::server {
@@ -20,6 +22,10 @@ namespace lowbit::server {
 struct JobOutcome {
   std::string finish_reason;  // "stop", "length", "cancelled", "error"
   std::string error;          // when finish_reason == "error"
+  std::string stop_type;      // llama-server's words: "eos", "word", "limit", "none"
+  std::string stopping_word;  // the stop string that ended it (stop_type "word")
+  int slot = -1;              // the slot that ran it
+  std::vector<float> embedding;  // an embedding job's result
   int64_t n_prompt = 0, n_prompt_evaluated = 0, n_generated = 0;
   double queue_seconds = 0, first_token_seconds = 0, total_seconds = 0;
 };
@@ -33,6 +39,12 @@ class GenerationJob {
   int max_tokens = 16;
   SamplerParams sampling;
   std::vector<std::string> stop;
+  bool ignore_eos = false;  // end-of-generation tokens are never sampled
+  // Constrained output: only tokens that continue a parse are sampled, and
+  // the generation ends when the parse is complete and nothing can follow.
+  std::shared_ptr<const grammar::CompiledGrammar> grammar;
+  // An embedding instead of a generation: the prompt's pooled hidden state.
+  bool embedding = false;
   Clock::time_point submitted = Clock::now();
 
   std::atomic<bool> cancelled{false};

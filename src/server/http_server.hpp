@@ -1,6 +1,8 @@
 // The HTTP face of the server: OpenAI's /v1/chat/completions,
-// /v1/completions (JSON or server-sent events), /v1/models, plus /health
-// and /metrics, served by HttpListener (our own HTTP/1.1 layer, see
+// /v1/completions (JSON or server-sent events), /v1/models,
+// /v1/embeddings; llama-server's /completion, /tokenize, /detokenize,
+// /props and /slots; /health, /metrics and a chat page at /; served by
+// HttpListener (our own HTTP/1.1 layer, see
 // docs/SERVER.md). Worker threads check a request, tokenize it, hand it to
 // the Scheduler (503 + Retry-After when its queue is full, or while the
 // server drains) and wait on the job's channel; a client that goes away
@@ -11,6 +13,9 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "server/completion_request.hpp"
 #include "server/http_listener.hpp"
@@ -34,6 +39,8 @@ struct ServerOptions {
   ListenerOptions http;            // connections, deadlines, header and body limits
   std::string replica_name;        // non-empty: /metrics samples get replica="<name>"
   bool access_log = false;         // a stderr line when a request arrives and when it is answered
+  bool slots_endpoint = true;      // GET /slots (llama-server's --no-slots turns it off)
+  std::string model_path;          // for /props
 };
 
 class HttpServer {
@@ -62,10 +69,20 @@ class HttpServer {
   void handle_metrics(HttpResponder& res);
   void handle_models(const HttpRequest& req, HttpResponder& res);
   void handle_completion(const HttpRequest& req, HttpResponder& res, Endpoint endpoint);
+  void handle_native_completion(const HttpRequest& req, HttpResponder& res);
+  void handle_tokenize(const HttpRequest& req, HttpResponder& res);
+  void handle_detokenize(const HttpRequest& req, HttpResponder& res);
+  void handle_props(HttpResponder& res);
+  void handle_slots(HttpResponder& res);
+  void handle_embeddings(const HttpRequest& req, HttpResponder& res);
   std::shared_ptr<GenerationJob> make_job(const HttpRequest& req, Endpoint endpoint, CompletionRequest& cr);
+  std::vector<int32_t> prompt_tokens(const CompletionRequest& cr) const;
+  // Waits for a job that streams nothing (cancelling it if the client goes away).
+  std::string wait_whole(GenerationJob& job, HttpResponder& res);
   void submit(const std::shared_ptr<GenerationJob>& job);
   void stream_reply(GenerationJob& job, const Reply& reply, HttpResponder& res);
   void whole_reply(GenerationJob& job, const Reply& reply, HttpResponder& res);
+  void stream_native(GenerationJob& job, const nlohmann::json& settings, HttpResponder& res);
 
   Scheduler& scheduler_;
   const Tokenizer& tok_;

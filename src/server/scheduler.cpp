@@ -1,6 +1,8 @@
 #include "server/scheduler.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "core/error.hpp"
 #include "core/thread_pool.hpp"
@@ -26,6 +28,12 @@ struct Scheduler::Slot {
   std::shared_ptr<GenerationJob> job;
   std::unique_ptr<Sampler> sampler;
   std::unique_ptr<GenerationStep> step;
+  std::unique_ptr<grammar::Matcher> matcher;  // the job's grammar, if any
+  grammar::TokenFilter filter;
+  std::vector<uint8_t> allowed;
+  std::vector<float> embedding_out;
+  std::string generated;  // raw bytes of the generated tokens (which stop string ended it)
+  int id = 0;
   size_t prefill_pos = 0;       // next prompt token to evaluate
   bool decoding = false;        // prompt done; next_token waits to be evaluated
   int32_t next_token = 0;
@@ -37,7 +45,11 @@ struct Scheduler::Slot {
 Scheduler::Scheduler(Model& model, const Tokenizer& tok, const SchedulerOptions& opt, Metrics& metrics)
     : model_(model), tok_(tok), opt_(opt), metrics_(metrics) {
   LOWBIT_CHECK(opt.n_slots >= 1 && opt.slot_ctx >= 2 && opt.n_batch >= 1, "scheduler: bad options");
-  for (int i = 0; i < opt.n_slots; ++i) slots_.push_back(std::make_unique<Slot>(model, opt.slot_ctx));
+  for (int i = 0; i < opt.n_slots; ++i) {
+    slots_.push_back(std::make_unique<Slot>(model, opt.slot_ctx));
+    slots_.back()->id = i;
+    views_.emplace_back().id = i;
+  }
   metrics_.total_slots = opt.n_slots;
   thread_ = std::thread([this] { loop(); });
 }
@@ -128,6 +140,12 @@ void Scheduler::admit(std::shared_ptr<GenerationJob> job) {
     if (!best || c > best_common) best = s.get(), best_common = c;
   }
   Slot& s = *best;
+  if (job->embedding) {
+    s.job = std::move(job);
+    ++metrics_.busy_slots;
+    run_embedding(s);
+    return;
+  }
   s.tokens.resize(best_common);
   s.prefill_pos = best_common;
   s.n_prompt_evaluated = int64_t(job->prompt.size() - best_common);
@@ -135,9 +153,93 @@ void Scheduler::admit(std::shared_ptr<GenerationJob> job) {
   s.sampler = std::make_unique<Sampler>(job->sampling);
   const int64_t room = opt_.slot_ctx - int64_t(job->prompt.size());
   s.step = std::make_unique<GenerationStep>(tok_, job->stop, std::min<int64_t>(job->max_tokens, room));
+  s.matcher.reset();
+  if (job->grammar) {
+    if (!vocab_) vocab_ = std::make_unique<grammar::TokenVocabulary>(tok_);
+    s.matcher = std::make_unique<grammar::Matcher>(job->grammar);  // checked by the HTTP thread: cannot throw
+  }
+  s.generated.clear();
   s.started = Clock::now();
   s.job = std::move(job);
   ++metrics_.busy_slots;
+  update_view(s);
+}
+
+void Scheduler::run_embedding(Slot& s) {
+  s.started = Clock::now();
+  const auto& prompt = s.job->prompt;
+  const int64_t d = model_.config().n_embd;
+  // The whole prompt is run again: every token's state is needed for the
+  // mean, and the slot's cached tokens are overwritten.
+  s.tokens.clear();
+  std::vector<double> sum(size_t(d), 0.0);
+  std::vector<float> hidden;
+  try {
+    for (size_t pos = 0; pos < prompt.size();) {
+      const size_t n = std::min(prompt.size() - pos, size_t(opt_.n_batch));
+      hidden.resize(n * size_t(d));
+      model_.forward_hidden(prompt.data() + pos, int64_t(n), int64_t(pos), *s.state, hidden.data());
+      const size_t first = opt_.pooling == Pooling::Last ? n - 1 : 0;
+      if (opt_.pooling == Pooling::Last) std::fill(sum.begin(), sum.end(), 0.0);
+      for (size_t t = first; t < n; ++t)
+        for (int64_t j = 0; j < d; ++j) sum[size_t(j)] += hidden[t * size_t(d) + size_t(j)];
+      pos += n;
+    }
+  } catch (const std::exception& e) {
+    finish(s, FinishReason::Error, e.what());
+    return;
+  }
+  // Mean (or last), then unit length, as llama-server normalizes embeddings.
+  const double count = opt_.pooling == Pooling::Last ? 1.0 : double(prompt.size());
+  double norm = 0;
+  for (double& v : sum) v /= count, norm += v * v;
+  norm = std::sqrt(norm);
+  std::vector<float> out(static_cast<size_t>(d));
+  for (int64_t j = 0; j < d; ++j) out[size_t(j)] = float(norm > 0 ? sum[size_t(j)] / norm : 0.0);
+  s.n_prompt_evaluated = int64_t(prompt.size());
+  s.embedding_out = std::move(out);
+  finish(s, FinishReason::Stop);
+}
+
+int32_t Scheduler::sample(Slot& s, std::span<float> logits) {
+  constexpr float kNever = -std::numeric_limits<float>::infinity();
+  if (s.job->ignore_eos)
+    for (int32_t id : {tok_.eos_id(), tok_.eot_id()})
+      if (id >= 0 && size_t(id) < logits.size()) logits[size_t(id)] = kNever;
+  if (s.matcher) {
+    s.filter.allowed(*s.matcher, *vocab_, s.allowed);
+    if (s.job->ignore_eos)
+      for (int32_t id : {tok_.eos_id(), tok_.eot_id()})
+        if (id >= 0 && size_t(id) < s.allowed.size()) s.allowed[size_t(id)] = 0;
+    bool any = false;
+    for (size_t id = 0; id < logits.size(); ++id) {
+      if (id >= s.allowed.size() || !s.allowed[id]) logits[id] = kNever;
+      else any = true;
+    }
+    if (!any) return -1;
+  }
+  return s.sampler->sample(logits, s.tokens);
+}
+
+std::vector<Scheduler::SlotView> Scheduler::slot_views() const {
+  std::lock_guard lock(view_mu_);
+  return views_;
+}
+
+void Scheduler::update_view(const Slot& s) {
+  SlotView v;
+  v.id = s.id;
+  if (s.job) {
+    v.processing = true;
+    v.n_prompt = int64_t(s.job->prompt.size());
+    v.n_decoded = s.step ? s.step->n_generated() : 0;
+    v.n_remain = s.step ? s.step->limit() - v.n_decoded : 0;
+    v.sampling = s.job->sampling;
+    v.stop = s.job->stop;
+    v.has_grammar = s.job->grammar != nullptr;
+  }
+  std::lock_guard lock(view_mu_);
+  views_[size_t(s.id)] = std::move(v);
 }
 
 void Scheduler::prefill_step(Slot& s) {
@@ -160,7 +262,15 @@ void Scheduler::prefill_step(Slot& s) {
     finish(s, FinishReason::Length);
     return;
   }
-  accept_token(s, s.sampler->sample(s.logits, s.tokens));
+  int32_t id = -1;
+  std::string error = "grammar: no token of the vocabulary can continue the output";
+  try {
+    id = sample(s, s.logits);
+  } catch (const std::exception& e) {  // a grammar past its limits
+    error = e.what();
+  }
+  if (id < 0) finish(s, FinishReason::Error, error);
+  else accept_token(s, id);
 }
 
 void Scheduler::decode_step() {
@@ -194,36 +304,72 @@ void Scheduler::decode_step() {
     for (int64_t i = b; i < e; ++i) {
       Slot& s = *rows[size_t(i)];
       try {
-        ids[size_t(i)] = s.sampler->sample(std::span<const float>(logits.data() + i * V, size_t(V)), s.tokens);
+        ids[size_t(i)] = sample(s, std::span<float>(logits.data() + i * V, size_t(V)));
       } catch (const std::exception&) {
         // left at -1: reported below, on this thread
       }
     }
   });
   for (size_t i = 0; i < rows.size(); ++i) {
-    if (ids[i] < 0) finish(*rows[i], FinishReason::Error, "sampling failed");
+    if (ids[i] < 0)
+      finish(*rows[i], FinishReason::Error,
+             rows[i]->matcher ? "grammar: no token of the vocabulary can continue the output" : "sampling failed");
     else accept_token(*rows[i], ids[i]);
   }
 }
 
 void Scheduler::accept_token(Slot& s, int32_t id) {
   if (s.step->n_generated() == 0) s.first_token = Clock::now();
+  const bool eog = tok_.is_eog(id);
+  if (!eog) {
+    s.generated += tok_.token_bytes(id);
+    std::string error;
+    try {
+      if (s.matcher && !s.matcher->accept(tok_.token_bytes(id)))
+        error = "grammar: the sampled token does not continue the output";
+    } catch (const std::exception& e) {  // a grammar past its limits
+      error = e.what();
+    }
+    if (!error.empty()) {
+      finish(s, FinishReason::Error, error);
+      return;
+    }
+  }
   const GenerationStep::Result r = s.step->accept(id);
   s.job->append(r.text);
   if (r.finish != FinishReason::None) {
-    finish(s, r.finish);
+    finish(s, r.finish, {}, r.finish == FinishReason::Stop && !eog ? "word" : "");
     return;
   }
+  // A complete parse that nothing can follow: the end, as if EOG came.
+  if (s.matcher && s.matcher->is_complete() && !s.matcher->can_continue()) {
+    finish(s, FinishReason::Stop);
+    return;
+  }
+  update_view(s);
   s.next_token = id;
   s.decoding = true;
 }
 
-void Scheduler::finish(Slot& s, FinishReason reason, const std::string& error) {
+void Scheduler::finish(Slot& s, FinishReason reason, const std::string& error, const std::string& stop_type) {
   const auto now = Clock::now();
   const int64_t n_generated = s.step ? s.step->n_generated() : 0;
   JobOutcome o;
   o.finish_reason = std::string(finish_reason_name(reason));
   o.error = error;
+  o.slot = s.id;
+  o.stop_type = !stop_type.empty()               ? stop_type
+                : reason == FinishReason::Stop   ? "eos"
+                : reason == FinishReason::Length ? "limit"
+                                                 : "none";
+  if (o.stop_type == "word") {
+    // The stop string found first in the raw output ended it.
+    size_t best = std::string::npos;
+    for (const std::string& w : s.job->stop)
+      if (const size_t p = s.generated.find(w); p < best) best = p, o.stopping_word = w;
+  }
+  o.embedding = std::move(s.embedding_out);
+  s.embedding_out.clear();
   o.n_prompt = int64_t(s.job->prompt.size());
   o.n_prompt_evaluated = s.n_prompt_evaluated;
   o.n_generated = n_generated;
@@ -240,6 +386,8 @@ void Scheduler::finish(Slot& s, FinishReason reason, const std::string& error) {
   std::shared_ptr<GenerationJob> job = std::move(s.job);
   s.decoding = false;
   s.step.reset();
+  s.matcher.reset();
+  update_view(s);
   job->finish(std::move(o));
 }
 

@@ -101,6 +101,68 @@ check("an aborted stream leaves the server serving", async () => {
   assert.equal(r.choices.length, 1);
 });
 
+const root = `http://127.0.0.1:${port}`;
+const rawPost = async (path, body) => {
+  const r = await fetch(root + path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify(body),
+  });
+  assert.equal(r.status, 200, `${path}: ${r.status}`);
+  return r.json();
+};
+
+check("embeddings: base64 (the client's default) and float agree, unit length, order kept", async () => {
+  const input = ["To be, or not to be", "that is the question"];
+  const a = await client.embeddings.create({ model, input });
+  const b = await client.embeddings.create({ model, input, encoding_format: "float" });
+  assert.equal(a.object, "list");
+  assert.equal(a.data.length, 2);
+  for (let i = 0; i < 2; i++) {
+    assert.equal(a.data[i].index, i);
+    assert.equal(a.data[i].embedding.length, 256); // the bundled model's n_embd
+    const norm = Math.hypot(...b.data[i].embedding);
+    assert.ok(Math.abs(norm - 1) < 1e-5, `norm ${norm}`);
+    for (let k = 0; k < 256; k++) assert.ok(Math.abs(a.data[i].embedding[k] - b.data[i].embedding[k]) < 1e-6);
+  }
+  assert.ok(a.usage.prompt_tokens > 0);
+});
+
+check("chat: response_format json_schema gives JSON matching the schema", async () => {
+  const schema = {
+    type: "object",
+    properties: { speaker: { type: "string", maxLength: 12 }, line: { type: "integer" }, angry: { type: "boolean" } },
+    required: ["speaker", "line", "angry"],
+  };
+  for (const seed of [11, 12]) {
+    const r = await client.chat.completions.create({
+      model, messages, max_tokens: 100, temperature: 1.5, seed,
+      response_format: { type: "json_schema", json_schema: { name: "line", schema, strict: true } },
+    });
+    const v = JSON.parse(r.choices[0].message.content);
+    assert.deepEqual(Object.keys(v), ["speaker", "line", "angry"]);
+    assert.equal(typeof v.speaker, "string");
+    assert.ok(Number.isInteger(v.line));
+    assert.equal(typeof v.angry, "boolean");
+  }
+});
+
+check("completions: a prompt of token ids gives the text prompt's completion", async () => {
+  const prompt = "Now is the winter";
+  const { tokens } = await rawPost("/tokenize", { content: prompt, add_special: true });
+  const a = await client.completions.create({ model, prompt, max_tokens: 10, temperature: 0 });
+  const b = await client.completions.create({ model, prompt: tokens, max_tokens: 10, temperature: 0 });
+  assert.equal(b.choices[0].text, a.choices[0].text);
+  assert.equal(b.usage.prompt_tokens, tokens.length);
+});
+
+check("completions: presence and frequency penalties change a greedy repetition", async () => {
+  const req = { model, prompt: "the the the the the", max_tokens: 24, temperature: 0 };
+  const plain = await client.completions.create(req);
+  const penalized = await client.completions.create({ ...req, presence_penalty: 2, frequency_penalty: 2 });
+  assert.notEqual(penalized.choices[0].text, plain.choices[0].text);
+});
+
 let failed = 0;
 for (const { name, fn } of checks) {
   try {

@@ -146,3 +146,83 @@ TEST(CompletionRequest, ErrorBodyHasOpenAIsShape) {
 
 }  // namespace
 }  // namespace lowbit::server
+
+namespace lowbit::server {
+namespace {
+
+TEST(CompletionRequest, NativeFieldsAndDefaults) {
+  const auto r = parse(R"({"prompt":"p","n_predict":-1,"seed":-1,"ignore_eos":true,"repeat_penalty":1.3,
+      "repeat_last_n":-1,"presence_penalty":0.5,"frequency_penalty":-0.25,"cache_prompt":true,"top_k":-1})",
+                       Endpoint::Native);
+  EXPECT_EQ(r.prompt, "p");
+  EXPECT_EQ(r.max_tokens, RequestLimits{}.max_tokens);
+  EXPECT_FALSE(r.has_seed);  // -1: random
+  EXPECT_TRUE(r.ignore_eos);
+  EXPECT_FLOAT_EQ(r.sampling.repeat_penalty, 1.3f);
+  EXPECT_EQ(r.sampling.repeat_last_n, -1);
+  EXPECT_FLOAT_EQ(r.sampling.presence_penalty, 0.5f);
+  EXPECT_FLOAT_EQ(r.sampling.frequency_penalty, -0.25f);
+  EXPECT_EQ(r.sampling.top_k, 0);
+  // llama-server's defaults.
+  const auto d = parse(R"({"prompt":"p"})", Endpoint::Native);
+  EXPECT_FLOAT_EQ(d.sampling.temperature, 0.8f);
+  EXPECT_FLOAT_EQ(d.sampling.top_p, 0.95f);
+  EXPECT_FLOAT_EQ(d.sampling.min_p, 0.05f);
+  EXPECT_EQ(d.sampling.top_k, 40);
+  // OpenAI's penalties reach the sampler on the OpenAI endpoints too.
+  const auto o = parse(R"({"messages":[{"role":"user","content":"x"}],"presence_penalty":1,"frequency_penalty":2})");
+  EXPECT_FLOAT_EQ(o.sampling.presence_penalty, 1.0f);
+  EXPECT_FLOAT_EQ(o.sampling.frequency_penalty, 2.0f);
+}
+
+TEST(CompletionRequest, TokenIdAndMixedPrompts) {
+  const auto ids = parse(R"({"prompt":[1,2,3]})", Endpoint::Completion);
+  ASSERT_EQ(ids.prompt_pieces.size(), 3u);
+  EXPECT_EQ(ids.prompt_pieces[2].token, 3);
+  const auto nested = parse(R"({"prompt":[[7,8]]})", Endpoint::Completion);
+  ASSERT_EQ(nested.prompt_pieces.size(), 2u);
+  EXPECT_EQ(nested.prompt_pieces[0].token, 7);
+  const auto mixed = parse(R"({"prompt":["ab",5,"cd"]})", Endpoint::Native);
+  ASSERT_EQ(mixed.prompt_pieces.size(), 3u);
+  EXPECT_EQ(mixed.prompt_pieces[0].text, "ab");
+  EXPECT_EQ(mixed.prompt_pieces[0].token, -1);
+  EXPECT_EQ(mixed.prompt_pieces[1].token, 5);
+  EXPECT_EQ(error_of(R"({"prompt":[1,-2]})", Endpoint::Completion).param, "prompt[1]");
+  EXPECT_EQ(error_of(R"({"prompt":[1,{}]})", Endpoint::Native).param, "prompt[1]");
+  EXPECT_EQ(error_of(R"({"prompt":[1,2.5]})", Endpoint::Native).param, "prompt[1]");
+}
+
+TEST(CompletionRequest, GrammarJsonSchemaAndResponseFormat) {
+  const auto g = parse(R"({"prompt":"x","grammar":"root ::= \"a\""})", Endpoint::Native);
+  EXPECT_EQ(g.grammar, "root ::= \"a\"");
+  EXPECT_EQ(g.grammar_param, "grammar");
+  const auto js = parse(R"({"prompt":"x","json_schema":{"type":"boolean"}})", Endpoint::Native);
+  EXPECT_NE(js.grammar.find("root ::= boolean"), std::string::npos) << js.grammar;
+  const auto rf = parse(R"({"messages":[{"role":"user","content":"x"}],
+      "response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"null"}}}})");
+  EXPECT_NE(rf.grammar.find("root ::= null"), std::string::npos) << rf.grammar;
+  const auto obj = parse(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})");
+  EXPECT_NE(obj.grammar.find("root ::= object"), std::string::npos) << obj.grammar;
+  EXPECT_TRUE(
+      parse(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"text"}})").grammar.empty());
+  const BadCase cases[] = {
+      {R"({"prompt":"x","grammar":5})", "grammar", Endpoint::Native},
+      {R"({"prompt":"x","grammar":"root ::= \"a\"","json_schema":{"type":"null"}})", "json_schema", Endpoint::Native},
+      {R"({"prompt":"x","json_schema":{"type":"bogus"}})", "json_schema", Endpoint::Native},
+      {R"({"prompt":"x","response_format":{"type":"yaml"}})", "response_format.type", Endpoint::Completion},
+      {R"({"prompt":"x","response_format":{"type":"json_schema"}})", "response_format.json_schema"},
+      {R"({"prompt":"x","response_format":{"type":"json_schema","json_schema":{"schema":{"enum":[]}}}})",
+       "response_format.json_schema.schema", Endpoint::Completion},
+      {R"({"prompt":"x","ignore_eos":1})", "ignore_eos", Endpoint::Native},
+      {R"({"prompt":"x","n_predict":-2})", "n_predict", Endpoint::Native},
+      {R"({"prompt":"x","presence_penalty":3})", "presence_penalty", Endpoint::Native},
+  };
+  for (const BadCase& c : cases) {
+    const ApiError e = error_of(c.body, c.endpoint);
+    EXPECT_EQ(e.status, 400) << c.body;
+    EXPECT_EQ(e.param, c.param) << c.body << " -> " << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace lowbit::server

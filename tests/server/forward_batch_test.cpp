@@ -60,6 +60,7 @@ class InMemoryModel {
     };
   }
   const ModelConfig& config() const { return cfg_; }
+  const std::vector<float>& tensor(const std::string& name) const { return data_.at(name); }
 
  private:
   ModelConfig cfg_;
@@ -107,6 +108,7 @@ void check_batch_matches_single(bool ternary) {
     next[size_t(i)] = int32_t(20 + i);
   }
   std::vector<SequenceState*> cache_ptrs;
+  cache_ptrs.reserve(batch_caches.size());
   for (auto& c : batch_caches) cache_ptrs.push_back(&c);
 
   std::vector<float> batch_logits(size_t(n * V));
@@ -160,6 +162,37 @@ TEST(ForwardBatch, RejectsFullContextAndBadTokens) {
   EXPECT_THROW(model.forward_batch(&tok, &pos, &pa, 1, logits.data()), Error);
   pos = 0, tok = 64;
   EXPECT_THROW(model.forward_batch(&tok, &pos, &pa, 1, logits.data()), Error);
+}
+
+// forward_hidden (the embeddings' source): the final-norm states times the
+// tied embedding matrix, computed here, are forward()'s logits for every
+// token (the head may hold the matrix in f16: 1e-2 relative).
+TEST(ForwardHidden, TimesTheTiedEmbeddingGivesEveryTokensLogits) {
+  const InMemoryModel mem(small_config());
+  DecoderModel model(*find_family(mem.config().arch), mem.config(), mem.lookup());
+  const int64_t V = mem.config().n_vocab, d = mem.config().n_embd;
+  const std::vector<int32_t> tokens = {3, 17, 42, 5, 9};
+  const int64_t T = int64_t(tokens.size());
+  KVCache a(mem.config(), 16), b(mem.config(), 16);
+  std::vector<float> hidden(size_t(T * d)), logits(size_t(T * V));
+  model.forward_hidden(tokens.data(), T, 0, a, hidden.data());
+  model.forward(tokens.data(), T, 0, b, logits.data(), /*all_logits=*/true);
+  const std::vector<float>& embd = mem.tensor("token_embd.weight");
+  for (int64_t t = 0; t < T; ++t) {
+    std::vector<float> ref(static_cast<size_t>(V));
+    for (int64_t v = 0; v < V; ++v) {
+      double acc = 0;
+      for (int64_t j = 0; j < d; ++j) acc += double(hidden[size_t(t * d + j)]) * embd[size_t(v * d + j)];
+      ref[size_t(v)] = float(acc);
+    }
+    EXPECT_LT(max_rel_diff(logits.data() + t * V, ref.data(), V), 1e-2) << "token " << t;
+  }
+  // The state it leaves is forward()'s: the next token's logits agree.
+  const int32_t next = 7;
+  std::vector<float> la(static_cast<size_t>(V)), lb(static_cast<size_t>(V));
+  model.forward(&next, 1, T, a, la.data());
+  model.forward(&next, 1, T, b, lb.data());
+  EXPECT_LT(max_rel_diff(la.data(), lb.data(), V), 1e-6);
 }
 
 }  // namespace

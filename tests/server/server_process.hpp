@@ -23,7 +23,7 @@ inline std::string tiny_model_path() {
   static const std::string path = [] {
     const auto dir = std::filesystem::temp_directory_path() / ("lowbit-server-test-" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
-    const std::string p = (dir / "tiny.gguf").string();
+    std::string p = (dir / "tiny.gguf").string();
     const std::string cmd = std::string(LOWBIT_EXE) + " random-model -o " + p +
                             " --vocab 512 --embd 256 --layers 2 --heads 4 --kv-heads 2 --ff 512 --ctx 512 2>/dev/null";
     if (std::system(cmd.c_str()) != 0) return std::string();
@@ -41,7 +41,7 @@ class ServerProcess {
  public:
   // Starts `lowbit serve -m <model, default the tiny one> --port 0 <args>`; port() is 0 when
   // it did not come up.
-  explicit ServerProcess(const std::vector<std::string>& args, std::string model = tiny_model_path()) {
+  explicit ServerProcess(const std::vector<std::string>& args, const std::string& model = tiny_model_path()) {
     int fds[2];
     if (pipe(fds) != 0) return;
     pid_ = fork();
@@ -51,6 +51,7 @@ class ServerProcess {
       std::vector<std::string> all = {LOWBIT_EXE, "serve", "-m", model, "--port", "0", "-t", "2"};
       all.insert(all.end(), args.begin(), args.end());
       std::vector<char*> argv;
+      argv.reserve(all.size() + 1);
       for (auto& s : all) argv.push_back(s.data());
       argv.push_back(nullptr);
       execv(argv[0], argv.data());
