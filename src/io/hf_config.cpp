@@ -62,19 +62,24 @@ HfRopeScaling parse_rope_scaling(const json& j, const std::string& src) {
 
 }  // namespace
 
+nlohmann::json parse_config_object(std::string_view text, const std::string& source) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: not valid JSON: {}", source, e.what());
+  }
+  LOWBIT_CHECK(j.is_object(), "{}: not a JSON object", source);
+  return j;
+}
+
 HfConfig parse_hf_config(std::string_view text, const std::string& source) {
   const std::string& src = source;
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {
-    fail("{}: not valid JSON: {}", src, e.what());
-  }
-  LOWBIT_CHECK(j.is_object(), "{}: not a JSON object", src);
+  const json j = parse_config_object(text, src);
   HfConfig c;
   if (const auto a = j.find("architectures"); a != j.end()) {
-    LOWBIT_CHECK(a->is_array() && !a->empty() && (*a)[0].is_string(), "{}: 'architectures' is {}, expected a list of names",
-                 src, a->dump());
+    LOWBIT_CHECK(a->is_array() && !a->empty() && (*a)[0].is_string(),
+                 "{}: 'architectures' is {}, expected a list of names", src, a->dump());
     c.architecture = (*a)[0].get<std::string>();
   }
   c.model_type = optional_string(j, "model_type", "", src);

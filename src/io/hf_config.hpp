@@ -9,13 +9,15 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace lowbit {
 
 struct HfRopeScaling {
   std::string type;  // "" (none), "linear", "llama3"
   float factor = 1.0f;
   float low_freq_factor = 1.0f, high_freq_factor = 4.0f;  // llama3
-  int64_t original_max_position_embeddings = 8192;         // llama3
+  int64_t original_max_position_embeddings = 8192;        // llama3
 };
 
 struct HfConfig {
@@ -33,7 +35,7 @@ struct HfConfig {
   float rope_theta = 10000.0f;
   HfRopeScaling rope_scaling;
   std::string hidden_act = "silu";
-  std::optional<bool> tie_word_embeddings;  // absent: tied exactly when there is no lm_head
+  std::optional<bool> tie_word_embeddings;       // absent: tied exactly when there is no lm_head
   int64_t bos_token_id = -1, eos_token_id = -1;  // -1 when absent
   // quantization_config: quant_method "bitnet" means packed ternary weights
   // with a weight_scale each; linear_class "bitlinear" (the default) or
@@ -44,6 +46,10 @@ struct HfConfig {
 
   int64_t head_dim() const { return head_dim_ ? head_dim_ : hidden_size / num_attention_heads; }
 };
+
+// config.json text as a JSON object (the other families' readers start
+// here too); errors name `source`.
+nlohmann::json parse_config_object(std::string_view text, const std::string& source);
 
 // Parses config.json text; `source` names the file in errors.
 HfConfig parse_hf_config(std::string_view text, const std::string& source);

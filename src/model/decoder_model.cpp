@@ -56,14 +56,7 @@ DecoderModel::DecoderModel(const ModelFamily& family, const ModelConfig& cfg, co
     : family_(family), cfg_(cfg) {
   cfg_.validate();
   const int64_t d = cfg_.n_embd;
-  tok_embd_ = require_tensor(lookup, kTokenEmbd);
-  LOWBIT_CHECK(tok_embd_.cols == d && tok_embd_.rows == cfg_.n_vocab, "tensor '{}' is [{}, {}], expected [{}, {}]",
-               kTokenEmbd, tok_embd_.rows, tok_embd_.cols, cfg_.n_vocab, d);
-  LOWBIT_CHECK(tok_embd_.format && tok_embd_.format->to_float && tok_embd_.format->tensor_trailer_bytes == 0 &&
-                   d % tok_embd_.format->block_elems == 0,
-               "tensor '{}': type {} is not supported for embeddings", kTokenEmbd,
-               tok_embd_.format ? tok_embd_.format->name : "(unknown)");
-  embd_row_bytes_ = d / tok_embd_.format->block_elems * tok_embd_.format->block_bytes;
+  tok_embd_ = require_embedding(lookup, kTokenEmbd, cfg_.n_vocab, d, &embd_row_bytes_);
   if (auto rf = lookup(kRopeFreqs)) cfg_.rope_freq_factors = load_float_vector(*rf, cfg_.head_dim / 2);
 
   layers_.resize(size_t(cfg_.n_layer));

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "io/file_util.hpp"
+#include "io/hf_config.hpp"
 
 namespace lowbit {
 
@@ -37,13 +38,7 @@ int64_t count(const json& j, const char* key, int64_t fallback, int64_t max, con
 }  // namespace
 
 HgrnHfConfig parse_hgrn_hf_config(std::string_view text, const std::string& src) {
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::exception& e) {
-    fail("{}: not valid JSON: {}", src, e.what());
-  }
-  LOWBIT_CHECK(j.is_object(), "{}: not a JSON object", src);
+  const json j = parse_config_object(text, src);
   constexpr int64_t kMaxDim = int64_t(1) << 20;
   ModelConfig c;
   c.n_vocab = count(j, "vocab_size", 32000, int64_t(1) << 24, src);

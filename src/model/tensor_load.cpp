@@ -10,6 +10,17 @@ TensorRef require_tensor(const TensorLookup& lookup, std::string_view name) {
   return *t;
 }
 
+TensorRef require_embedding(const TensorLookup& lookup, std::string_view name, int64_t n_vocab, int64_t d,
+                            int64_t* row_bytes) {
+  TensorRef t = require_tensor(lookup, name);
+  LOWBIT_CHECK(t.cols == d && t.rows == n_vocab, "tensor '{}' is [{}, {}], expected [{}, {}]", name, t.rows, t.cols,
+               n_vocab, d);
+  LOWBIT_CHECK(t.format && t.format->to_float && t.format->tensor_trailer_bytes == 0 && d % t.format->block_elems == 0,
+               "tensor '{}': type {} is not supported for embeddings", name, t.format ? t.format->name : "(unknown)");
+  *row_bytes = d / t.format->block_elems * t.format->block_bytes;
+  return t;
+}
+
 std::vector<float> load_float_vector(const TensorRef& t, int64_t n) {
   LOWBIT_CHECK(t.numel() == n, "tensor '{}' has {} elements, expected {}", t.name, t.numel(), n);
   LOWBIT_CHECK(t.format && t.format->to_float && t.format->block_elems == 1,

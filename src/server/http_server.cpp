@@ -33,8 +33,7 @@ void send_error(HttpResponder& res, const ApiError& e) {
 }
 
 ApiError shutting_down() {
-  return ApiError(503, "The server is shutting down. Retry on another replica.", "server_error", "",
-                  "shutting_down");
+  return ApiError(503, "The server is shutting down. Retry on another replica.", "server_error", "", "shutting_down");
 }
 
 std::string new_id(const char* prefix) {
@@ -67,8 +66,7 @@ struct ActiveGuard {
 }  // namespace
 
 HttpServer::HttpServer(Scheduler& scheduler, const Tokenizer& tok, Metrics& metrics, ServerOptions opt)
-    : scheduler_(scheduler), tok_(tok), metrics_(metrics), opt_(std::move(opt)),
-      created_(int64_t(std::time(nullptr))) {
+    : scheduler_(scheduler), tok_(tok), metrics_(metrics), opt_(std::move(opt)), created_(int64_t(std::time(nullptr))) {
   listener_ = std::make_unique<HttpListener>(
       opt_.http, [this](const HttpRequest& req, HttpResponder& res) { dispatch(req, res); },
       [this](int status, const std::string& message) {
@@ -243,27 +241,42 @@ void HttpServer::handle_completion(const HttpRequest& req, HttpResponder& res, E
   else whole_reply(*job, reply, res);
 }
 
-void HttpServer::stream_reply(GenerationJob& job, const Reply& reply, HttpResponder& res) {
+namespace {
+
+// The start of an SSE reply: no caching, and proxies told to pass events
+// through as they come.
+bool start_event_stream(HttpResponder& res) {
   res.header("Cache-Control", "no-cache");
-  res.header("X-Accel-Buffering", "no");  // proxies: pass events through as they come
-  bool ok = res.start_stream(200, "text/event-stream");
-  if (ok && reply.endpoint == Endpoint::Chat) ok = res.write(reply.role_chunk());
+  res.header("X-Accel-Buffering", "no");
+  return res.start_stream(200, "text/event-stream");
+}
+
+// Writes each piece of the job's text as it comes through write(piece);
+// false, with the job cancelled, once a write failed or the client left.
+template <class Write>
+bool relay_text(GenerationJob& job, HttpResponder& res, bool ok, Write write) {
   std::string text;
   bool done = false;
   while (ok && !done) {
     done = job.wait(text, kPoll);
-    if (!text.empty()) ok = res.write(reply.chunk(text));
+    if (!text.empty()) ok = write(text);
     text.clear();
     if (!done && res.peer_gone()) ok = false;
   }
-  if (!ok) {
-    job.cancelled = true;
-    return;
-  }
+  if (!ok) job.cancelled = true;
+  return ok;
+}
+
+}  // namespace
+
+void HttpServer::stream_reply(GenerationJob& job, const Reply& reply, HttpResponder& res) {
+  bool ok = start_event_stream(res);
+  if (ok && reply.endpoint == Endpoint::Chat) ok = res.write(reply.role_chunk());
+  if (!relay_text(job, res, ok, [&](const std::string& t) { return res.write(reply.chunk(t)); })) return;
   const JobOutcome o = job.outcome();
   if (o.finish_reason == "error" || o.finish_reason == "cancelled") {
-    const ApiError e(o.finish_reason == "error" ? 500 : 503,
-                     o.error.empty() ? "the request was cancelled" : o.error, "server_error");
+    const ApiError e(o.finish_reason == "error" ? 500 : 503, o.error.empty() ? "the request was cancelled" : o.error,
+                     "server_error");
     ok = res.write(reply.event(e.to_json()));
   } else {
     ok = res.write(reply.chunk("", o.finish_reason));
@@ -303,22 +316,10 @@ void HttpServer::handle_native_completion(const HttpRequest& req, HttpResponder&
 // llama-server's stream: one event per piece of text, the last one with
 // "stop": true and the totals; no [DONE] line.
 void HttpServer::stream_native(GenerationJob& job, const json& settings, HttpResponder& res) {
-  res.header("Cache-Control", "no-cache");
-  res.header("X-Accel-Buffering", "no");
-  bool ok = res.start_stream(200, "text/event-stream");
   auto event = [](const json& j) { return "data: " + dump_json(j) + "\n\n"; };
-  std::string text;
-  bool done = false;
-  while (ok && !done) {
-    done = job.wait(text, kPoll);
-    if (!text.empty()) ok = res.write(event(native_chunk(text)));
-    text.clear();
-    if (!done && res.peer_gone()) ok = false;
-  }
-  if (!ok) {
-    job.cancelled = true;
-    return;
-  }
+  bool ok = relay_text(job, res, start_event_stream(res),
+                       [&](const std::string& t) { return res.write(event(native_chunk(t))); });
+  if (!ok) return;
   const JobOutcome o = job.outcome();
   if (o.finish_reason == "error" || o.finish_reason == "cancelled") {
     const ApiError e(o.finish_reason == "error" ? 500 : 503, o.error.empty() ? "the request was cancelled" : o.error,
