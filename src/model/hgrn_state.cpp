@@ -8,7 +8,7 @@
 namespace lowbit {
 
 HgrnState::HgrnState(int64_t n_layer, int64_t width, int64_t n_ctx)
-    : n_layer_(n_layer), width_(width), n_ctx_(n_ctx), h_(size_t(n_layer * width), 0.0f) {
+    : width_(width), n_ctx_(n_ctx), h_(size_t(n_layer * width), 0.0f) {
   LOWBIT_CHECK(n_ctx > 0, "a sequence state needs a context of at least one token, not {}", n_ctx);
 }
 

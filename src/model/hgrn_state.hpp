@@ -49,7 +49,7 @@ class HgrnState final : public SequenceState {
  private:
   void thin();
 
-  int64_t n_layer_, width_, n_ctx_, pos_ = 0;
+  int64_t width_, n_ctx_, pos_ = 0;
   std::vector<float> h_;
   std::map<int64_t, std::vector<float>> snaps_;
 };

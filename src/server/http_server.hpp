@@ -26,7 +26,7 @@
 
 namespace lowbit::server {
 
-struct GenerationJob;
+class GenerationJob;
 struct Reply;
 
 struct ServerOptions {
