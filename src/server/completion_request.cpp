@@ -38,7 +38,8 @@ int64_t get_integer(const json& v, const std::string& param, int64_t lo, int64_t
   // Integers beyond int64 arrive as unsigned or float: out of range either way.
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
-    if (u > uint64_t(hi) || (lo > 0 && u < uint64_t(lo))) throw bad(param, fmt::format("'{}' must be between {} and {}", param, lo, hi));
+    if (u > uint64_t(hi) || (lo > 0 && u < uint64_t(lo)))
+      throw bad(param, fmt::format("'{}' must be between {} and {}", param, lo, hi));
     return int64_t(u);
   }
   if (!v.is_number_integer()) throw bad(param, fmt::format("'{}' must be an integer, not {}", param, type_name(v)));
@@ -242,13 +243,17 @@ CompletionRequest parse_completion_request(std::string_view body, Endpoint endpo
     } else if (key == "stream_options") {
       if (v.is_null()) continue;
       if (!v.is_object()) throw bad(key, "'stream_options' must be an object");
-      if (auto u = v.find("include_usage"); u != v.end()) r.include_usage = get_bool(*u, "stream_options.include_usage");
+      if (auto u = v.find("include_usage"); u != v.end())
+        r.include_usage = get_bool(*u, "stream_options.include_usage");
     } else if (key == "max_tokens" || key == "max_completion_tokens") {
       if (v.is_null()) continue;
       r.max_tokens = int(get_integer(v, key, 1, limits.max_tokens));
     } else if (key == "n_predict") {  // llama-server: -1 = until the limit
       if (v.is_null()) continue;
       const int64_t n = get_integer(v, key, -1, limits.max_tokens);
+      // 0 (no tokens, just the prompt's processing) is llama-server's own
+      // endpoint's; an OpenAI reply always has a choice to fill.
+      if (n == 0 && !native) throw bad(key, "'n_predict' must be -1 or at least 1 on this endpoint");
       r.max_tokens = n < 0 ? limits.max_tokens : int(n);
     } else if (key == "temperature") {
       if (!v.is_null()) r.sampling.temperature = float(get_number(v, key, 0.0, native ? 100.0 : 2.0));

@@ -66,7 +66,8 @@ TEST(CompletionRequest, DeveloperRoleIsSystem) {
 }
 
 TEST(CompletionRequest, NullsMeanDefault) {
-  const auto r = parse(R"({"messages":[{"role":"user","content":null}],"max_tokens":null,"temperature":null,"stop":null,"seed":null})");
+  const auto r = parse(
+      R"({"messages":[{"role":"user","content":null}],"max_tokens":null,"temperature":null,"stop":null,"seed":null})");
   EXPECT_EQ(r.messages[0].content, "");
   EXPECT_EQ(r.max_tokens, RequestLimits{}.max_tokens);
   EXPECT_FALSE(r.has_seed);
@@ -126,6 +127,20 @@ TEST(CompletionRequest, BadInputIs400NamingTheField) {
     }
     EXPECT_EQ(e.type, "invalid_request_error") << c.body;
   }
+}
+
+// Found by fuzz-completion_request: n_predict 0 (also written -0) parsed
+// into a request for no tokens on the OpenAI endpoints, which must ask for
+// at least one; llama-server's own endpoint takes it.
+TEST(CompletionRequest, NPredictZeroIsNativeOnly) {
+  const std::string body = R"({"prompt":["ab",5,"cd"],"n_predict":-0,"seed":-1})";
+  for (Endpoint e : {Endpoint::Chat, Endpoint::Completion}) {
+    const ApiError err = error_of(body, e);
+    EXPECT_EQ(err.status, 400);
+    EXPECT_EQ(err.param, "n_predict");
+  }
+  EXPECT_EQ(parse(body, Endpoint::Native).max_tokens, 0);
+  EXPECT_EQ(parse(R"({"prompt":"x","n_predict":-1})", Endpoint::Completion).max_tokens, RequestLimits{}.max_tokens);
 }
 
 TEST(CompletionRequest, DeepNestingIsRefusedBeforeParsing) {
