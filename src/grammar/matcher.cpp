@@ -12,6 +12,8 @@ namespace {
 // An ambiguous grammar can multiply stacks with every character; beyond
 // this many a parse is refused rather than slowing the server to a crawl.
 constexpr size_t kMaxStacks = 4096;
+// The same for the work of reaching them: rule expansions per byte.
+constexpr size_t kMaxExpansions = size_t(1) << 16;
 }  // namespace
 
 CompiledGrammar::CompiledGrammar(Grammar g) : grammar(std::move(g)) {
@@ -43,6 +45,7 @@ void StackSet::add(std::span<const uint32_t> stack) {
 }
 
 Matcher::Matcher(std::shared_ptr<const CompiledGrammar> g) : g_(std::move(g)) {
+  expansions_left_ = kMaxExpansions;
   for (uint32_t start : g_->alternatives[size_t(g_->grammar.root)]) {
     scratch_.clear();
     if (g_->flat[start].rule != CompiledGrammar::kEnd) scratch_.push_back(start);
@@ -57,6 +60,9 @@ void Matcher::expand(std::vector<uint32_t>& stack, StackSet& out) const {
   if (sym.rule < 0) return out.add(stack);  // a character set
   // A reference: the caller continues after it; the referenced rule's
   // alternatives go on top.
+  if (expansions_left_ == 0)
+    fail("grammar: more than {} rule expansions for one character (the grammar is too ambiguous)", kMaxExpansions);
+  --expansions_left_;
   const size_t depth = stack.size();
   stack.pop_back();
   if (g_->flat[top + 1].rule != CompiledGrammar::kEnd) stack.push_back(top + 1);
@@ -112,6 +118,7 @@ bool Matcher::advance(const ParseState& in, uint8_t byte, ParseState& out) const
     }
     return !out.stacks.empty();
   }
+  expansions_left_ = kMaxExpansions;
   for (size_t i = 0; i < in.stacks.size(); ++i) {
     const auto s = in.stacks[i];
     if (s.empty() || !g_->grammar.charsets[size_t(flat[s.back()].charset)].contains(cp)) continue;

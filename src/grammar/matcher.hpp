@@ -79,6 +79,10 @@ class Matcher {
   std::shared_ptr<const CompiledGrammar> g_;
   ParseState state_;
   mutable std::vector<uint32_t> scratch_;
+  // Rule expansions left for the current byte (or the start): nested rules
+  // with empty alternatives can reach the same stacks along exponentially
+  // many paths, which the dedup in StackSet only sees at the end.
+  mutable size_t expansions_left_ = 0;
 };
 
 }  // namespace lowbit::grammar

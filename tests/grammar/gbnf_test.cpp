@@ -141,6 +141,26 @@ TEST(Gbnf, AcceptLeavesStateUnchangedOnRejection) {
   EXPECT_FALSE(m.can_continue());
 }
 
+// Found by fuzz-gbnf (a hang): a rule that can be empty in two ways, used n
+// times in a row, reaches the same stacks along 2^n paths. The matcher
+// bounds its expansions per character and refuses such a grammar with an
+// error instead of running for hours.
+TEST(Gbnf, ExponentiallyAmbiguousEmptinessIsRefusedNotHung) {
+  std::string seq;
+  for (int i = 0; i < 40; ++i) seq += "e ";
+  const auto g = compile("root ::= " + seq + "\"x\"\ne ::= \"\" | f\nf ::= \"\"\n");
+  try {
+    Matcher m(g);
+    (void)m.accept("x");
+    FAIL() << "a grammar with 2^40 ways to the first character was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("too ambiguous"), std::string::npos) << e.what();
+  }
+  // A few such rules stay well inside the bound and still match.
+  const auto small = compile("root ::= e e e \"x\"\ne ::= \"\" | f\nf ::= \"\"\n");
+  EXPECT_TRUE(matches(small, "x"));
+}
+
 struct ErrorCase {
   std::string gbnf;
   std::string message;  // part of the error
