@@ -3,18 +3,10 @@
 #include <iostream>
 #include <iterator>
 
+#include "core/hex_digit.hpp"
 #include "io/file_util.hpp"
 
 namespace lowbit::cli {
-
-namespace {
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
 
 std::string process_escapes(std::string_view s) {
   std::string out;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/hex_digit.hpp"
 #include "grammar/grammar.hpp"
 #include "tokenizer/utf8.hpp"
 
@@ -246,11 +247,7 @@ class Parser {
   uint32_t parse_hex(int digits, size_t at) {
     uint32_t v = 0;
     for (int i = 0; i < digits; ++i) {
-      const char h = peek();
-      int d = h >= '0' && h <= '9'   ? h - '0'
-              : h >= 'a' && h <= 'f' ? h - 'a' + 10
-              : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                     : -1;
+      const int d = hex_digit(peek());
       if (d < 0) fail_at(at, fmt::format("the escape needs {} hex digits", digits));
       v = v * 16 + uint32_t(d);
       ++pos_;

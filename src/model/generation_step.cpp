@@ -41,6 +41,7 @@ GenerationStep::GenerationStep(const Tokenizer& tok, std::vector<std::string> st
 GenerationStep::Result GenerationStep::accept(int32_t id) {
   Result r;
   if (tok_.is_eog(id)) {
+    r.text = flush();  // held back for a stop string that did not come
     r.finish = FinishReason::Stop;
     return r;
   }
@@ -61,12 +62,16 @@ GenerationStep::Result GenerationStep::accept(int32_t id) {
   }
   pending_.erase(0, printable);
   if (n_generated_ >= limit_) {
-    // Nothing more comes: what was held back for a stop string is final.
-    r.text += pending_ + decoder_.finish();
-    pending_.clear();
+    r.text += flush();
     r.finish = FinishReason::Length;
   }
   return r;
+}
+
+std::string GenerationStep::flush() {
+  std::string out = std::move(pending_) + decoder_.finish();
+  pending_.clear();
+  return out;
 }
 
 }  // namespace lowbit

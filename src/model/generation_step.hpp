@@ -3,8 +3,8 @@
 // it, the streaming detokenizer turns tokens into text that is final (no
 // half UTF-8 characters), text that may be the start of a stop string is
 // held back until it cannot be, a complete stop string ends the generation
-// (and is not output), and the token limit ends it with the held-back text
-// flushed.
+// (and is not output), and the token limit or an end-of-generation token
+// ends it with the held-back text flushed.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +39,12 @@ class GenerationStep {
   // Handles the next sampled token. After a result with finish != None the
   // generation is over; the token was not counted if it ended it by EOG.
   Result accept(int32_t id);
+
+  // Ends a generation that stops for a reason of the caller's (a grammar
+  // that is complete): returns the text held back for a stop string that
+  // can no longer come, and any bytes of an unfinished UTF-8 character.
+  // (accept() does this itself at the limit and at end-of-generation.)
+  std::string flush();
 
   int64_t n_generated() const { return n_generated_; }
   int64_t limit() const { return limit_; }

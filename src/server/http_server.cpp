@@ -3,6 +3,7 @@
 #include <bit>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -267,6 +268,15 @@ bool relay_text(GenerationJob& job, HttpResponder& res, bool ok, Write write) {
   return ok;
 }
 
+// The error a failed (500) or cancelled (503) job reports, in a stream's
+// last event or as a whole reply; nothing for a job that finished.
+std::optional<ApiError> failure_of(const JobOutcome& o) {
+  if (o.finish_reason == "error") return ApiError(500, o.error, "server_error");
+  if (o.finish_reason == "cancelled")
+    return ApiError(503, o.error.empty() ? "the request was cancelled" : o.error, "server_error");
+  return std::nullopt;
+}
+
 }  // namespace
 
 void HttpServer::stream_reply(GenerationJob& job, const Reply& reply, HttpResponder& res) {
@@ -274,10 +284,8 @@ void HttpServer::stream_reply(GenerationJob& job, const Reply& reply, HttpRespon
   if (ok && reply.endpoint == Endpoint::Chat) ok = res.write(reply.role_chunk());
   if (!relay_text(job, res, ok, [&](const std::string& t) { return res.write(reply.chunk(t)); })) return;
   const JobOutcome o = job.outcome();
-  if (o.finish_reason == "error" || o.finish_reason == "cancelled") {
-    const ApiError e(o.finish_reason == "error" ? 500 : 503, o.error.empty() ? "the request was cancelled" : o.error,
-                     "server_error");
-    ok = res.write(reply.event(e.to_json()));
+  if (const std::optional<ApiError> e = failure_of(o)) {
+    ok = res.write(reply.event(e->to_json()));
   } else {
     ok = res.write(reply.chunk("", o.finish_reason));
     if (ok && reply.include_usage) ok = res.write(reply.usage_chunk(o));
@@ -289,10 +297,7 @@ std::string HttpServer::wait_whole(GenerationJob& job, HttpResponder& res) {
   std::string generated;
   while (!job.wait(generated, kPoll))
     if (res.peer_gone()) job.cancelled = true;
-  const JobOutcome o = job.outcome();
-  if (o.finish_reason == "error") throw ApiError(500, o.error, "server_error");
-  if (o.finish_reason == "cancelled")
-    throw ApiError(503, o.error.empty() ? "the request was cancelled" : o.error, "server_error");
+  if (const std::optional<ApiError> e = failure_of(job.outcome())) throw *e;
   return generated;
 }
 
@@ -321,10 +326,8 @@ void HttpServer::stream_native(GenerationJob& job, const json& settings, HttpRes
                        [&](const std::string& t) { return res.write(event(native_chunk(t))); });
   if (!ok) return;
   const JobOutcome o = job.outcome();
-  if (o.finish_reason == "error" || o.finish_reason == "cancelled") {
-    const ApiError e(o.finish_reason == "error" ? 500 : 503, o.error.empty() ? "the request was cancelled" : o.error,
-                     "server_error");
-    ok = res.write(event(e.to_json()));
+  if (const std::optional<ApiError> e = failure_of(o)) {
+    ok = res.write(event(e->to_json()));
   } else {
     ok = res.write(event(native_final("", o, opt_.model_id, settings)));
   }

@@ -343,6 +343,7 @@ void Scheduler::accept_token(Slot& s, int32_t id) {
   }
   // A complete parse that nothing can follow: the end, as if EOG came.
   if (s.matcher && s.matcher->is_complete() && !s.matcher->can_continue()) {
+    s.job->append(s.step->flush());
     finish(s, FinishReason::Stop);
     return;
   }

@@ -4,18 +4,12 @@
 #include <queue>
 
 #include "core/error.hpp"
+#include "core/hex_digit.hpp"
 #include "tokenizer/utf8.hpp"
 
 namespace lowbit {
 
 namespace {
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The length of the UTF-8 character at text[pos]. A byte that does not start
 // a complete sequence (a stray continuation byte, an invalid lead byte, a
 // lead byte without all its continuation bytes) is a character of its own,

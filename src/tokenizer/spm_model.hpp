@@ -43,7 +43,7 @@ class SpmModel {
   // Appends the ids of `text`, whose spaces are already "▁". Throws
   // lowbit::Error when a byte has neither a byte token nor an unknown token
   // to fall back to.
-  void encode(std::string_view escaped, std::vector<TokenId>& out) const;
+  void encode(std::string_view text, std::vector<TokenId>& out) const;
 
   const StringList& pieces() const { return pieces_; }
   const std::vector<float>& scores() const { return scores_; }

@@ -66,6 +66,27 @@ TEST_F(StepTest, EndOfGenerationStopsWithoutCounting) {
   EXPECT_EQ(s.n_generated(), 1);
 }
 
+// Found on main 08b2b51: text held back because it might begin a stop
+// string was dropped when the generation ended another way.
+TEST_F(StepTest, EndOfGenerationFlushesWhatWasHeld) {
+  GenerationStep s(tok_, {"xyz"}, 10);
+  EXPECT_EQ(s.accept(id('a')).text, "a");
+  EXPECT_EQ(s.accept(id('x')).text, "");  // may begin "xyz": held
+  const auto r = s.accept(tok_.eos_id());
+  EXPECT_EQ(r.finish, FinishReason::Stop);
+  EXPECT_EQ(r.text, "x");
+}
+
+TEST_F(StepTest, FlushReturnsHeldTextAndUnfinishedBytes) {
+  GenerationStep s(tok_, {"xy"}, 10);
+  EXPECT_EQ(s.accept(id('x')).text, "");
+  EXPECT_EQ(s.flush(), "x");
+  EXPECT_EQ(s.flush(), "");  // nothing twice
+  GenerationStep u(tok_, {}, 10);
+  EXPECT_EQ(u.accept(byte(0xC3)).text, "");
+  EXPECT_FALSE(u.flush().empty());  // the lone lead byte is not swallowed
+}
+
 TEST_F(StepTest, MultiByteCharacterWaitsForItsLastByte) {
   GenerationStep s(tok_, {}, 10);
   EXPECT_EQ(s.accept(byte(0xC3)).text, "");

@@ -281,6 +281,16 @@ TEST_F(LlamaApi, GrammarConstrainsTheOutput) {
   EXPECT_NE(bad["error"]["message"].get<std::string>().find("offset 9"), std::string::npos);
 }
 
+// Found on main 08b2b51: the "!" the grammar ends with was held back as the
+// possible start of the stop string "!x", and dropped when the complete
+// grammar ended the generation.
+TEST_F(LlamaApi, GrammarEndKeepsTextHeldForAStopString) {
+  const json j =
+      post("/completion", {{"prompt", "x"}, {"n_predict", 20}, {"stop", {"!x"}}, {"grammar", "root ::= \"ab!\""}});
+  EXPECT_EQ(j["content"], "ab!");
+  EXPECT_EQ(j["stop_type"], "eos");
+}
+
 // Whether `v` matches the schema of JsonSchemaConstrainsTheOutput, checked by hand.
 bool matches_person(const json& v) {
   if (!v.is_object() || v.size() < 3 || v.size() > 4) return false;
