@@ -25,6 +25,7 @@
 #include "model/hf_convert.hpp"
 #include "model/matrix.hpp"
 #include "model/session.hpp"
+#include "reference_logits.hpp"
 
 namespace lowbit {
 namespace {
@@ -39,15 +40,6 @@ struct Case {
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
-// One path (float or ternary) of the reference: logits of every prompt
-// token, each token's distance to an int8 rounding tie, the greedy
-// continuation and how many of its tokens are beyond a near-tie.
-struct RefPath {
-  Tensor logits;
-  std::vector<double> margin;
-  std::vector<int32_t> greedy;
-  size_t reliable = 0;
-};
 constexpr double kTie = 1e-4;  // family_ref.py's TIE
 
 class Families : public ::testing::TestWithParam<Case> {
@@ -63,7 +55,7 @@ class Families : public ::testing::TestWithParam<Case> {
     prompt_ = j["prompt"].get<std::vector<int32_t>>();
     for (const char* path : {"float", "ternary"}) {
       if (!j.contains(fmt::format("greedy_{}", path))) continue;
-      RefPath& r = std::string(path) == "float" ? float_ : ternary_;
+      test::ReferencePath& r = std::string(path) == "float" ? float_ : ternary_;
       r.logits = npy_load((dir_ / fmt::format("logits_{}.npy", path)).string());
       r.margin = j[fmt::format("margin_{}", path)].get<std::vector<double>>();
       r.greedy = j[fmt::format("greedy_{}", path)].get<std::vector<int32_t>>();
@@ -74,56 +66,21 @@ class Families : public ::testing::TestWithParam<Case> {
     if (!std::getenv("LOWBIT_DEBUG_DUMP")) fs::remove_all(dir_);
   }
 
-  // Logits of every prompt token from one prefill, then the greedy
-  // continuation decoded one token at a time, against the reference path.
-  // Tokens the reference marks as near an int8 rounding tie (ternary path
-  // only) may differ by one activation level: 1e-2 for them, 1e-4 for all
-  // others; at least half the tokens must get the strict check.
   void check(const std::string& path, bool ternary_path, const std::string& what) {
     SCOPED_TRACE(what);
     LoadedModel lm = load_gguf_model(path);
-    const RefPath& ref = ternary_path ? ternary_ : float_;
-    const Tensor& want = ref.logits;
-    const int64_t T = int64_t(prompt_.size()), V = lm.config.n_vocab;
-    ASSERT_EQ(want.numel(), T * V);
-    auto state = lm.model->new_state(64);
-    std::vector<float> logits(size_t(T * V));
-    lm.model->forward(prompt_.data(), T, 0, *state, logits.data(), /*all_logits=*/true);
-    double scale = 0;
-    for (int64_t i = 0; i < T * V; ++i) scale = std::max(scale, double(std::fabs(want.data<float>()[i])));
-    int strict = 0;
-    for (int64_t t = 0; t < T; ++t) {
-      double err = 0;
-      for (int64_t i = t * V; i < (t + 1) * V; ++i)
-        err = std::max(err, double(std::fabs(logits[size_t(i)] - want.data<float>()[i])));
-      const bool near_tie = ref.margin[size_t(t)] < kTie;
-      strict += !near_tie;
-      EXPECT_LT(err / scale, near_tie ? 1e-2 : 1e-4) << "token " << t << ": max logit error " << err << " of " << scale;
-    }
-    EXPECT_GE(strict, T / 2);
+    const std::vector<float> logits =
+        test::expect_matches_reference(*lm.model, lm.config.n_vocab, prompt_, ternary_path ? ternary_ : float_, kTie);
     if (std::getenv("LOWBIT_DEBUG_DUMP")) {
-      Tensor t = Tensor::f32({T, V});
+      Tensor t = Tensor::f32({int64_t(prompt_.size()), lm.config.n_vocab});
       std::copy(logits.begin(), logits.end(), t.data<float>());
       npy_save(path + ".logits.npy", t);
     }
-    std::vector<int32_t> greedy;
-    const float* last = logits.data() + (T - 1) * V;
-    std::vector<float> step(static_cast<size_t>(V));
-    for (size_t i = 0; i < ref.greedy.size(); ++i) {
-      const int32_t id = int32_t(std::max_element(last, last + V) - last);
-      greedy.push_back(id);
-      lm.model->forward(&id, 1, T + int64_t(i), *state, step.data());
-      last = step.data();
-    }
-    // Up to the first step the reference could not decide beyond doubt.
-    ASSERT_GE(ref.reliable, 1u) << "the reference's first greedy step is a near-tie: pick another seed";
-    greedy.resize(ref.reliable);
-    EXPECT_EQ(greedy, std::vector<int32_t>(ref.greedy.begin(), ref.greedy.begin() + int64_t(ref.reliable)));
   }
 
   fs::path dir_;
   std::vector<int32_t> prompt_;
-  RefPath float_, ternary_;
+  test::ReferencePath float_, ternary_;
 };
 
 class FamilyGguf : public Families {};

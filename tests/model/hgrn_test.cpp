@@ -26,6 +26,7 @@
 #include "model/hgrn_model.hpp"
 #include "model/hgrn_state.hpp"
 #include "model/session.hpp"
+#include "reference_logits.hpp"
 
 namespace lowbit {
 namespace {
@@ -67,11 +68,11 @@ TEST_P(HgrnConvert, EveryTypeMatchesNumPy) {
   ASSERT_TRUE(ref.ok);
   const auto j = nlohmann::json::parse(read_file(ref.path("ref.json")));
   const auto prompt = j["prompt"].get<std::vector<int32_t>>();
-  const auto margin = j["margin"].get<std::vector<double>>();
-  const auto want_greedy = j["greedy"].get<std::vector<int32_t>>();
-  const size_t reliable = j["greedy_reliable"].get<size_t>();
-  ASSERT_GE(reliable, 1u) << "the reference's first greedy step is a near-tie: pick another seed";
-  const Tensor want = npy_load(ref.path("logits.npy"));
+  test::ReferencePath want;
+  want.margin = j["margin"].get<std::vector<double>>();
+  want.greedy = j["greedy"].get<std::vector<int32_t>>();
+  want.reliable = j["greedy_reliable"].get<size_t>();
+  want.logits = npy_load(ref.path("logits.npy"));
   // TQ1_0/TQ2_0 need rows of 256: their decoding is the families test's;
   // f16/f32 files hold ternary x scale and run W1.58 x A8 as well. The
   // tied head's scale (mean |embedding|) is not exact in f16, so an f16
@@ -83,33 +84,7 @@ TEST_P(HgrnConvert, EveryTypeMatchesNumPy) {
     SCOPED_TRACE(format_traits(f).name);
     LoadedModel lm = load_gguf_model(ref.convert(f));
     EXPECT_EQ(lm.family->name, "hgrn-bit");
-    const int64_t T = int64_t(prompt.size()), V = lm.config.n_vocab;
-    ASSERT_EQ(want.numel(), T * V);
-    auto state = lm.model->new_state(64);
-    std::vector<float> logits(size_t(T * V));
-    lm.model->forward(prompt.data(), T, 0, *state, logits.data(), /*all_logits=*/true);
-    double scale = 0;
-    for (int64_t i = 0; i < T * V; ++i) scale = std::max(scale, double(std::fabs(want.data<float>()[i])));
-    int strict = 0;
-    for (int64_t t = 0; t < T; ++t) {
-      double err = 0;
-      for (int64_t i = t * V; i < (t + 1) * V; ++i)
-        err = std::max(err, double(std::fabs(logits[size_t(i)] - want.data<float>()[i])));
-      const bool near_tie = margin[size_t(t)] < kTie;
-      strict += !near_tie;
-      EXPECT_LT(err / scale, near_tie ? 1e-2 : 1e-4) << "token " << t << ": max logit error " << err << " of " << scale;
-    }
-    EXPECT_GE(strict, T / 2);
-    std::vector<int32_t> greedy;
-    const float* last = logits.data() + (T - 1) * V;
-    std::vector<float> step(static_cast<size_t>(V));
-    for (size_t i = 0; i < reliable; ++i) {
-      const int32_t id = int32_t(std::max_element(last, last + V) - last);
-      greedy.push_back(id);
-      lm.model->forward(&id, 1, T + int64_t(i), *state, step.data());
-      last = step.data();
-    }
-    EXPECT_EQ(greedy, std::vector<int32_t>(want_greedy.begin(), want_greedy.begin() + int64_t(reliable)));
+    test::expect_matches_reference(*lm.model, lm.config.n_vocab, prompt, want, kTie);
   }
 }
 
