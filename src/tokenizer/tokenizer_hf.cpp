@@ -7,6 +7,7 @@
 #include "io/file_util.hpp"
 #include "tokenizer/byte_unicode.hpp"
 #include "tokenizer/hf_merge.hpp"
+#include "tokenizer/hf_vocab.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace lowbit {
@@ -85,43 +86,19 @@ Tokenizer Tokenizer::from_hf_json_unchecked(std::string_view text, std::string_v
   if (model.value("byte_fallback", false)) return from_hf_json_spm(text, source);
 
   Tokenizer t;
-  std::vector<std::string> tokens;  // by id; ids may come in any order
-  std::vector<bool> seen;
-  // Ids must be dense: one beyond the number of entries leaves a hole, so it
-  // is an error (caught here, before it sizes an allocation).
   const int64_t n_entries = int64_t(model["vocab"].size()) +
                             int64_t(j.contains("added_tokens") && j["added_tokens"].is_array() ? j["added_tokens"].size() : 0);
-  auto place = [&](int64_t id, std::string bytes, TokenType ty, std::string_view what) {
-    LOWBIT_CHECK(id >= 0 && id < n_entries, "{}: {} has id {}, outside 0..{}", source, what, id, n_entries - 1);
-    if (size_t(id) >= tokens.size()) {
-      tokens.resize(size_t(id) + 1);
-      t.types_.resize(size_t(id) + 1, TokenType::Normal);
-      seen.resize(size_t(id) + 1);
-    }
-    tokens[size_t(id)] = std::move(bytes);
-    t.types_[size_t(id)] = ty;
-    seen[size_t(id)] = true;
-  };
+  HfVocabTable table(n_entries, source);
   for (auto it = model["vocab"].begin(); it != model["vocab"].end(); ++it) {
     LOWBIT_CHECK(it->is_number_integer(), "{}: model.vocab['{}'] is not an integer id", source, it.key());
     auto bytes = unicode_to_bytes(it.key());
     LOWBIT_CHECK(bytes && !bytes->empty(), "{}: model.vocab token '{}' is not in the byte-level alphabet", source,
                  it.key());
-    place(it->get<int64_t>(), std::move(*bytes), TokenType::Normal, "model.vocab['" + it.key() + "']");
+    table.place(it->get<int64_t>(), std::move(*bytes), TokenType::Normal, "model.vocab['" + it.key() + "']");
   }
-  if (j.contains("added_tokens") && j["added_tokens"].is_array()) {
-    for (const json& a : j["added_tokens"]) {
-      LOWBIT_CHECK(a.is_object() && a.contains("id") && a["id"].is_number_integer() && a.contains("content") &&
-                       a["content"].is_string(),
-                   "{}: added_tokens entry without integer 'id' and string 'content'", source);
-      const std::string content = a["content"].get<std::string>();
-      LOWBIT_CHECK(!content.empty(), "{}: added token {} is empty", source, a["id"].get<int64_t>());
-      place(a["id"].get<int64_t>(), content, a.value("special", false) ? TokenType::Control : TokenType::UserDefined,
-            "added token '" + content + "'");
-    }
-  }
-  LOWBIT_CHECK(!tokens.empty(), "{}: empty vocabulary", source);
-  for (size_t i = 0; i < seen.size(); ++i) LOWBIT_CHECK(seen[i], "{}: no token has id {}", source, i);
+  if (j.contains("added_tokens") && j["added_tokens"].is_array()) table.place_added(j["added_tokens"]);
+  std::vector<std::string> tokens;
+  table.finish(tokens, t.types_);
   t.tokens_ = StringList(tokens);
   tokens = {};
   t.index_tokens();

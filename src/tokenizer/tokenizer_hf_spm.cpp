@@ -11,6 +11,7 @@
 
 #include "core/error.hpp"
 #include "tokenizer/hf_merge.hpp"
+#include "tokenizer/hf_vocab.hpp"
 #include "tokenizer/spm_model.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -51,39 +52,17 @@ Tokenizer Tokenizer::from_hf_json_spm(std::string_view text, std::string_view so
   const json empty = json::array();
   const json& added = j.contains("added_tokens") && j["added_tokens"].is_array() ? j["added_tokens"] : empty;
 
-  // Ids must be dense; one beyond the number of entries is an error before it sizes anything.
-  const int64_t n_entries = int64_t(vocab.size() + added.size());
   Tokenizer t;
-  std::vector<std::string> pieces;
-  std::vector<bool> seen;
-  auto place = [&](int64_t id, const std::string& piece, TokenType ty, std::string_view what) {
-    LOWBIT_CHECK(id >= 0 && id < n_entries, "{}: {} has id {}, outside 0..{}", source, what, id, n_entries - 1);
-    if (size_t(id) >= pieces.size()) {
-      pieces.resize(size_t(id) + 1);
-      t.types_.resize(size_t(id) + 1, TokenType::Normal);
-      seen.resize(size_t(id) + 1);
-    }
-    pieces[size_t(id)] = piece;
-    t.types_[size_t(id)] = ty;
-    seen[size_t(id)] = true;
-  };
+  HfVocabTable table(int64_t(vocab.size() + added.size()), source);
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
     LOWBIT_CHECK(it->is_number_integer(), "{}: model.vocab['{}'] is not an integer id", source, it.key());
     LOWBIT_CHECK(!it.key().empty(), "{}: model.vocab has an empty token", source);
     const TokenType ty = spm_byte_of_piece(it.key()) >= 0 ? TokenType::Byte : TokenType::Normal;
-    place(it->get<int64_t>(), it.key(), ty, "model.vocab['" + it.key() + "']");
+    table.place(it->get<int64_t>(), it.key(), ty, "model.vocab['" + it.key() + "']");
   }
-  for (const json& a : added) {
-    LOWBIT_CHECK(a.is_object() && a.contains("id") && a["id"].is_number_integer() && a.contains("content") &&
-                     a["content"].is_string(),
-                 "{}: added_tokens entry without integer 'id' and string 'content'", source);
-    const std::string content = a["content"].get<std::string>();
-    LOWBIT_CHECK(!content.empty(), "{}: added token {} is empty", source, a["id"].get<int64_t>());
-    place(a["id"].get<int64_t>(), content, a.value("special", false) ? TokenType::Control : TokenType::UserDefined,
-          "added token '" + content + "'");
-  }
-  LOWBIT_CHECK(!pieces.empty(), "{}: empty vocabulary", source);
-  for (size_t i = 0; i < seen.size(); ++i) LOWBIT_CHECK(seen[i], "{}: no token has id {}", source, i);
+  table.place_added(added);
+  std::vector<std::string> pieces;
+  table.finish(pieces, t.types_);
 
   if (model.contains("unk_token") && model["unk_token"].is_string()) {
     const std::string unk = model["unk_token"].get<std::string>();
