@@ -25,14 +25,19 @@ using namespace lowbit;
 
 namespace {
 
-const std::string kModel = std::string(LOWBIT_SOURCE_DIR) + "/models/shakespeare-b158.gguf";
+// The bundled model, or LOWBIT_EXACT_HEAD_MODEL (a model with a tied f16
+// head trained on the same split: docs/PERFORMANCE.md's large-vocabulary row).
+std::string model_path() {
+  const char* m = std::getenv("LOWBIT_EXACT_HEAD_MODEL");
+  return m && *m ? std::string(m) : std::string(LOWBIT_SOURCE_DIR) + "/models/shakespeare-b158.gguf";
+}
 constexpr int kCandidates = 8;
 
 LoadedModel load(const char* head, int exact) {
   ModelLoadOptions o;
   if (head) o.head_type = find_format(head);
   o.exact_greedy_k = exact;
-  return load_gguf_model(kModel, o);
+  return load_gguf_model(model_path(), o);
 }
 
 // Logits [n, vocab] of every position of the held-out tokens, in windows of
