@@ -14,7 +14,8 @@ constexpr std::array<Isa, 5> kAllIsas = {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni
 Isa choose_isa() {
   if (const char* env = std::getenv("LOWBIT_ISA"); env && *env) {
     const std::optional<Isa> want = parse_isa(env);
-    LOWBIT_CHECK(want.has_value(), "LOWBIT_ISA={}: unknown instruction set (scalar, avx2, avxvnni, avx512 or neon)", env);
+    LOWBIT_CHECK(want.has_value(), "LOWBIT_ISA={}: unknown instruction set (scalar, avx2, avxvnni, avx512 or neon)",
+                 env);
     LOWBIT_CHECK(isa_supported(*want), "LOWBIT_ISA={}: this CPU or build cannot run it (CPU features: {})", env,
                  cpu_features().summary());
     return *want;

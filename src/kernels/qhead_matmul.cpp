@@ -70,8 +70,8 @@ void rows_a8_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r
     }
 }
 
-void q8_0_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols,
-                        const QHeadActs& x, int64_t T, float* y, int64_t ldy) {
+void q8_0_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
+                        int64_t T, float* y, int64_t ldy) {
   rows_a8_portable<kQ8BlockBytes, 0>(w, row_bytes, r0, r1, cols, x, T, y, ldy,
                                      [](const uint8_t* blk, int i) { return int8_t(blk[2 + i]); });
 }

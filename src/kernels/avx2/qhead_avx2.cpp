@@ -117,10 +117,10 @@ namespace {
 // 8 blocks' fp16 scales, 18 bytes apart, as 8 f32 (one conversion).
 __m256 q4_0_scales8(const uint8_t* g) {
   using detail::fp16_bits_at;
-  return _mm256_cvtph_ps(_mm_setr_epi16(
-      short(fp16_bits_at(g)), short(fp16_bits_at(g + 18)), short(fp16_bits_at(g + 36)), short(fp16_bits_at(g + 54)),
-      short(fp16_bits_at(g + 72)), short(fp16_bits_at(g + 90)), short(fp16_bits_at(g + 108)),
-      short(fp16_bits_at(g + 126))));
+  return _mm256_cvtph_ps(_mm_setr_epi16(short(fp16_bits_at(g)), short(fp16_bits_at(g + 18)),
+                                        short(fp16_bits_at(g + 36)), short(fp16_bits_at(g + 54)),
+                                        short(fp16_bits_at(g + 72)), short(fp16_bits_at(g + 90)),
+                                        short(fp16_bits_at(g + 108)), short(fp16_bits_at(g + 126))));
 }
 
 // One Q4_0 row against token t. Two blocks per step: their 2 x 16 nibble
@@ -137,12 +137,12 @@ float q4_0_row(const uint8_t* row, int64_t nb, const QHeadActs& x, int64_t t) {
   const __m256i m4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, off = acc0;
   auto pair = [&](const uint8_t* blk, const int8_t* xp, __m256 dd, __m256& acc) {
-    const __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(blk + 20),
-                                          reinterpret_cast<const __m128i*>(blk + 2));
+    const __m256i v =
+        _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(blk + 20), reinterpret_cast<const __m128i*>(blk + 2));
     const __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
-    const __m256i p = _mm256_add_epi16(
-        _mm256_maddubs_epi16(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp))),
-        _mm256_maddubs_epi16(hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32))));
+    const __m256i p =
+        _mm256_add_epi16(_mm256_maddubs_epi16(lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp))),
+                         _mm256_maddubs_epi16(hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xp + 32))));
     acc = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(_mm256_madd_epi16(p, ones)), acc);
   };
   int64_t b = 0;

@@ -75,7 +75,7 @@ void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int6
     return detail::blocks_dot<kQ6KBlockBytes>(
         row, cols / kQ6KBlock, _mm512_setzero_ps(),
         [&](const uint8_t* blk, int64_t b, __m512& acc) { q6_k_block(blk, xt + b * kQ6KBlock, acc); },
-        [](const __m512 (&acc)[4]) {
+        [](const __m512(&acc)[4]) {
           return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
         });
   });

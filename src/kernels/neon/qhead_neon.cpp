@@ -109,7 +109,7 @@ void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int6
     return detail::blocks_dot<kQ6KBlockBytes>(
         row, cols / kQ6KBlock, vdupq_n_f32(0),
         [&](const uint8_t* blk, int64_t b, float32x4_t& acc) { q6_k_block(blk, xt + b * kQ6KBlock, acc); },
-        [](const float32x4_t (&acc)[4]) {
+        [](const float32x4_t(&acc)[4]) {
           return vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
         });
   });
