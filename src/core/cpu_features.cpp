@@ -60,6 +60,7 @@ CpuFeatures detect() {
   f.f16c = f.f16c && os_ymm;
   if (max_leaf >= 7) {
     cpuid(7, 0, r);
+    const uint32_t max_subleaf7 = r[0];
     f.avx2 = os_ymm && (r[1] & (1u << 5));
     f.bmi2 = r[1] & (1u << 8);
     f.avx512f = os_zmm && (r[1] & (1u << 16));
@@ -67,8 +68,12 @@ CpuFeatures detect() {
     f.avx512bw = os_zmm && (r[1] & (1u << 30));
     f.avx512vl = os_zmm && (r[1] & (1u << 31));
     f.avx512vnni = os_zmm && (r[2] & (1u << 11));
-    cpuid(7, 1, r);
-    f.avx_vnni = os_ymm && (r[0] & (1u << 4));
+    // AVX-VNNI is CPUID.(EAX=7, ECX=1):EAX bit 4; subleaf 1 exists only where
+    // subleaf 0 reports it (EAX = the highest subleaf), else it reads garbage.
+    if (max_subleaf7 >= 1) {
+      cpuid(7, 1, r);
+      f.avx_vnni = os_ymm && (r[0] & (1u << 4));
+    }
   }
   return f;
 }

@@ -1,6 +1,7 @@
 #include "core/thread_pool.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -61,12 +62,20 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     fn(0, 1);
     return;
   }
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point t0 = Clock::now();
   job_ = &fn;
   pending_.store(n_threads_ - 1, std::memory_order_relaxed);
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
+  const Clock::time_point t1 = Clock::now();
   fn(0, n_threads_);
+  const Clock::time_point t2 = Clock::now();
   for (int i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) spin_pause(i);
+  const Clock::time_point t3 = Clock::now();
+  stats_.runs += 1;
+  stats_.run_s += std::chrono::duration<double>(t3 - t0).count();
+  stats_.barrier_s += std::chrono::duration<double>((t1 - t0) + (t3 - t2)).count();
 }
 
 void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {

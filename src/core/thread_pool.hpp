@@ -35,6 +35,20 @@ class ThreadPool {
   // thread slowed by others on a shared machine would hold up a static split.
   void parallel_for_dynamic(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
 
+  // What fork-joins cost the calling thread, summed over run() calls (and
+  // the parallel_for* built on it) since the pool was made or reset: the
+  // time in run() outside the caller's own share of the job, i.e. handing
+  // the job out and then waiting at the barrier for the last worker (its
+  // wake-up, any imbalance, and time the OS gave its core to others). Two
+  // clock reads per call (~50 ns): a decode step makes ~150 calls.
+  struct SyncStats {
+    int64_t runs = 0;      // fork-joins with more than one thread
+    double run_s = 0;      // wall time inside those run() calls
+    double barrier_s = 0;  // of which outside the caller's own share
+  };
+  const SyncStats& sync_stats() const { return stats_; }
+  void reset_sync_stats() { stats_ = {}; }
+
   // The process-wide pool used by layers and kernels; its size is set by
   // -t/--threads (default: hardware concurrency).
   static ThreadPool& global();
@@ -49,6 +63,7 @@ class ThreadPool {
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
+  SyncStats stats_;  // written by the calling thread only (run is not reentrant)
 };
 
 }  // namespace lowbit

@@ -42,6 +42,7 @@ const A8Kernels* a8_kernels_for(Isa isa);
 
 const A8Kernels* scalar_a8_kernels();
 const A8Kernels* avx2_a8_kernels();
+const A8Kernels* avxvnni_a8_kernels();
 const A8Kernels* avx512_a8_kernels();
 
 // The scalar pack_bin1, for the tails of the SIMD ones (n need not be a

@@ -5,7 +5,7 @@ namespace lowbit {
 const TernaryKernels* kernels_for(Isa isa) {
   IsaEntries<const TernaryKernels*> e{.scalar = scalar_kernels()};
 #if defined(__x86_64__)
-  e.avx2 = avx2_kernels(), e.avx512 = avx512_kernels();
+  e.avx2 = avx2_kernels(), e.avxvnni = avxvnni_kernels(), e.avx512 = avx512_kernels();
 #endif
 #if defined(__aarch64__)
   e.neon = neon_kernels();

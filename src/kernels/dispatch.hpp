@@ -50,6 +50,7 @@ const TernaryKernels* kernels_for(Isa isa);
 // Per-ISA tables (defined in kernels/<isa>/; null where not compiled).
 const TernaryKernels* scalar_kernels();
 const TernaryKernels* avx2_kernels();
+const TernaryKernels* avxvnni_kernels();
 const TernaryKernels* avx512_kernels();
 const TernaryKernels* neon_kernels();
 

@@ -9,17 +9,18 @@
 namespace lowbit {
 
 namespace {
-constexpr std::array<Isa, 4> kAllIsas = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kNeon};
+constexpr std::array<Isa, 5> kAllIsas = {Isa::kScalar, Isa::kAvx2, Isa::kAvxVnni, Isa::kAvx512, Isa::kNeon};
 
 Isa choose_isa() {
   if (const char* env = std::getenv("LOWBIT_ISA"); env && *env) {
     const std::optional<Isa> want = parse_isa(env);
-    LOWBIT_CHECK(want.has_value(), "LOWBIT_ISA={}: unknown instruction set (scalar, avx2, avx512 or neon)", env);
+    LOWBIT_CHECK(want.has_value(), "LOWBIT_ISA={}: unknown instruction set (scalar, avx2, avxvnni, avx512 or neon)",
+                 env);
     LOWBIT_CHECK(isa_supported(*want), "LOWBIT_ISA={}: this CPU or build cannot run it (CPU features: {})", env,
                  cpu_features().summary());
     return *want;
   }
-  for (Isa isa : {Isa::kAvx512, Isa::kAvx2, Isa::kNeon})
+  for (Isa isa : {Isa::kAvx512, Isa::kAvxVnni, Isa::kAvx2, Isa::kNeon})
     if (isa_supported(isa)) return isa;
   return Isa::kScalar;
 }
@@ -29,6 +30,7 @@ const char* isa_name(Isa isa) {
   switch (isa) {
     case Isa::kScalar: return "scalar";
     case Isa::kAvx2: return "avx2";
+    case Isa::kAvxVnni: return "avxvnni";
     case Isa::kAvx512: return "avx512";
     case Isa::kNeon: return "neon";
   }
@@ -49,6 +51,7 @@ bool isa_supported(Isa isa) {
     case Isa::kScalar: return true;
 #if defined(__x86_64__)
     case Isa::kAvx2: return f.has_avx2();
+    case Isa::kAvxVnni: return f.has_avx2() && f.avx_vnni;
     // The AVX-512 kernels use VNNI (vpdpbusd) as well as F/BW/VL/DQ.
     case Isa::kAvx512: return f.has_avx2() && f.has_avx512() && f.avx512vnni;
 #endif
@@ -66,7 +69,8 @@ Isa chosen_isa() {
 
 std::optional<Isa> isa_fallback(Isa isa) {
   switch (isa) {
-    case Isa::kAvx512: return Isa::kAvx2;
+    case Isa::kAvx512:
+    case Isa::kAvxVnni: return Isa::kAvx2;
     case Isa::kAvx2:
     case Isa::kNeon: return Isa::kScalar;
     case Isa::kScalar: return std::nullopt;

@@ -1,6 +1,9 @@
 // The instruction sets lowbit has kernels for, and the one place that picks
 // which of them this process runs: CPUID (core/cpu_features.hpp), unless
-// LOWBIT_ISA=scalar|avx2|avx512|neon names one. Every kernel family (the
+// LOWBIT_ISA=scalar|avx2|avxvnni|avx512|neon names one. avxvnni is AVX2 plus
+// the VEX-encoded vpdpbusd (CPUs with AVX-VNNI but no AVX-512: Alder Lake and
+// later client cores, Zen 5 client parts); only the int8 families have
+// kernels of their own for it, the others run its fallback, avx2. Every kernel family (the
 // ternary table of kernels/dispatch.hpp, the A8 table, the LUT kernels, the
 // SGEMM, the f16 head) asks pick_for_chosen_isa for its entry: no family
 // tests the ISA or reads LOWBIT_ISA itself.
@@ -13,9 +16,9 @@
 
 namespace lowbit {
 
-enum class Isa : uint8_t { kScalar, kAvx2, kAvx512, kNeon };
+enum class Isa : uint8_t { kScalar, kAvx2, kAvxVnni, kAvx512, kNeon };
 
-const char* isa_name(Isa isa);  // "scalar", "avx2", "avx512", "neon"
+const char* isa_name(Isa isa);  // "scalar", "avx2", "avxvnni", "avx512", "neon"
 std::optional<Isa> parse_isa(std::string_view name);
 // Every ISA, compiled in or not (tests iterate this and skip what the host lacks).
 std::span<const Isa> all_isas();
@@ -25,14 +28,16 @@ bool isa_supported(Isa isa);
 // Throws lowbit::Error on an unknown or unsupported LOWBIT_ISA value.
 Isa chosen_isa();
 // The ISA a family without a kernel for `isa` falls back to (avx512 ->
-// avx2 -> scalar, neon -> scalar); scalar has no fallback.
+// avx2 -> scalar, avxvnni -> avx2, neon -> scalar); scalar has no fallback.
+// (avx512 does not fall back to avxvnni: a CPU with AVX-512 VNNI need not
+// have the VEX encoding.)
 std::optional<Isa> isa_fallback(Isa isa);
 
 // A family's entries by ISA (null where it has none or the build lacks the
 // ISA); entry_if_supported gives the one of an ISA this host can run.
 template <class Entry>
 struct IsaEntries {
-  Entry scalar = nullptr, avx2 = nullptr, avx512 = nullptr, neon = nullptr;
+  Entry scalar = nullptr, avx2 = nullptr, avxvnni = nullptr, avx512 = nullptr, neon = nullptr;
 };
 template <class Entry>
 Entry entry_if_supported(Isa isa, const IsaEntries<Entry>& e) {
@@ -40,6 +45,7 @@ Entry entry_if_supported(Isa isa, const IsaEntries<Entry>& e) {
   switch (isa) {
     case Isa::kScalar: return e.scalar;
     case Isa::kAvx2: return e.avx2;
+    case Isa::kAvxVnni: return e.avxvnni;
     case Isa::kAvx512: return e.avx512;
     case Isa::kNeon: return e.neon;
   }

@@ -8,6 +8,7 @@
 #include "core/half.hpp"
 #include "core/thread_pool.hpp"
 #include "formats/kquant_formats.hpp"
+#include "kernels/qhead_rows.hpp"
 
 namespace lowbit {
 
@@ -47,44 +48,66 @@ void q6_k_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t
   }
 }
 
-// Portable int8 dots: codes(block) writes a block's 32 weight codes.
-template <int64_t kBytes, class Codes>
-void rows_a8_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
-                      int64_t T, float* y, int64_t ldy, Codes codes) {
+// Portable int8 dots: code(block, i) gives weight i of a block (0..31) as
+// the kernels multiply it (Q4_0: the unsigned nibble, the -8 is taken off
+// through x.ds), kOffset that -8 (0 for Q8_0).
+template <int64_t kBytes, int kOffset, class Code>
+void rows_a8_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
+                      int64_t T, float* y, int64_t ldy, Code code) {
   const int64_t nb = cols / 32;
-  int8_t q[32];
   for (int64_t r = r0; r < r1; ++r)
     for (int64_t t = 0; t < T; ++t) {
+      const int8_t* xt = x.codes(t);
       float s = 0;
       for (int64_t b = 0; b < nb; ++b) {
         const uint8_t* blk = w + r * row_bytes + b * kBytes;
-        const uint8_t* xb = xq + (t * nb + b) * kQ8BlockBytes;
-        codes(blk, q);
         int32_t acc = 0;
-        for (int i = 0; i < 32; ++i) acc += int32_t(q[i]) * int8_t(xb[2 + i]);
-        s += fp16_to_f32(uint16_t(blk[0] | blk[1] << 8)) * fp16_to_f32(uint16_t(xb[0] | xb[1] << 8)) * float(acc);
+        for (int i = 0; i < 32; ++i) acc += int32_t(code(blk, i)) * xt[x.offset(b, i / 16) + i % 16];
+        const float dw = fp16_to_f32(detail::fp16_bits_at(blk));
+        s += dw * x.d[size_t(t * nb + b)] * float(acc) + float(kOffset) * dw * x.ds[size_t(t * nb + b)];
       }
       y[t * ldy + r] = s;
     }
 }
 
-void q8_0_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+void q8_0_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
                         int64_t T, float* y, int64_t ldy) {
-  rows_a8_portable<kQ8BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy, [](const uint8_t* blk, int8_t* q) {
-    for (int i = 0; i < 32; ++i) q[i] = int8_t(blk[2 + i]);
-  });
+  rows_a8_portable<kQ8BlockBytes, 0>(w, row_bytes, r0, r1, cols, x, T, y, ldy,
+                                     [](const uint8_t* blk, int i) { return int8_t(blk[2 + i]); });
 }
 
-void q4_0_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+void q4_0_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
                         int64_t T, float* y, int64_t ldy) {
-  rows_a8_portable<kQ4BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy, [](const uint8_t* blk, int8_t* q) {
-    for (int i = 0; i < 16; ++i) q[i] = int8_t((blk[2 + i] & 0xF) - 8), q[i + 16] = int8_t((blk[2 + i] >> 4) - 8);
+  rows_a8_portable<kQ4BlockBytes, -8>(w, row_bytes, r0, r1, cols, x, T, y, ldy, [](const uint8_t* blk, int i) {
+    return i < 16 ? blk[2 + i] & 0xF : blk[2 + i - 16] >> 4;
   });
 }
 
 const QHeadKernels kScalar{q8_0_rows_portable, q6_k_rows_portable, q4_0_rows_portable};
 
 }  // namespace
+
+void QHeadActs::assign(Format f, const uint8_t* xq, int64_t tokens, int64_t cols) {
+  T = tokens, nb = cols / kQ8Block, q4_pairs = f == Format::Q4_0;
+  q.resize(size_t(T * nb * kQ8Block));
+  d.resize(size_t(T * nb));
+  ds.resize(size_t(T * nb));
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* blk = xq + (t * nb + b) * kQ8BlockBytes;
+      int32_t sum = 0;
+      for (int half = 0; half < 2; ++half) {
+        int8_t* dst = q.data() + t * nb * kQ8Block + offset(b, half);
+        for (int i = 0; i < 16; ++i) {
+          dst[i] = int8_t(blk[2 + 16 * half + i]);
+          sum += dst[i];
+        }
+      }
+      const size_t i = size_t(t * nb + b);
+      d[i] = fp16_to_f32(detail::fp16_bits_at(blk));
+      ds[i] = d[i] * float(sum);
+    }
+}
 
 bool qhead_format(Format f) { return f == Format::Q8_0 || f == Format::Q6_K || f == Format::Q4_0; }
 
@@ -120,10 +143,12 @@ void qhead_matmul(Format f, const uint8_t* w, int64_t rows, int64_t cols, const 
   // buffer is this thread's; the workers get its address (a thread_local
   // named in the lambda would be each worker's own, empty one).
   thread_local std::vector<uint8_t> xq_buf;
+  thread_local QHeadActs acts;
   const int64_t xrow = format_bytes(format_traits(Format::Q8_0), cols);
   xq_buf.resize(size_t(T * xrow));
   for (int64_t t = 0; t < T; ++t) q8_0_from_float(x + t * cols, xq_buf.data() + t * xrow, cols);
-  const uint8_t* xq = xq_buf.data();
+  acts.assign(f, xq_buf.data(), T, cols);
+  const QHeadActs& xq = acts;
   const QRowsA8Fn fn = f == Format::Q8_0 ? k->q8_0 : k->q4_0;
   ThreadPool::global().parallel_for_dynamic(
       rows, 512, [&](int64_t r0, int64_t r1) { fn(w, row_bytes, r0, r1, cols, xq, T, y, rows); });

@@ -19,19 +19,49 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "formats/format.hpp"
 #include "kernels/isa.hpp"
 
 namespace lowbit {
 
+// x quantized to Q8_0 blocks (q8_0_from_float: fp16 d and 32 int8 codes per
+// block) as the int8 kernels read it, T tokens of cols = 32 nb columns:
+//   q   the codes [T, cols]: natural order, except for Q4_0 (below);
+//   d   [T, nb] each block's d as f32 (converted once here, not per row);
+//   ds  [T, nb] d * the sum of the block's codes. A Q4_0 weight is c - 8
+//       with c the unsigned nibble, so a block's w.x = d_w (d_x sum c q -
+//       8 ds): the kernels multiply the nibbles as they are and take
+//       8 d_w ds off once per block instead of re-centering every code
+//       (ggml's Q8_1 activation blocks carry the same sum).
+// Q4_0 order: the 64 codes of each pair of blocks (2j, 2j + 1) are stored as
+// [2j: 0..15][2j+1: 0..15][2j: 16..31][2j+1: 16..31] (an odd last block in
+// natural order), so that two Q4_0 blocks' 32 nibble bytes, split into low
+// and high nibbles, line up with two 32-byte loads of x.
+struct QHeadActs {
+  int64_t T = 0, nb = 0;
+  bool q4_pairs = false;
+  std::vector<int8_t> q;
+  std::vector<float> d, ds;
+
+  // From Q8_0 blocks xq [T, cols / 32] for the kernel of format f.
+  void assign(Format f, const uint8_t* xq, int64_t tokens, int64_t cols);
+  const int8_t* codes(int64_t t) const { return q.data() + t * nb * 32; }
+  // Where codes [16 half, 16 half + 16) of block b of a token start, from codes(t).
+  int64_t offset(int64_t b, int half) const {
+    if (!q4_pairs || (b | 1) >= nb) return 32 * b + 16 * half;
+    return 64 * (b / 2) + 16 * (b % 2) + 32 * half;
+  }
+};
+
 // Rows [r0, r1) of y (row stride ldy); row r starts at w + r * row_bytes.
 // f32 activations x [T, cols]:
 using QRowsFn = void (*)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x,
                          int64_t T, float* y, int64_t ldy);
-// Q8_0 activations xq [T, cols / 32 blocks of 34 bytes]:
-using QRowsA8Fn = void (*)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
-                           int64_t T, float* y, int64_t ldy);
+// Q8_0 activations (x.T == T):
+using QRowsA8Fn = void (*)(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols,
+                           const QHeadActs& x, int64_t T, float* y, int64_t ldy);
 
 // One ISA's kernels, one per head format.
 struct QHeadKernels {

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 #include "core/cpu_features.hpp"
@@ -73,6 +75,33 @@ TEST(ThreadPool, RunCallsEveryThread) {
     });
     ASSERT_EQ(mask.load(), 0xf);
   }
+}
+
+// The barrier time counts what the caller waits for a slower worker: a
+// worker sleeping 20 ms while the caller returns at once must show about
+// those 20 ms, all of the run's time but the caller's own (empty) share; a
+// job where only the caller sleeps shows less than its time at the barrier.
+TEST(ThreadPool, SyncStatsCountTheCallersWaitAtTheBarrier) {
+  ThreadPool pool(2);
+  EXPECT_EQ(pool.sync_stats().runs, 0);
+  pool.run([](int tid, int) {
+    if (tid == 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
+  EXPECT_EQ(pool.sync_stats().runs, 1);
+  // (15 ms: the caller's own empty share, were it preempted, is not barrier time)
+  EXPECT_GE(pool.sync_stats().barrier_s, 0.015);
+  EXPECT_LE(pool.sync_stats().barrier_s, pool.sync_stats().run_s);
+  pool.reset_sync_stats();
+  pool.run([](int tid, int) {
+    if (tid == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
+  EXPECT_EQ(pool.sync_stats().runs, 1);
+  EXPECT_GE(pool.sync_stats().run_s, 0.020);
+  EXPECT_LE(pool.sync_stats().barrier_s, pool.sync_stats().run_s - 0.020);
+  // One thread: no fork-join, nothing counted.
+  ThreadPool single(1);
+  single.run([](int, int) {});
+  EXPECT_EQ(single.sync_stats().runs, 0);
 }
 
 TEST(Rng, DeterministicAndNormal) {

@@ -36,7 +36,8 @@ std::string run_self_with_isa(const std::string& value) {
 }  // namespace
 
 TEST(Isa, NamesRoundTripAndScalarIsAlwaysThere) {
-  EXPECT_EQ(all_isas().size(), 4u);
+  EXPECT_EQ(all_isas().size(), 5u);
+  EXPECT_EQ(parse_isa("avxvnni"), Isa::kAvxVnni);
   for (Isa isa : all_isas()) EXPECT_EQ(parse_isa(isa_name(isa)), isa);
   EXPECT_FALSE(parse_isa("avx512vnni").has_value());
   EXPECT_FALSE(parse_isa("").has_value());
@@ -46,6 +47,7 @@ TEST(Isa, NamesRoundTripAndScalarIsAlwaysThere) {
 
 TEST(Isa, FallbacksEndAtScalar) {
   EXPECT_EQ(isa_fallback(Isa::kAvx512), Isa::kAvx2);
+  EXPECT_EQ(isa_fallback(Isa::kAvxVnni), Isa::kAvx2);
   EXPECT_EQ(isa_fallback(Isa::kAvx2), Isa::kScalar);
   EXPECT_EQ(isa_fallback(Isa::kNeon), Isa::kScalar);
   EXPECT_FALSE(isa_fallback(Isa::kScalar).has_value());
@@ -79,6 +81,17 @@ TEST(Isa, LowbitIsaPicksEveryFamily) {
   const std::string out = run_self_with_isa("scalar");
   EXPECT_NE(out.find("chosen: scalar"), std::string::npos) << out;
   EXPECT_NE(out.find("ternary: scalar"), std::string::npos) << out;
+}
+
+// avxvnni has its own ternary and int8 tables; the families without one
+// (the f16 head, the SGEMM) run avx2, its fallback.
+TEST(Isa, LowbitIsaAvxVnniPicksItsTablesAndFallsBackToAvx2) {
+  if (!isa_supported(Isa::kAvxVnni)) GTEST_SKIP() << "no AVX-VNNI on this host";
+  const std::string out = run_self_with_isa("avxvnni");
+  EXPECT_NE(out.find("chosen: avxvnni"), std::string::npos) << out;
+  EXPECT_NE(out.find("ternary: avxvnni"), std::string::npos) << out;
+  EXPECT_EQ(pick_for_isa(Isa::kAvxVnni, a8_kernels_for)->isa, Isa::kAvxVnni);
+  EXPECT_EQ(picked_isa(f16_rows_for, Isa::kAvxVnni), Isa::kAvx2);
 }
 
 TEST(Isa, UnknownLowbitIsaIsAClearError) {

@@ -15,11 +15,12 @@
 
 #include "formats/kquant_formats.hpp"
 #include "kernels/qhead_matmul.hpp"
+#include "kernels/qhead_rows.hpp"
 
 namespace lowbit::avx2 {
-void q8_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+void q8_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
                   int64_t T, float* y, int64_t ldy);
-void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
                   int64_t T, float* y, int64_t ldy);
 }  // namespace lowbit::avx2
 
@@ -27,30 +28,10 @@ namespace lowbit::avx512 {
 
 namespace {
 
-float load_fp16(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return _cvtsh_ss(h);
-}
+float load_fp16(const uint8_t* p) { return _cvtsh_ss(detail::fp16_bits_at(p)); }
 
 // 16 signed bytes as 16 f32.
 __m512 widen16(__m128i v) { return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(v)); }
-
-template <int64_t kElems, int64_t kBytes, class Dot>
-void rows_blocks(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-                 float* y, int64_t ldy, Dot block_dot) {
-  const int64_t nb = cols / kElems;
-  for (int64_t r = r0; r < r1; ++r) {
-    const uint8_t* row = w + r * row_bytes;
-    for (int64_t t = 0; t < T; ++t) {
-      const float* xt = x + t * cols;
-      __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-      for (int64_t b = 0; b < nb; ++b) block_dot(row + b * kBytes, xt + b * kElems, acc[b & 3]);
-      y[t * ldy + r] =
-          _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
-    }
-  }
-}
 
 // The layout of the AVX2 kernel's q6_k_block; group g of the block (16
 // elements, scale d * sc[g]) is one vector.
@@ -89,7 +70,15 @@ void q6_k_block(const uint8_t* blk, const float* xb, __m512& acc_out) {
 
 void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
                float* y, int64_t ldy) {
-  rows_blocks<kQ6KBlock, kQ6KBlockBytes>(w, row_bytes, r0, r1, cols, x, T, y, ldy, q6_k_block);
+  detail::q_rows(w, row_bytes, r0, r1, T, y, ldy, [&](const uint8_t* row, int64_t t) {
+    const float* xt = x + t * cols;
+    return detail::blocks_dot<kQ6KBlockBytes>(
+        row, cols / kQ6KBlock, _mm512_setzero_ps(),
+        [&](const uint8_t* blk, int64_t b, __m512& acc) { q6_k_block(blk, xt + b * kQ6KBlock, acc); },
+        [](const __m512(&acc)[4]) {
+          return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+        });
+  });
 }
 
 }  // namespace

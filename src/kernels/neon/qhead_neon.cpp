@@ -11,16 +11,13 @@
 #include "core/half.hpp"
 #include "formats/kquant_formats.hpp"
 #include "kernels/qhead_matmul.hpp"
+#include "kernels/qhead_rows.hpp"
 
 namespace lowbit::neon {
 
 namespace {
 
-float load_fp16(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, 2);
-  return fp16_to_f32(h);
-}
+float load_fp16(const uint8_t* p) { return fp16_to_f32(detail::fp16_bits_at(p)); }
 
 // sum over 16 lanes of v[i] * x[i], as 4 partial sums.
 float32x4_t dot16(int8x16_t v, const float* x) {
@@ -31,64 +28,51 @@ float32x4_t dot16(int8x16_t v, const float* x) {
   return vfmaq_f32(s, vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi))), vld1q_f32(x + 12));
 }
 
-template <int64_t kElems, int64_t kBytes, class Dot>
-void rows_blocks(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-                 float* y, int64_t ldy, Dot block_dot) {
-  const int64_t nb = cols / kElems;
-  for (int64_t r = r0; r < r1; ++r) {
-    const uint8_t* row = w + r * row_bytes;
-    for (int64_t t = 0; t < T; ++t) {
-      const float* xt = x + t * cols;
-      float32x4_t acc[4] = {vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0), vdupq_n_f32(0)};
-      for (int64_t b = 0; b < nb; ++b) block_dot(row + b * kBytes, xt + b * kElems, acc[b & 3]);
-      y[t * ldy + r] = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
-    }
-  }
-}
-
 // Rows against Q8_0 activations: codes(block) gives the block's 32 weight
-// codes as two vectors of signed bytes; sdot sums them with x's.
-template <int64_t kBytes, class Codes>
-void rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq, int64_t T,
+// codes as two vectors (elements 0..15, 16..31) as the kernels multiply them
+// (Q4_0: unsigned nibbles, the -8 taken off through x.ds, kOffset = -8);
+// sdot sums them with x's.
+template <int64_t kBytes, int kOffset, class Codes>
+void rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x, int64_t T,
              float* y, int64_t ldy, Codes codes) {
   const int64_t nb = cols / 32;
-  for (int64_t r = r0; r < r1; ++r) {
-    const uint8_t* row = w + r * row_bytes;
-    for (int64_t t = 0; t < T; ++t) {
-      const uint8_t* xt = xq + t * nb * kQ8BlockBytes;
-      float32x4_t acc = vdupq_n_f32(0);
-      for (int64_t b = 0; b < nb; ++b) {
-        const uint8_t* blk = row + b * kBytes;
-        const uint8_t* xb = xt + b * kQ8BlockBytes;
-        int8x16_t q0, q1;
-        codes(blk, q0, q1);
-        const auto* x = reinterpret_cast<const int8_t*>(xb + 2);
-        const int32x4_t s = vdotq_s32(vdotq_s32(vdupq_n_s32(0), q0, vld1q_s8(x)), q1, vld1q_s8(x + 16));
-        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(s), load_fp16(blk) * load_fp16(xb));
-      }
-      y[t * ldy + r] = vaddvq_f32(acc);
+  detail::q_rows(w, row_bytes, r0, r1, T, y, ldy, [&](const uint8_t* row, int64_t t) {
+    const int8_t* xt = x.codes(t);
+    const float* xd = x.d.data() + t * nb;
+    const float* xds = x.ds.data() + t * nb;
+    float32x4_t acc = vdupq_n_f32(0);
+    float off = 0;
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* blk = row + b * kBytes;
+      int8x16_t q0, q1;
+      codes(blk, q0, q1);
+      const int32x4_t s =
+          vdotq_s32(vdotq_s32(vdupq_n_s32(0), q0, vld1q_s8(xt + x.offset(b, 0))), q1, vld1q_s8(xt + x.offset(b, 1)));
+      const float dw = load_fp16(blk);
+      acc = vfmaq_n_f32(acc, vcvtq_f32_s32(s), dw * xd[b]);
+      if constexpr (kOffset != 0) off += dw * xds[b];
     }
-  }
+    return vaddvq_f32(acc) + float(kOffset) * off;
+  });
 }
 
-void q8_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+void q8_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
                   int64_t T, float* y, int64_t ldy) {
-  rows_a8<kQ8BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy,
-                         [](const uint8_t* blk, int8x16_t& q0, int8x16_t& q1) {
-                           const auto* q = reinterpret_cast<const int8_t*>(blk + 2);
-                           q0 = vld1q_s8(q), q1 = vld1q_s8(q + 16);
-                         });
+  rows_a8<kQ8BlockBytes, 0>(w, row_bytes, r0, r1, cols, x, T, y, ldy,
+                            [](const uint8_t* blk, int8x16_t& q0, int8x16_t& q1) {
+                              const auto* q = reinterpret_cast<const int8_t*>(blk + 2);
+                              q0 = vld1q_s8(q), q1 = vld1q_s8(q + 16);
+                            });
 }
 
-void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const uint8_t* xq,
+void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
                   int64_t T, float* y, int64_t ldy) {
-  rows_a8<kQ4BlockBytes>(w, row_bytes, r0, r1, cols, xq, T, y, ldy,
-                         [](const uint8_t* blk, int8x16_t& q0, int8x16_t& q1) {
-                           const uint8x16_t qs = vld1q_u8(blk + 2);
-                           const int8x16_t eight = vdupq_n_s8(8);
-                           q0 = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(qs, vdupq_n_u8(0x0F))), eight);
-                           q1 = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(qs, 4)), eight);
-                         });
+  rows_a8<kQ4BlockBytes, -8>(w, row_bytes, r0, r1, cols, x, T, y, ldy,
+                             [](const uint8_t* blk, int8x16_t& q0, int8x16_t& q1) {
+                               const uint8x16_t qs = vld1q_u8(blk + 2);
+                               q0 = vreinterpretq_s8_u8(vandq_u8(qs, vdupq_n_u8(0x0F)));
+                               q1 = vreinterpretq_s8_u8(vshrq_n_u8(qs, 4));
+                             });
 }
 
 // The layout of the x86 kernels' q6_k_block; 16 elements (one scale group)
@@ -120,7 +104,15 @@ void q6_k_block(const uint8_t* blk, const float* xb, float32x4_t& acc) {
 
 void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
                float* y, int64_t ldy) {
-  rows_blocks<kQ6KBlock, kQ6KBlockBytes>(w, row_bytes, r0, r1, cols, x, T, y, ldy, q6_k_block);
+  detail::q_rows(w, row_bytes, r0, r1, T, y, ldy, [&](const uint8_t* row, int64_t t) {
+    const float* xt = x + t * cols;
+    return detail::blocks_dot<kQ6KBlockBytes>(
+        row, cols / kQ6KBlock, vdupq_n_f32(0),
+        [&](const uint8_t* blk, int64_t b, float32x4_t& acc) { q6_k_block(blk, xt + b * kQ6KBlock, acc); },
+        [](const float32x4_t(&acc)[4]) {
+          return vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
+        });
+  });
 }
 
 }  // namespace
