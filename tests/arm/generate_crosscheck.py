@@ -16,7 +16,9 @@ check proves it with the whole program:
      scalar fallback);
   3. tests/reference/greedy_ref.py decodes the same file independently
      (NumPy, float64) and greedily generates N tokens.
-All outputs must be byte-identical. Each generated token of these files is
+All outputs must be byte-identical. Then the q-head kernels: the I2_S model
+with --head-type q8_0/q6_k/q4_0 on every kernel set, x86 and AArch64, must
+give the x86 scalar kernels' tokens. Each generated token of these files is
 one byte of text (the check insists on it: a special or [PAD] token in the
 reference fails it), so equal text of N bytes is equal token ids.
 
@@ -42,6 +44,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 QEMU = ["qemu-aarch64", "-cpu", "max"]
 QEMU_A53 = ["qemu-aarch64", "-cpu", "cortex-a53"]
 FORMATS = ("i2_s", "tq2_0", "tq1_0")
+HEADS = ("q8_0", "q6_k", "q4_0")
 # Rows of I2_S are whole 128-weight blocks, of TQ1_0/TQ2_0 256-weight ones:
 # every projection's input size (embd, q_dim = embd, ff) is a multiple of 256.
 # Vocabulary: the 256 bytes and 5 special tokens of the byte-level tokenizer,
@@ -176,10 +179,37 @@ def main():
                 print(f"  lowbit {label:13}({dt:5.1f} s): {'same' if ok else 'DIFFERENT'}: {show(text)}")
                 if not ok:
                     failures.append(f"{fmt} {label}: [{show(text)}] != reference [{show(want)}]")
+        # The q-head kernels (--head-type, quantized at load) on NEON against
+        # x86: the scalar x86 kernels give the tokens, every other kernel set
+        # must give the same ones (q8_0/q4_0 sum int8 products exactly; q6_k
+        # keeps f32 activations, whose sums differ only in rounding).
+        model = os.path.join(tmp, "tiny-i2_s.gguf")
+        for head in HEADS:
+            want = None
+            runs = [("x86", "scalar", [a.x86]), ("x86", "", [a.x86]), ("x86", "avx2", [a.x86])]
+            runs += [("arm", "neon", QEMU + [a.arm]), ("arm", "scalar", QEMU + [a.arm])]
+            print(f"\nhead {head} (i2_s model, --head-type {head})")
+            for where, isa, exe in runs:
+                env = dict(os.environ)
+                env.pop("LOWBIT_ISA", None)
+                if isa:
+                    env["LOWBIT_ISA"] = isa
+                out, _, dt = run(exe + ["generate", "-m", model, "--head-type", head] + gen, env)
+                text = out[:-1] if out.endswith(b"\n") else out
+                label = f"{where} {isa or 'best'}"
+                if want is None:
+                    want = text
+                    print(f"  lowbit {label:13}({dt:5.1f} s): {show(text)}")
+                    continue
+                ok = text == want
+                print(f"  lowbit {label:13}({dt:5.1f} s): {'same' if ok else 'DIFFERENT'}: {show(text)}")
+                if not ok:
+                    failures.append(f"head {head} {label}: [{show(text)}] != x86 scalar [{show(want)}]")
     finally:
         if not a.keep:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"\ngenerate_crosscheck: {len(FORMATS)} formats, {a.n} tokens each, {time.monotonic() - t0:.1f} s")
+    print(f"\ngenerate_crosscheck: {len(FORMATS)} formats and {len(HEADS)} head types, {a.n} tokens each, "
+          f"{time.monotonic() - t0:.1f} s")
     if failures:
         fail("\n  " + "\n  ".join(failures))
     print("PASS: x86, AArch64 (qemu) and the NumPy reference generate the same tokens")
