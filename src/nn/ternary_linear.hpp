@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels/int8_grad.hpp"
+#include "kernels/int8_tile_matmul.hpp"
 #include "kernels/ternary_matmul.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/ste.hpp"
@@ -79,7 +80,10 @@ class TernaryLinear : public LinearLayer {
   mutable bool grad_w_current_ = false;
   // wq_ in the ternary kernels' layout for forward_from, packed on first use
   // after each requantize (inference-only layers never pack it).
+  // Where AMX runs, its tile layout instead (kernels/int8_tile_matmul.hpp:
+  // the same int32 sums).
   mutable PackedTernary packed_;
+  mutable Int8TileWeights tile_w_;
   mutable bool packed_current_ = false;
 };
 
