@@ -106,17 +106,13 @@ void TernaryLinear::quantize_for_training(const float* x, int64_t tokens, TrainA
 // forward's int8 x int8 kernel), the same rescaling: forward's y bit for bit.
 void TernaryLinear::forward_from(const TrainActs& a, float* y) const {
   if (!packed_current_) {
-    if (amx_)
-      pack_int8_tile_weights(wq_.q.data(), out_, in_, tile_w_);
-    else
-      packed_ = pack_ternary(wq_.q.data(), out_, in_, wq_.scale);
+    if (amx_) pack_int8_tile_weights(wq_.q.data(), out_, in_, tile_w_);
+    else packed_ = pack_ternary(wq_.q.data(), out_, in_, wq_.scale);
     packed_current_ = true;
   }
   const std::unique_ptr<int32_t[]> acc(new int32_t[size_t(a.tokens * out_)]);  // every sum written: no zeroing
-  if (amx_)
-    int8_tile_matmul_i32(tile_w_, a.rows.q.as<int8_t>(), a.rows.in_pad, a.tokens, acc.get());
-  else
-    ternary_matmul_i32(packed_, a.rows, acc.get());
+  if (amx_) int8_tile_matmul_i32(tile_w_, a.rows.q.as<int8_t>(), a.rows.in_pad, a.tokens, acc.get());
+  else ternary_matmul_i32(packed_, a.rows, acc.get());
   scale_int32_sums(acc.get(), a.step.data(), a.tokens, nullptr, wq_.scale, out_, y);
 }
 
