@@ -24,5 +24,10 @@ void pack_int8_tile_weights(const int8_t* w, int64_t out, int64_t in, Int8TileWe
 
 // x: T rows of stride ldx >= w.in_pad, holding zeros from column in to in_pad.
 void int8_tile_matmul_i32(const Int8TileWeights& w, const int8_t* x, int64_t ldx, int64_t T, int32_t* acc);
+// The sums rescaled on the way out, as scale_int32_sums (quant/int_matmul.hpp)
+// rescales them: y[t, o] = float(double(acc) * x_step[t] * w_step), bit for
+// bit, without the int32 matrix.
+void int8_tile_matmul_scaled(const Int8TileWeights& w, const int8_t* x, int64_t ldx, int64_t T, const double* x_step,
+                             double w_step, float* y);
 
 }  // namespace lowbit

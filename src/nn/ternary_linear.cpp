@@ -110,9 +110,12 @@ void TernaryLinear::forward_from(const TrainActs& a, float* y) const {
     else packed_ = pack_ternary(wq_.q.data(), out_, in_, wq_.scale);
     packed_current_ = true;
   }
+  if (amx_) {
+    int8_tile_matmul_scaled(tile_w_, a.rows.q.as<int8_t>(), a.rows.in_pad, a.tokens, a.step.data(), wq_.scale, y);
+    return;
+  }
   const std::unique_ptr<int32_t[]> acc(new int32_t[size_t(a.tokens * out_)]);  // every sum written: no zeroing
-  if (amx_) int8_tile_matmul_i32(tile_w_, a.rows.q.as<int8_t>(), a.rows.in_pad, a.tokens, acc.get());
-  else ternary_matmul_i32(packed_, a.rows, acc.get());
+  ternary_matmul_i32(packed_, a.rows, acc.get());
   scale_int32_sums(acc.get(), a.step.data(), a.tokens, nullptr, wq_.scale, out_, y);
 }
 

@@ -52,14 +52,14 @@ void for_elements(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   ThreadPool::global().parallel_for(n, 4096, fn);
 }
 
-// Rotates (inverse: back) the B sequences' q [B*T, n_head*hd] and
+// Rotates (table.inverse: back) the B sequences' q [B*T, n_head*hd] and
 // k [B*T, n_head_kv*hd], positions 0..T-1 in each, one sequence per task.
-void rope_qk(const ModelConfig& c, int64_t B, int64_t T, float* q, float* k, bool inverse) {
+void rope_qk(const ModelConfig& c, int64_t B, int64_t T, float* q, float* k, const RopeTable& table) {
   const int64_t qd = c.q_dim(), kvd = c.kv_dim();
   ThreadPool::global().parallel_for(B, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
-      rope_apply(q + b * T * qd, T, c.n_head, c.head_dim, 0, c.rope_theta, c.rope_style, inverse);
-      rope_apply(k + b * T * kvd, T, c.n_head_kv, c.head_dim, 0, c.rope_theta, c.rope_style, inverse);
+      rope_apply(q + b * T * qd, c.n_head, c.head_dim, c.rope_style, table);
+      rope_apply(k + b * T * kvd, c.n_head_kv, c.head_dim, c.rope_style, table);
     }
   });
 }
@@ -198,6 +198,7 @@ struct TrainModel::HeadActs {
   std::vector<double> row_max, row_sum;     // the softmax of each logits row
   std::vector<double> row_loss;
   std::vector<float> tmp, dxn;  // forward's scratch, head_backward's dL/dxn
+  RopeTable rope, rope_back;    // positions 0..T-1, forward and inverse
 };
 
 struct TrainModel::BackBufs {
@@ -225,7 +226,7 @@ void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, const float* x, 
   proj_forward(l, kQ, A.h1.data(), N, grow(A.q, N * qd));
   proj_forward(l, kK, A.h1.data(), N, grow(A.k, N * kvd), kQ);
   proj_forward(l, kV, A.h1.data(), N, grow(A.v, N * kvd), kQ);
-  rope_qk(c, B, T, A.q.data(), A.k.data(), false);
+  rope_qk(c, B, T, A.q.data(), A.k.data(), head_->rope);
   attention_core_forward_batch(ash, A.q.data(), A.k.data(), A.v.data(), B, T, grow(A.probs, B * c.n_head * T * T),
                                grow(A.ctx, N * qd));
   rms_norm_forward(A.ctx.data(), L.attn_sub_norm.data<float>(), N, qd, eps, grow(A.att_n, N * qd),
@@ -303,6 +304,12 @@ float TrainModel::forward(const int32_t* inputs, const int32_t* targets, int64_t
   head_->inputs.assign(inputs, inputs + N);
   head_->targets.assign(targets, targets + N);
   head_->B = B, head_->T = T;
+  if (head_->rope.tokens != T) {
+    RopeParams rp;
+    rp.theta = c.rope_theta, rp.style = c.rope_style;
+    head_->rope = rope_table(T, c.head_dim, 0, rp);
+    head_->rope_back = rope_table(T, c.head_dim, 0, rp, true);
+  }
   for (int64_t l = 0; l < c.n_layer; ++l) block_forward(l, B, T, input_of(l), input_of(l + 1), tmp);
   return head_forward(head_->x.data(), N);
 }
@@ -368,7 +375,7 @@ void TrainModel::block_backward(int64_t l, int64_t B, int64_t T, float* dx, Back
                     L.d_attn_sub_norm.data<float>());
   float *dq = g.dq.data(), *dk = g.dk.data(), *dv = g.dv.data();
   attention_core_backward_batch(ash, A.q.data(), A.k.data(), A.v.data(), A.probs.data(), d1, B, T, dq, dk, dv);
-  rope_qk(c, B, T, dq, dk, true);
+  rope_qk(c, B, T, dq, dk, head_->rope_back);
   proj_backward(l, kQ, A.h1.data(), dq, N, d1);
   proj_backward(l, kK, A.h1.data(), dk, N, d2);
   add_into(N * d, d2, d1);

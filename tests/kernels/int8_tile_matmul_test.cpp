@@ -9,6 +9,7 @@
 #include "core/rng.hpp"
 #include "kernels/amx.hpp"
 #include "kernels/int8_tile_matmul.hpp"
+#include "quant/int_matmul.hpp"
 
 namespace lowbit {
 namespace {

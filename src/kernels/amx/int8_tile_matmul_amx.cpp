@@ -43,8 +43,10 @@ void pack_b_int8_quads(const int8_t* w, int64_t out, int64_t in, int64_t in_pad,
 }
 
 // acc[t][o] for t in [m0, m1): x rows of stride ldx, zero from in to in_pad.
+// With x_step: y[t][o] = float(double(acc) * x_step[t] * w_step) instead
+// (quant/int_matmul.hpp's scale_int32_sums, the same double products).
 void int8_tiles_i32(const int8_t* B, int64_t out, int64_t in_pad, const int8_t* x, int64_t ldx, int64_t m0, int64_t m1,
-                    int32_t* acc) {
+                    int32_t* acc, const double* x_step, double w_step, float* y) {
   const int64_t nkt = in_pad / 64, out_pad = (out + 31) / 32 * 32;
   thread_local std::vector<int8_t> tail;  // the last rows, when fewer than 32
   alignas(64) int32_t scratch[32 * 32];
@@ -75,19 +77,33 @@ void int8_tiles_i32(const int8_t* B, int64_t out, int64_t in_pad, const int8_t* 
         _tile_dpbssd(2, 5, 6);
         _tile_dpbssd(3, 5, 7);
       }
-      int32_t* c = acc + mb * out + nb;
-      if (rows == 32 && nb + 32 <= out) {
+      const int64_t cols = std::min<int64_t>(32, out - nb);
+      if (!x_step && rows == 32 && cols == 32) {
+        int32_t* c = acc + mb * out + nb;
         _tile_stored(0, c, out * 4);
         _tile_stored(1, c + 16, out * 4);
         _tile_stored(2, c + 16 * out, out * 4);
         _tile_stored(3, c + 16 * out + 16, out * 4);
-      } else {
-        _tile_stored(0, scratch, 128);
-        _tile_stored(1, scratch + 16, 128);
-        _tile_stored(2, scratch + 16 * 32, 128);
-        _tile_stored(3, scratch + 16 * 32 + 16, 128);
-        const int64_t cols = std::min<int64_t>(32, out - nb);
-        for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * out, scratch + r * 32, size_t(cols) * 4);
+        continue;
+      }
+      _tile_stored(0, scratch, 128);
+      _tile_stored(1, scratch + 16, 128);
+      _tile_stored(2, scratch + 16 * 32, 128);
+      _tile_stored(3, scratch + 16 * 32 + 16, 128);
+      if (!x_step) {
+        for (int64_t r = 0; r < rows; ++r) std::memcpy(acc + (mb + r) * out + nb, scratch + r * 32, size_t(cols) * 4);
+        continue;
+      }
+      const __m512d ws = _mm512_set1_pd(w_step);
+      for (int64_t r = 0; r < rows; ++r) {
+        const __m512d xs = _mm512_set1_pd(x_step[mb + r]);
+        float* yr = y + (mb + r) * out + nb;
+        for (int64_t j = 0; j < cols; j += 8) {
+          const __mmask8 live = cols - j >= 8 ? __mmask8(0xFF) : __mmask8((1u << (cols - j)) - 1);
+          const __m512d v =
+              _mm512_cvtepi32_pd(_mm256_load_si256(reinterpret_cast<const __m256i*>(scratch + r * 32 + j)));
+          _mm256_mask_storeu_ps(yr + j, live, _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_mul_pd(v, xs), ws)));
+        }
       }
     }
   }
