@@ -11,6 +11,7 @@
 #include "kernels/sgemm.hpp"
 #include "nn/attention_core.hpp"
 #include "nn/float_linear.hpp"
+#include "nn/gated_activation.hpp"
 #include "nn/rms_norm.hpp"
 #include "nn/rope.hpp"
 #include "nn/ternary_linear.hpp"
@@ -130,8 +131,14 @@ void TrainModel::zero_grads() {
 }
 
 void TrainModel::requantize() {
+  // One projection per task: each is a serial pass over its weights
+  // (LinearLayer::requantize uses no pool).
+  std::vector<LinearLayer*> all;
   for (Layer& L : layers_)
-    for (auto& p : L.proj) p->requantize();
+    for (auto& p : L.proj) all.push_back(p.get());
+  ThreadPool::global().parallel_for_dynamic(int64_t(all.size()), 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) all[size_t(i)]->requantize();
+  });
 }
 
 void TrainModel::set_proj_spec(int64_t layer, int p, const ProjSpec& s) {
@@ -241,12 +248,7 @@ void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, const float* x, 
   proj_forward(l, kGate, A.h2.data(), N, grow(A.g, N * ff));
   proj_forward(l, kUp, A.h2.data(), N, grow(A.u, N * ff), kGate);
   float *a = grow(A.a, N * ff), *gate = A.g.data(), *up = A.u.data();
-  for_elements(N * ff, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const float r = std::max(gate[i], 0.0f);
-      a[i] = r * r * up[i];
-    }
-  });
+  for_elements(N * ff, [&](int64_t i0, int64_t i1) { relu2_gate(gate + i0, up + i0, i1 - i0, 1.0f, 1.0f, a + i0); });
   rms_norm_forward(A.a.data(), L.ffn_sub_norm.data<float>(), N, ff, eps, grow(A.f_n, N * ff), grow(A.inv3, N));
   proj_forward(l, kDown, A.f_n.data(), N, tmp);
   for_elements(N * d, [&](int64_t i0, int64_t i1) {
@@ -357,7 +359,7 @@ void TrainModel::block_backward(int64_t l, int64_t B, int64_t T, float* dx, Back
   const float *gate = A.g.data(), *up = A.u.data();
   for_elements(N * ff, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
-      const float r = std::max(gate[i], 0.0f);
+      const float r = (gate[i] + std::fabs(gate[i])) * 0.5f;  // relu, branch-free as relu2_gate's (vectorizes)
       dg[i] = d1[i] * 2.0f * r * up[i];
       du[i] = d1[i] * r * r;
     }
