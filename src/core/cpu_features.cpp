@@ -68,6 +68,10 @@ CpuFeatures detect() {
     f.avx512bw = os_zmm && (r[1] & (1u << 30));
     f.avx512vl = os_zmm && (r[1] & (1u << 31));
     f.avx512vnni = os_zmm && (r[2] & (1u << 11));
+    const bool os_tiles = (xcr0 & 0x60000) == 0x60000;
+    f.amx_bf16 = os_tiles && (r[3] & (1u << 22));
+    f.amx_tile = os_tiles && (r[3] & (1u << 24));
+    f.amx_int8 = os_tiles && (r[3] & (1u << 25));
     // AVX-VNNI is CPUID.(EAX=7, ECX=1):EAX bit 4; subleaf 1 exists only where
     // subleaf 0 reports it (EAX = the highest subleaf), else it reads garbage.
     if (max_subleaf7 >= 1) {
@@ -119,6 +123,9 @@ std::string CpuFeatures::summary() const {
   add(avx512dq, "avx512dq");
   add(avx512vnni, "avx512vnni");
   add(avx_vnni, "avx-vnni");
+  add(amx_tile, "amx-tile");
+  add(amx_bf16, "amx-bf16");
+  add(amx_int8, "amx-int8");
   add(neon, "neon");
   add(dotprod, "dotprod");
   add(i8mm, "i8mm");

@@ -12,6 +12,10 @@ struct CpuFeatures {
   bool sse42 = false, avx = false, avx2 = false, fma = false, f16c = false, bmi2 = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false, avx512vnni = false;
   bool avx_vnni = false;  // VEX-encoded VNNI (Alder Lake, Zen 5)
+  // AMX tiles with bf16 and int8 dot products (Sapphire Rapids and later),
+  // the OS saving the tile state (XCR0 bits 17, 18). Linux also wants each
+  // process to ask for the tile data first (kernels/amx.hpp does).
+  bool amx_tile = false, amx_bf16 = false, amx_int8 = false;
   bool neon = false, dotprod = false, i8mm = false;
 
   bool has_avx2() const { return avx2 && fma && f16c; }

@@ -51,6 +51,8 @@ class LinearLayer {
   // The f32 master weight; after changing it call requantize().
   Tensor& weight() { return w_; }
   const Tensor& weight() const { return w_; }
+  // Runs inside a job of the global pool (the trainer requantizes its
+  // projections in parallel): it must not use the pool itself.
   virtual void requantize() {}
 
  protected:

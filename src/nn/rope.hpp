@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace lowbit {
 
@@ -30,5 +31,16 @@ struct RopeParams {
   const float* freq_factors = nullptr;
 };
 void rope_apply(float* x, int64_t tokens, int64_t n_heads, int64_t head_dim, int64_t pos0, const RopeParams& p);
+
+// The cosines and sines rope_apply rotates by, computed once for callers
+// that rotate many tensors at the same positions (training: q and k of
+// every sequence of a batch in every layer); rotating with the table gives
+// rope_apply's values bit for bit.
+struct RopeTable {
+  int64_t tokens = 0, half = 0;
+  std::vector<float> cos, sin;  // [tokens, half]
+};
+RopeTable rope_table(int64_t tokens, int64_t head_dim, int64_t pos0, const RopeParams& p, bool inverse = false);
+void rope_apply(float* x, int64_t n_heads, int64_t head_dim, RopeStyle style, const RopeTable& table);
 
 }  // namespace lowbit

@@ -40,9 +40,38 @@ void dequantize_acts(const std::vector<Q>& q, const std::vector<double>& step, i
   });
 }
 
+// dh[k] = 0 where the activation clip was active (pass[k] == 0), k < n.
+void apply_ste_mask(const std::vector<uint8_t>& pass, int64_t n, float* dh);
+
+// The two products on dequantized operands (SGEMMs): dw += dy^T deq (if
+// dw); dh = dy w_deq, unmasked (if dh).
+void ste_products(const std::vector<float>& deq, const float* w_deq, const float* dy, int64_t tokens, int64_t in,
+                  int64_t out, float* dh, float* dw);
+
 // dw += dy^T a.deq (if dw); dh = (dy w_deq) * a.pass (if dh).
 void ste_linear_backward(const QuantizedActs& a, const float* w_deq, const float* dy, int64_t tokens, int64_t in,
                          int64_t out, float* dh, float* dw);
+
+// The STE backward around a layer's own two products: products(dh) adds
+// dy^T Q(h(x)) to dW and, where dh is not null, writes dh = dy . W_q
+// unmasked (SGEMMs on dequantized operands, or kernels on the codes); then
+// the mask, then transform_back(t, dh_t, dx_t) per token, or nothing where
+// the transform is the identity (dh is then written straight into dx).
+template <class Products, class TransformBack>
+void ste_backward_with(const std::vector<uint8_t>& pass, int64_t tokens, int64_t in, float* dx,
+                       bool transform_is_identity, Products products, TransformBack transform_back) {
+  if (!dx || transform_is_identity) {
+    products(dx);
+    if (dx) apply_ste_mask(pass, tokens * in, dx);
+    return;
+  }
+  std::vector<float> dh(std::size_t(tokens * in));
+  products(dh.data());
+  apply_ste_mask(pass, tokens * in, dh.data());
+  ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) transform_back(t, dh.data() + t * in, dx + t * in);
+  });
+}
 
 // The backward of a quantized layer from the activations its forward fed
 // the matmul (a, kept or recomputed): dW and dh as above, then
@@ -51,12 +80,9 @@ void ste_linear_backward(const QuantizedActs& a, const float* w_deq, const float
 template <class TransformBack>
 void ste_backward_from(const QuantizedActs& a, int64_t tokens, int64_t in, int64_t out, const float* w_deq,
                        const float* dy, float* dx, float* dw, TransformBack transform_back) {
-  std::vector<float> dh(dx ? std::size_t(tokens * in) : 0);
-  ste_linear_backward(a, w_deq, dy, tokens, in, out, dx ? dh.data() : nullptr, dw);
-  if (!dx) return;
-  ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) transform_back(t, dh.data() + t * in, dx + t * in);
-  });
+  ste_backward_with(
+      a.pass, tokens, in, dx, false, [&](float* dh) { ste_products(a.deq, w_deq, dy, tokens, in, out, dh, dw); },
+      transform_back);
 }
 
 // The whole backward of a quantized layer around that rule: quantize(q,

@@ -4,19 +4,32 @@
 #include <memory>
 
 #include "core/thread_pool.hpp"
+#include "kernels/amx.hpp"
 #include "quant/int_matmul.hpp"
 
 namespace lowbit {
 
-TernaryLinear::TernaryLinear(Tensor w, const LinearOptions& opt) : LinearLayer(std::move(w)), opt_(opt) {
+TernaryLinear::TernaryLinear(Tensor w, const LinearOptions& opt)
+    : LinearLayer(std::move(w)), opt_(opt), amx_(amx_usable()) {
   requantize();
 }
 
 void TernaryLinear::requantize() {
   wq_ = ternarize_absmean(w_.data<float>(), out_ * in_);
-  w_deq_.resize(wq_.q.size());
-  for (size_t k = 0; k < wq_.q.size(); ++k) w_deq_[k] = wq_.q[k] * wq_.scale;
+  if (!amx_) {
+    w_deq_.resize(wq_.q.size());
+    for (size_t k = 0; k < wq_.q.size(); ++k) w_deq_[k] = wq_.q[k] * wq_.scale;
+  }
   packed_current_ = false;
+  grad_w_current_ = false;
+}
+
+const Int8GradWeights& TernaryLinear::grad_weights() const {
+  if (!grad_w_current_) {
+    pack_int8_grad_weights(wq_.q.data(), out_, in_, grad_w_);
+    grad_w_current_ = true;
+  }
+  return grad_w_;
 }
 
 void TernaryLinear::quantize_acts(const float* x, int64_t tokens, std::vector<int8_t>& q, std::vector<double>& step,
@@ -41,6 +54,12 @@ void TernaryLinear::forward(const float* x, int64_t tokens, float* y) const {
 }
 
 void TernaryLinear::backward(const float* x, const float* dy, int64_t tokens, float* dx, float* dw) const {
+  if (amx_) {  // the same products as the training path's
+    TrainActs a;
+    quantize_for_backward(x, tokens, a);
+    backward_from(x, a, dy, dx, dw);
+    return;
+  }
   ste_layer_backward<int8_t>(
       tokens, in_, out_, w_deq_.data(), dy, dx, dw,
       [&](std::vector<int8_t>& q, std::vector<double>& step, std::vector<uint8_t>* pass) {
@@ -49,10 +68,20 @@ void TernaryLinear::backward(const float* x, const float* dy, int64_t tokens, fl
       [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
 }
 
-void TernaryLinear::quantize_for_training(const float* x, int64_t tokens, TrainActs& a) const {
+void TernaryLinear::quantize_for_backward(const float* x, int64_t tokens, TrainActs& a) const {
   a.tokens = tokens;
   quantize_acts(x, tokens, a.q, a.step, &a.deq.pass);
-  dequantize_acts(a.q, a.step, tokens, in_, a.deq);
+  if (!amx_) {
+    dequantize_acts(a.q, a.step, tokens, in_, a.deq);
+    return;
+  }
+  pack_int8_grad_codes(a.q.data(), tokens, in_, a.codes);
+  a.step_f.resize(size_t(tokens));
+  for (int64_t t = 0; t < tokens; ++t) a.step_f[size_t(t)] = float(a.step[size_t(t)]);
+}
+
+void TernaryLinear::quantize_for_training(const float* x, int64_t tokens, TrainActs& a) const {
+  quantize_for_backward(x, tokens, a);
   // The codes once more in the layout of the ternary GEMM kernels: rows
   // padded with zeros to a multiple of 128, and each row's sum.
   QuantizedActivations& r = a.rows;
@@ -77,8 +106,13 @@ void TernaryLinear::quantize_for_training(const float* x, int64_t tokens, TrainA
 // forward's int8 x int8 kernel), the same rescaling: forward's y bit for bit.
 void TernaryLinear::forward_from(const TrainActs& a, float* y) const {
   if (!packed_current_) {
-    packed_ = pack_ternary(wq_.q.data(), out_, in_, wq_.scale);
+    if (amx_) pack_int8_tile_weights(wq_.q.data(), out_, in_, tile_w_);
+    else packed_ = pack_ternary(wq_.q.data(), out_, in_, wq_.scale);
     packed_current_ = true;
+  }
+  if (amx_) {
+    int8_tile_matmul_scaled(tile_w_, a.rows.q.as<int8_t>(), a.rows.in_pad, a.tokens, a.step.data(), wq_.scale, y);
+    return;
   }
   const std::unique_ptr<int32_t[]> acc(new int32_t[size_t(a.tokens * out_)]);  // every sum written: no zeroing
   ternary_matmul_i32(packed_, a.rows, acc.get());
@@ -86,12 +120,18 @@ void TernaryLinear::forward_from(const TrainActs& a, float* y) const {
 }
 
 void TernaryLinear::backward_from(const float* x, const TrainActs& a, const float* dy, float* dx, float* dw) const {
-  if (transform_is_identity()) {  // dx = dh: no scratch, no copy
-    ste_linear_backward(a.deq, w_deq_.data(), dy, a.tokens, in_, out_, dx, dw);
-    return;
-  }
-  ste_backward_from(a.deq, a.tokens, in_, out_, w_deq_.data(), dy, dx, dw,
-                    [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
+  const int64_t tokens = a.tokens;
+  ste_backward_with(
+      a.deq.pass, tokens, in_, dx, transform_is_identity(),
+      [&](float* dh) {
+        if (!amx_) {
+          ste_products(a.deq.deq, w_deq_.data(), dy, tokens, in_, out_, dh, dw);
+          return;
+        }
+        if (dw) int8_weight_grad(dy, out_, a.step_f.data(), a.codes, dw);
+        if (dh) int8_input_grad(dy, tokens, grad_weights(), wq_.scale, dh);
+      },
+      [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
 }
 
 }  // namespace lowbit

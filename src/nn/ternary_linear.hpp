@@ -7,6 +7,8 @@
 
 #include <vector>
 
+#include "kernels/int8_grad.hpp"
+#include "kernels/int8_tile_matmul.hpp"
 #include "kernels/ternary_matmul.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/ste.hpp"
@@ -29,12 +31,17 @@ class TernaryLinear : public LinearLayer {
   // projections that read the same input with the same quantizer (q/k/v,
   // gate/up). forward_from and backward_from compute exactly what forward
   // and backward compute on the x the acts were quantized from.
+  // Where AMX runs (kernels/amx.hpp) the backward's products run on the
+  // codes (kernels/int8_grad.hpp: exact products, f32 sums) instead of
+  // SGEMMs on q * step and on the dequantized weights.
   struct TrainActs {
     int64_t tokens = 0;
     std::vector<int8_t> q;      // [tokens, in] codes
     std::vector<double> step;   // [tokens]
-    QuantizedActs deq;          // q * step and the STE mask
+    QuantizedActs deq;          // the STE mask, and q * step (for the SGEMM backward only)
     QuantizedActivations rows;  // q again, rows padded for the ternary GEMM kernels, with their sums
+    Int8GradCodes codes;        // q again, for the AMX weight gradient
+    std::vector<float> step_f;  // float(step), for the AMX weight gradient
   };
   void quantize_for_training(const float* x, int64_t tokens, TrainActs& a) const;
   void forward_from(const TrainActs& a, float* y) const;
@@ -60,12 +67,23 @@ class TernaryLinear : public LinearLayer {
  private:
   void quantize_acts(const float* x, int64_t tokens, std::vector<int8_t>& q, std::vector<double>& step,
                      std::vector<uint8_t>* pass) const;
+  // What the backward needs of the quantized x: codes, steps, mask, and
+  // the dequantized values or the AMX layout of the codes.
+  void quantize_for_backward(const float* x, int64_t tokens, TrainActs& a) const;
+  const Int8GradWeights& grad_weights() const;
 
   TernaryWeights wq_;
-  std::vector<float> w_deq_;  // q * s, for the backward
+  const bool amx_;            // the backward's products on AMX (kernels/int8_grad.hpp)
+  std::vector<float> w_deq_;  // q * s, for the SGEMM backward
+  // wq_ in the AMX input gradient's layout, packed on first use after each requantize.
+  mutable Int8GradWeights grad_w_;
+  mutable bool grad_w_current_ = false;
   // wq_ in the ternary kernels' layout for forward_from, packed on first use
   // after each requantize (inference-only layers never pack it).
+  // Where AMX runs, its tile layout instead (kernels/int8_tile_matmul.hpp:
+  // the same int32 sums).
   mutable PackedTernary packed_;
+  mutable Int8TileWeights tile_w_;
   mutable bool packed_current_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include "kernels/sgemm.hpp"
 #include "nn/attention_core.hpp"
 #include "nn/float_linear.hpp"
+#include "nn/gated_activation.hpp"
 #include "nn/rms_norm.hpp"
 #include "nn/rope.hpp"
 #include "nn/ternary_linear.hpp"
@@ -52,14 +53,14 @@ void for_elements(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
   ThreadPool::global().parallel_for(n, 4096, fn);
 }
 
-// Rotates (inverse: back) the B sequences' q [B*T, n_head*hd] and
+// Rotates (table.inverse: back) the B sequences' q [B*T, n_head*hd] and
 // k [B*T, n_head_kv*hd], positions 0..T-1 in each, one sequence per task.
-void rope_qk(const ModelConfig& c, int64_t B, int64_t T, float* q, float* k, bool inverse) {
+void rope_qk(const ModelConfig& c, int64_t B, int64_t T, float* q, float* k, const RopeTable& table) {
   const int64_t qd = c.q_dim(), kvd = c.kv_dim();
   ThreadPool::global().parallel_for(B, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
-      rope_apply(q + b * T * qd, T, c.n_head, c.head_dim, 0, c.rope_theta, c.rope_style, inverse);
-      rope_apply(k + b * T * kvd, T, c.n_head_kv, c.head_dim, 0, c.rope_theta, c.rope_style, inverse);
+      rope_apply(q + b * T * qd, c.n_head, c.head_dim, c.rope_style, table);
+      rope_apply(k + b * T * kvd, c.n_head_kv, c.head_dim, c.rope_style, table);
     }
   });
 }
@@ -130,8 +131,14 @@ void TrainModel::zero_grads() {
 }
 
 void TrainModel::requantize() {
+  // One projection per task: each is a serial pass over its weights
+  // (LinearLayer::requantize uses no pool).
+  std::vector<LinearLayer*> all;
   for (Layer& L : layers_)
-    for (auto& p : L.proj) p->requantize();
+    for (auto& p : L.proj) all.push_back(p.get());
+  ThreadPool::global().parallel_for_dynamic(int64_t(all.size()), 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) all[size_t(i)]->requantize();
+  });
 }
 
 void TrainModel::set_proj_spec(int64_t layer, int p, const ProjSpec& s) {
@@ -198,6 +205,7 @@ struct TrainModel::HeadActs {
   std::vector<double> row_max, row_sum;     // the softmax of each logits row
   std::vector<double> row_loss;
   std::vector<float> tmp, dxn;  // forward's scratch, head_backward's dL/dxn
+  RopeTable rope, rope_back;    // positions 0..T-1, forward and inverse
 };
 
 struct TrainModel::BackBufs {
@@ -225,7 +233,7 @@ void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, const float* x, 
   proj_forward(l, kQ, A.h1.data(), N, grow(A.q, N * qd));
   proj_forward(l, kK, A.h1.data(), N, grow(A.k, N * kvd), kQ);
   proj_forward(l, kV, A.h1.data(), N, grow(A.v, N * kvd), kQ);
-  rope_qk(c, B, T, A.q.data(), A.k.data(), false);
+  rope_qk(c, B, T, A.q.data(), A.k.data(), head_->rope);
   attention_core_forward_batch(ash, A.q.data(), A.k.data(), A.v.data(), B, T, grow(A.probs, B * c.n_head * T * T),
                                grow(A.ctx, N * qd));
   rms_norm_forward(A.ctx.data(), L.attn_sub_norm.data<float>(), N, qd, eps, grow(A.att_n, N * qd),
@@ -240,12 +248,7 @@ void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, const float* x, 
   proj_forward(l, kGate, A.h2.data(), N, grow(A.g, N * ff));
   proj_forward(l, kUp, A.h2.data(), N, grow(A.u, N * ff), kGate);
   float *a = grow(A.a, N * ff), *gate = A.g.data(), *up = A.u.data();
-  for_elements(N * ff, [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const float r = std::max(gate[i], 0.0f);
-      a[i] = r * r * up[i];
-    }
-  });
+  for_elements(N * ff, [&](int64_t i0, int64_t i1) { relu2_gate(gate + i0, up + i0, i1 - i0, 1.0f, 1.0f, a + i0); });
   rms_norm_forward(A.a.data(), L.ffn_sub_norm.data<float>(), N, ff, eps, grow(A.f_n, N * ff), grow(A.inv3, N));
   proj_forward(l, kDown, A.f_n.data(), N, tmp);
   for_elements(N * d, [&](int64_t i0, int64_t i1) {
@@ -303,6 +306,12 @@ float TrainModel::forward(const int32_t* inputs, const int32_t* targets, int64_t
   head_->inputs.assign(inputs, inputs + N);
   head_->targets.assign(targets, targets + N);
   head_->B = B, head_->T = T;
+  if (head_->rope.tokens != T) {
+    RopeParams rp;
+    rp.theta = c.rope_theta, rp.style = c.rope_style;
+    head_->rope = rope_table(T, c.head_dim, 0, rp);
+    head_->rope_back = rope_table(T, c.head_dim, 0, rp, true);
+  }
   for (int64_t l = 0; l < c.n_layer; ++l) block_forward(l, B, T, input_of(l), input_of(l + 1), tmp);
   return head_forward(head_->x.data(), N);
 }
@@ -350,7 +359,7 @@ void TrainModel::block_backward(int64_t l, int64_t B, int64_t T, float* dx, Back
   const float *gate = A.g.data(), *up = A.u.data();
   for_elements(N * ff, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
-      const float r = std::max(gate[i], 0.0f);
+      const float r = (gate[i] + std::fabs(gate[i])) * 0.5f;  // relu, branch-free as relu2_gate's (vectorizes)
       dg[i] = d1[i] * 2.0f * r * up[i];
       du[i] = d1[i] * r * r;
     }
@@ -368,7 +377,7 @@ void TrainModel::block_backward(int64_t l, int64_t B, int64_t T, float* dx, Back
                     L.d_attn_sub_norm.data<float>());
   float *dq = g.dq.data(), *dk = g.dk.data(), *dv = g.dv.data();
   attention_core_backward_batch(ash, A.q.data(), A.k.data(), A.v.data(), A.probs.data(), d1, B, T, dq, dk, dv);
-  rope_qk(c, B, T, dq, dk, true);
+  rope_qk(c, B, T, dq, dk, head_->rope_back);
   proj_backward(l, kQ, A.h1.data(), dq, N, d1);
   proj_backward(l, kK, A.h1.data(), dk, N, d2);
   add_into(N * d, d2, d1);
