@@ -53,6 +53,9 @@ class HgrnTrainModel final : public TrainableModel {
   void set_act_bits(int bits) override;
   void export_gguf(const Tokenizer& tok, const std::string& type, const std::string& path) override;
 
+  // The last forward's logits [B*T, n_vocab] (until backward() turns them
+  // into their gradient).
+  const float* logits() const { return logits_.data(); }
   // The ModelConfig an exported GGUF carries (arch hgrn-bit, untied head).
   ModelConfig gguf_config() const;
 

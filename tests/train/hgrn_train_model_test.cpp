@@ -42,7 +42,7 @@ TEST(HgrnTrainModel, UntrainedLossIsLnVocab) {
 
 TEST(HgrnTrainModel, GradientsMatchFiniteDifferencesUntied) {
   Rng rng(2);
-  HgrnTrainModel m(tiny_hgrn(LinearType::Float, false), rng);
+  HgrnTrainModel m(tiny_hgrn(LinearType::Float, false, 2), rng);
   randomize(m, 3);
   EXPECT_GT(expect_gradients_match_fd(m, kInputs, kTargets, 2, 5), 150);
 }
