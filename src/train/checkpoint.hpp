@@ -25,7 +25,8 @@ std::string checkpoint_path(const std::string& out_dir, int64_t step);
 // The checkpoint with the highest step in out_dir, or "" if there is none.
 std::string latest_checkpoint(const std::string& out_dir);
 
-void save_checkpoint(const std::string& path, TrainableModel& model, const AdamWState& adam, const CheckpointMeta& meta);
+void save_checkpoint(const std::string& path, TrainableModel& model, const AdamWState& adam,
+                     const CheckpointMeta& meta);
 // Reads the metadata only (to rebuild the tokenizer and model first).
 CheckpointMeta read_checkpoint_meta(const std::string& path);
 // Restores parameters and moments; shapes must match the model's.

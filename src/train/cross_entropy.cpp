@@ -7,7 +7,8 @@
 
 namespace lowbit {
 
-double cross_entropy_forward(const float* logits, const int32_t* targets, int64_t N, int64_t V, CrossEntropyRows& keep) {
+double cross_entropy_forward(const float* logits, const int32_t* targets, int64_t N, int64_t V,
+                             CrossEntropyRows& keep) {
   keep.row_max.resize(size_t(N));
   keep.row_sum.resize(size_t(N));
   std::vector<double> row_loss(static_cast<size_t>(N));

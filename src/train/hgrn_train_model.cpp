@@ -83,7 +83,8 @@ HgrnTrainModel::HgrnTrainModel(const HgrnTrainSpec& spec, Rng& rng) : spec_(spec
       Ly.dproj[p.proj] = filled(s, 0);
     }
   }
-  if (!c.tied_output) head_ = std::make_unique<HgrnFusedLinear>(spec_.proj_type, normal({V, D}, 0.02f, rng), kHgrnProjEps);
+  if (!c.tied_output)
+    head_ = std::make_unique<HgrnFusedLinear>(spec_.proj_type, normal({V, D}, 0.02f, rng), kHgrnProjEps);
 }
 
 HgrnTrainModel::~HgrnTrainModel() = default;

@@ -124,7 +124,8 @@ struct TrainRun {
 
   TrainRun(const TrainConfig& cfg, const TrainOptions& o, const Tokenizer& t, const TextData& d, CheckpointMeta m)
       : c(with_vocab(cfg, t.n_vocab())), opt(o), tok(t), data(d), meta(std::move(m)), init_rng(c.seed),
-        data_rng(c.seed + 1), model(make_trainable_model(c, init_rng)), csv((fs::path(c.out_dir) / "loss.csv").string()) {}
+        data_rng(c.seed + 1), model(make_trainable_model(c, init_rng)),
+        csv((fs::path(c.out_dir) / "loss.csv").string()) {}
 
   static TrainConfig with_vocab(TrainConfig c, int64_t n_vocab) {
     c.arch.n_vocab = n_vocab;

@@ -7,8 +7,8 @@
 
 #include <cmath>
 
-#include "train/hgrn_train_model.hpp"
 #include "grad_check.hpp"
+#include "train/hgrn_train_model.hpp"
 
 namespace lowbit {
 namespace {
@@ -31,7 +31,8 @@ void randomize(TrainableModel& m, uint64_t seed) {
   Rng wr(seed);
   for (Param& p : m.params())
     for (float& v : p.value->span<float>())
-      v = p.decay ? float(wr.normal()) * 0.5f : (p.name == "lower_bounds.weight" ? float(wr.normal()) : 1.0f + float(wr.normal()) * 0.2f);
+      v = p.decay ? float(wr.normal()) * 0.5f
+                  : (p.name == "lower_bounds.weight" ? float(wr.normal()) : 1.0f + float(wr.normal()) * 0.2f);
 }
 
 TEST(HgrnTrainModel, UntrainedLossIsLnVocab) {

@@ -54,9 +54,8 @@ class TrainerTest : public ::testing::Test {
       "optim": {{"lr": 3e-3, "warmup": 2, "steps": {}, "stage2_at": 0.5, "stage2_lr": 1e-3}},
       "batch_size": 2, "seq_len": 16, "seed": 7, "eval_every": 2, "eval_batches": 2, "checkpoint_every": 3,
       "out_dir": "{}", "export": {{"path": "{}", "type": "{}"}} }})",
-                       (dir_ / "data.txt").string(), model_keys,
-                       n_embd, n_ff, quant, steps, (dir_ / out).string(), (dir_ / (out + ".gguf")).string(),
-                       export_type);
+                       (dir_ / "data.txt").string(), model_keys, n_embd, n_ff, quant, steps, (dir_ / out).string(),
+                       (dir_ / (out + ".gguf")).string(), export_type);
   }
 
   // Training 6 steps straight and 4 + (from the step-3 checkpoint, as
