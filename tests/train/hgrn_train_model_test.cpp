@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "grad_check.hpp"
 #include "train/hgrn_train_model.hpp"
@@ -69,6 +70,24 @@ TEST(HgrnTrainModel, SequencesOfABatchAreIndependent) {
   // And the order matters: the second sequence after the first is not the same loss.
   const double joined = m.forward(kInputs, kTargets, 1, 10);
   EXPECT_GT(std::fabs(joined - both), 1e-4);
+}
+
+TEST(HgrnTrainModel, LogitsAreCausal) {
+  // Changing token 3 of a sequence leaves the logits of positions 0-2 as
+  // they were, bit for bit, and changes position 3's.
+  Rng rng(8);
+  HgrnTrainModel m(tiny_hgrn(LinearType::BitLinear158, false), rng);
+  randomize(m, 9);
+  m.requantize();
+  const int64_t V = m.spec().arch.n_vocab;
+  m.forward(kInputs, kTargets, 1, 5);
+  const std::vector<float> before(m.logits(), m.logits() + 5 * V);
+  int32_t changed[5] = {kInputs[0], kInputs[1], kInputs[2], 6, kInputs[4]};
+  m.forward(changed, kTargets, 1, 5);
+  for (int64_t i = 0; i < 3 * V; ++i) ASSERT_EQ(before[size_t(i)], m.logits()[i]) << i;
+  double moved = 0;
+  for (int64_t i = 3 * V; i < 4 * V; ++i) moved += std::fabs(before[size_t(i)] - m.logits()[i]);
+  EXPECT_GT(moved, 1e-3);
 }
 
 TEST(HgrnTrainModel, RejectsTokensOutsideVocabulary) {
