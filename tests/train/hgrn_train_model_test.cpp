@@ -46,7 +46,10 @@ TEST(HgrnTrainModel, GradientsMatchFiniteDifferencesUntied) {
   Rng rng(2);
   HgrnTrainModel m(tiny_hgrn(LinearType::Float, false, 2), rng);
   randomize(m, 3);
-  EXPECT_GT(expect_gradients_match_fd(m, kInputs, kTargets, 2, 5), 150);
+  // A smaller step than the default: at this seed the g path of layer 0 is
+  // curved enough that h = 3e-3 misses by 10% (the gradient is right: the
+  // difference shrinks with h).
+  EXPECT_GT(expect_gradients_match_fd(m, kInputs, kTargets, 2, 5, 5, 5e-4f), 100);
 }
 
 TEST(HgrnTrainModel, GradientsMatchFiniteDifferencesTied) {
