@@ -3,7 +3,8 @@
 //   train/step/<config stem>/threads:<t>
 // The config is $LOWBIT_BENCH_TRAIN_CONFIG (default
 // configs/shakespeare-b158.json, relative to the working directory; the row
-// is skipped when it is missing), with n_vocab = its tokenizer.vocab_size.
+// is skipped when it is missing), with n_vocab = its tokenizer.vocab_size;
+// its model.arch picks the family (configs/experiments/hgrn-bit.json: HGRN-Bit).
 // The token ids come from bench_token_id below, the formula
 // scripts/bench-train-torch uses too, so both trainers see the same ids.
 // scripts/bench-train runs these rows interleaved with the PyTorch yardstick.
@@ -13,13 +14,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "core/thread_pool.hpp"
 #include "train/adamw.hpp"
 #include "train/train_config.hpp"
-#include "train/train_model.hpp"
+#include "train/trainable_model.hpp"
 
 namespace {
 
@@ -57,7 +59,8 @@ void BM_TrainStep(benchmark::State& state, int threads) {
   TrainConfig c = load_train_config(path);
   c.arch.n_vocab = c.vocab_size;
   Rng rng(c.seed);
-  TrainModel model(c.model_spec(), rng);
+  const std::unique_ptr<TrainableModel> m = make_trainable_model(c, rng);  // the config's model.arch
+  TrainableModel& model = *m;
   std::vector<Param> params = model.params();
   AdamWState adam;
   std::vector<int32_t> in, tgt;

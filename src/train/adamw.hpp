@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "train/train_model.hpp"
+#include "train/trainable_model.hpp"
 
 namespace lowbit {
 

@@ -62,7 +62,8 @@ std::string latest_checkpoint(const std::string& out_dir) {
   return all.empty() ? std::string() : all.back().second.string();
 }
 
-void save_checkpoint(const std::string& path, TrainModel& model, const AdamWState& adam, const CheckpointMeta& meta) {
+void save_checkpoint(const std::string& path, TrainableModel& model, const AdamWState& adam,
+                     const CheckpointMeta& meta) {
   SafetensorsWriter w;
   std::vector<Param> params = model.params();
   for (size_t i = 0; i < params.size(); ++i) {
@@ -104,7 +105,7 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
   return m;
 }
 
-void load_checkpoint(const std::string& path, TrainModel& model, AdamWState& adam) {
+void load_checkpoint(const std::string& path, TrainableModel& model, AdamWState& adam) {
   SafetensorsFile f = SafetensorsFile::open(path);
   std::vector<Param> params = model.params();
   adam.m.clear();

@@ -10,7 +10,7 @@
 
 #include "core/rng.hpp"
 #include "train/adamw.hpp"
-#include "train/train_model.hpp"
+#include "train/trainable_model.hpp"
 
 namespace lowbit {
 
@@ -25,11 +25,12 @@ std::string checkpoint_path(const std::string& out_dir, int64_t step);
 // The checkpoint with the highest step in out_dir, or "" if there is none.
 std::string latest_checkpoint(const std::string& out_dir);
 
-void save_checkpoint(const std::string& path, TrainModel& model, const AdamWState& adam, const CheckpointMeta& meta);
+void save_checkpoint(const std::string& path, TrainableModel& model, const AdamWState& adam,
+                     const CheckpointMeta& meta);
 // Reads the metadata only (to rebuild the tokenizer and model first).
 CheckpointMeta read_checkpoint_meta(const std::string& path);
 // Restores parameters and moments; shapes must match the model's.
-void load_checkpoint(const std::string& path, TrainModel& model, AdamWState& adam);
+void load_checkpoint(const std::string& path, TrainableModel& model, AdamWState& adam);
 
 // Keeps the newest `keep` checkpoints in out_dir, deletes older ones.
 void prune_checkpoints(const std::string& out_dir, int keep);

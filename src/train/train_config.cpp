@@ -94,6 +94,8 @@ void parse_tokenizer(const json& t, const std::string& w, TrainConfig& c) {
 
 void parse_model(const json& m, const std::string& w, ModelConfig& a) {
   std::vector<std::string> u;
+  get(m, "arch", a.arch, w, u);
+  get(m, "tied", a.tied_output, w, u);
   get(m, "n_embd", a.n_embd, w, u);
   get(m, "n_layer", a.n_layer, w, u);
   get(m, "n_head", a.n_head, w, u);
@@ -183,6 +185,18 @@ void validate(TrainConfig& c, const std::string& source) {
   require_format_with(c.export_type, &FormatTraits::exportable, source + ": export.type");
   LOWBIT_CHECK(a.n_head > 0 && a.n_embd % a.n_head == 0, "{}: model.n_embd must be a multiple of n_head", source);
   a.head_dim = a.n_embd / a.n_head;
+  LOWBIT_CHECK(a.arch == "bitnet-b1.58" || a.arch == "hgrn-bit",
+               "{}: model.arch '{}': expected bitnet-b1.58 (the decoder) or hgrn-bit", source, a.arch);
+  if (a.arch == "hgrn-bit") {
+    // Every HGRN-Bit projection is a FusedBitLinear (b1.58, int8 activations):
+    // nothing per projection to choose, no progressive schedule.
+    LOWBIT_CHECK(c.proj_default.type == LinearType::BitLinear158 && !c.proj_default.opt.subln,
+                 "{}: model.arch hgrn-bit trains bitlinear158 projections only (quant.type)", source);
+    LOWBIT_CHECK(c.overrides.empty() && c.act_bits_schedule.empty() && c.blend_start >= 1.0f,
+                 "{}: model.arch hgrn-bit takes no quant.overrides, act_bits_schedule or blend_start", source);
+  } else {
+    LOWBIT_CHECK(a.tied_output, "{}: model.tied false is for hgrn-bit only (the decoder ties its head)", source);
+  }
   a.n_vocab = c.vocab_size;  // replaced by the tokenizer's size once it is built
 }
 

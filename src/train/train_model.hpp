@@ -16,6 +16,7 @@
 #include "model/config.hpp"
 #include "model/decoder_block.hpp"
 #include "nn/linear_layer.hpp"
+#include "train/trainable_model.hpp"
 
 namespace lowbit {
 
@@ -31,41 +32,37 @@ struct TrainModelSpec {
   std::vector<std::array<ProjSpec, kProjCount>> proj;
 };
 
-// A trainable tensor and its gradient (same shape).
-struct Param {
-  std::string name;  // GGUF name, e.g. "blk.0.attn_q.weight"
-  Tensor* value;
-  Tensor* grad;
-  bool decay;  // weight decay applies (matrices, not norms)
-};
-
-class TrainModel {
+class TrainModel : public TrainableModel {
  public:
   // Weights initialised like the usual PyTorch defaults (N(0, 0.02) for
   // matrices, ones for norms), from rng.
   TrainModel(const TrainModelSpec& spec, Rng& rng);
-  ~TrainModel();
+  ~TrainModel() override;
 
   const TrainModelSpec& spec() const { return spec_; }
-  std::vector<Param> params();
+  std::vector<Param> params() override;
 
   // Mean cross-entropy of targets [B*T] given inputs [B*T] (B sequences of
   // T tokens, positions 0..T-1). Each projection outputs
   // blend * quantized + (1 - blend) * float (progressive blending). Keeps
   // the activations backward() needs.
-  float forward(const int32_t* inputs, const int32_t* targets, int64_t B, int64_t T);
+  float forward(const int32_t* inputs, const int32_t* targets, int64_t B, int64_t T) override;
   // Adds the gradients of the last forward's loss to the params' grads
   // (call zero_grads before the forward).
-  void backward();
-  void zero_grads();
+  void backward() override;
+  void zero_grads() override;
 
   // After the optimizer changed the f32 shadow weights.
-  void requantize();
+  void requantize() override;
   // Rebuilds projection p of layer l with a new spec, keeping its weight
   // (progressive quantization: lowering activation bits mid-training).
   void set_proj_spec(int64_t layer, int p, const ProjSpec& s);
   // 1 = fully quantized forward (the default); 0 = float.
-  void set_blend(float b) { blend_ = b; }
+  void set_blend(float b) override { blend_ = b; }
+  // Defined in train_model_hooks.cpp (with export_gguf): the activation
+  // bits of every H-BitLinear (act_bits) and BitLinear v1 (bits) projection.
+  void set_act_bits(int bits) override;
+  void export_gguf(const Tokenizer& tok, const std::string& type, const std::string& path) override;
   float blend() const { return blend_; }
   // On (the default): each ternary projection's quantized input is kept from
   // the forward for the backward and shared by the projections reading the
@@ -75,7 +72,7 @@ class TrainModel {
 
   LinearLayer& proj(int64_t layer, int p) { return *layers_[size_t(layer)].proj[p]; }
   Tensor& tok_embd() { return tok_embd_; }
-  int64_t n_params() const;
+  int64_t n_params() const override;
 
  private:
   struct Layer {

@@ -14,7 +14,6 @@
 #include "tokenizer/bpe_trainer.hpp"
 #include "train/adamw.hpp"
 #include "train/checkpoint.hpp"
-#include "train/export_gguf.hpp"
 #include "train/loss_plot.hpp"
 #include "train/schedule.hpp"
 #include "train/text_data.hpp"
@@ -42,20 +41,7 @@ Tokenizer build_tokenizer(const TrainConfig& c, const std::string& text) {
   return Tokenizer::from_gguf(train_bpe(std::string_view(text).substr(0, cut), o));
 }
 
-// Sets the activation bits of every quantized projection (progressive
-// quantization, the BitNet v2 a8 -> a4 recipe).
-void apply_act_bits(TrainModel& m, int bits) {
-  for (int64_t l = 0; l < m.spec().arch.n_layer; ++l)
-    for (int p = 0; p < kProjCount; ++p) {
-      ProjSpec s = m.spec().proj[size_t(l)][size_t(p)];
-      if (s.type == LinearType::HBitLinear && s.opt.act_bits != bits) s.opt.act_bits = bits;
-      else if (s.type == LinearType::BitLinear && s.opt.bits != bits) s.opt.bits = bits;
-      else continue;
-      m.set_proj_spec(l, p, s);
-    }
-}
-
-double evaluate(TrainModel& m, const TrainConfig& c, const TextData& d) {
+double evaluate(TrainableModel& m, const TrainConfig& c, const TextData& d) {
   std::vector<int32_t> in, tgt;
   double sum = 0;
   for (int64_t b = 0; b < c.eval_batches; ++b) {
@@ -128,7 +114,7 @@ struct TrainRun {
   const TextData& data;
   CheckpointMeta meta;
   Rng init_rng, data_rng;
-  TrainModel model;
+  std::unique_ptr<TrainableModel> model;
   AdamWState adam;
   int64_t step = 0;
   History hist;
@@ -138,7 +124,8 @@ struct TrainRun {
 
   TrainRun(const TrainConfig& cfg, const TrainOptions& o, const Tokenizer& t, const TextData& d, CheckpointMeta m)
       : c(with_vocab(cfg, t.n_vocab())), opt(o), tok(t), data(d), meta(std::move(m)), init_rng(c.seed),
-        data_rng(c.seed + 1), model(c.model_spec(), init_rng), csv((fs::path(c.out_dir) / "loss.csv").string()) {}
+        data_rng(c.seed + 1), model(make_trainable_model(c, init_rng)),
+        csv((fs::path(c.out_dir) / "loss.csv").string()) {}
 
   static TrainConfig with_vocab(TrainConfig c, int64_t n_vocab) {
     c.arch.n_vocab = n_vocab;
@@ -146,7 +133,7 @@ struct TrainRun {
   }
 
   void resume_from(const std::string& ckpt) {
-    load_checkpoint(ckpt, model, adam);
+    load_checkpoint(ckpt, *model, adam);
     step = meta.step;
     data_rng = meta.data_rng;
     hist = read_history(csv, step - 1);
@@ -159,7 +146,7 @@ struct TrainRun {
     meta.data_rng = data_rng;
     meta.config_json = c.json_text;
     meta.tokenizer_json = tok.to_hf_json();
-    save_checkpoint(checkpoint_path(c.out_dir, step), model, adam, meta);
+    save_checkpoint(checkpoint_path(c.out_dir, step), *model, adam, meta);
     prune_checkpoints(c.out_dir, 2);
     write_history(csv, hist, lrs);
     write_file_atomic((fs::path(c.out_dir) / "loss.svg").string(),
@@ -170,18 +157,18 @@ struct TrainRun {
   // One optimizer step on a sampled batch; returns its loss and learning rate.
   std::pair<float, float> train_step(std::vector<Param>& params) {
     if (const int bits = schedule_act_bits(c, step); bits && schedule_act_bits(c, step - 1) != bits) {
-      apply_act_bits(model, bits);
-      params = model.params();
+      model->set_act_bits(bits);
+      params = model->params();
     }
-    model.set_blend(schedule_blend(c, step));
+    model->set_blend(schedule_blend(c, step));
     sample_batch(data.train, data.bos, c.batch_size, c.seq_len, data_rng, in, tgt);
-    model.zero_grads();
-    const float loss = model.forward(in.data(), tgt.data(), c.batch_size, c.seq_len);
-    model.backward();
+    model->zero_grads();
+    const float loss = model->forward(in.data(), tgt.data(), c.batch_size, c.seq_len);
+    model->backward();
     LOWBIT_CHECK(std::isfinite(loss), "training diverged at step {} (loss {}); lower optim.lr", step, loss);
     const float lr = schedule_lr(c, step);
     adamw_step(params, adam, lr, schedule_weight_decay(c, step), c.beta1, c.beta2, c.adam_eps, c.grad_clip);
-    model.requantize();
+    model->requantize();
     hist.train.emplace_back(double(step), loss);
     lrs.push_back(lr);
     ++step;
@@ -200,7 +187,7 @@ struct TrainRun {
   // Steps until `last` (or a stop request), evaluating and checkpointing on schedule.
   void run_steps(int64_t last, TrainSummary& sum, Timer& timer) {
     const int64_t first = step;
-    std::vector<Param> params = model.params();
+    std::vector<Param> params = model->params();
     while (step < last) {
       if (opt.stop && opt.stop->load()) {
         sum.interrupted = true;
@@ -208,7 +195,7 @@ struct TrainRun {
       }
       const auto [loss, lr] = train_step(params);
       sum.train_loss = loss;
-      if (step % c.eval_every == 0 || step == last) hist.val.emplace_back(double(step - 1), evaluate(model, c, data));
+      if (step % c.eval_every == 0 || step == last) hist.val.emplace_back(double(step - 1), evaluate(*model, c, data));
       if (opt.progress && (opt.progress_in_place || step % c.eval_every == 0 || step == last))
         print_progress(first, last, timer.seconds(), loss, lr);
       if (step % c.checkpoint_every == 0 && step < last) save();
@@ -233,11 +220,11 @@ TrainSummary train(const TrainConfig& cfg, const TrainOptions& opt) {
   TrainRun run(cfg, opt, *tok, data, meta);
   const TrainConfig& c = run.c;
   if (!ckpt.empty()) run.resume_from(ckpt);
-  if (const int bits = schedule_act_bits(c, run.step - 1)) apply_act_bits(run.model, bits);
+  if (const int bits = schedule_act_bits(c, run.step - 1)) run.model->set_act_bits(bits);
 
   const int64_t last = opt.max_steps >= 0 ? std::min(opt.max_steps, c.steps) : c.steps;
   TrainSummary sum;
-  sum.n_params = run.model.n_params();
+  sum.n_params = run.model->n_params();
   if (run.step >= last) {  // a finished run resumed: nothing to do (not a 0-step "result")
     sum.step = run.step;
     sum.already_done = true;
@@ -248,12 +235,12 @@ TrainSummary train(const TrainConfig& cfg, const TrainOptions& opt) {
                sum.n_params, data.train.size(), data.val.size(), c.steps, c.batch_size, c.seq_len);
   Timer timer;
   run.run_steps(last, sum, timer);
-  sum.val_loss = evaluate(run.model, c, data);
+  sum.val_loss = evaluate(*run.model, c, data);
   const double tokens_per_byte = double(data.val.size()) / double(std::max<int64_t>(1, data.val_bytes));
   sum.val_bits_per_byte = sum.val_loss * tokens_per_byte / std::log(2.0);
   run.save();
   if (!sum.interrupted && run.step >= c.steps && !c.export_path.empty()) {
-    export_gguf(run.model, *tok, c.export_type, c.export_path);
+    run.model->export_gguf(*tok, c.export_type, c.export_path);
     if (opt.progress) fmt::print(stderr, "lowbit: exported {}\n", c.export_path);
   }
   return sum;
