@@ -99,7 +99,10 @@ void vocab_to_gguf(const GgufVocab& v, GgufMetadata& m) {
   m.set("tokenizer.ggml.model", v.model);
   m.set("tokenizer.ggml.pre", v.pre);
   m.set("tokenizer.ggml.tokens", GgufArray::of(v.tokens));
-  if (!v.merges.empty()) m.set("tokenizer.ggml.merges", GgufArray::of(v.merges));
+  // llama.cpp refuses a BPE ("gpt2") vocabulary without the merges key, even
+  // when there is nothing to merge (a byte-level vocabulary), so it is
+  // written empty then.
+  if (!v.merges.empty() || v.model == "gpt2") m.set("tokenizer.ggml.merges", GgufArray::of(v.merges));
   if (!v.token_type.empty()) m.set("tokenizer.ggml.token_type", GgufArray::of(v.token_type));
   auto id = [&](const char* k, int32_t x) {
     if (x >= 0) m.set(k, uint32_t(x));

@@ -93,7 +93,7 @@ class GgufModelTest : public ::testing::Test {
       f.from_float(t.data<float>(), buf.data(), t.numel());
       w.add_tensor(name, f, t.shape(), std::span<const std::byte>(buf.data(), buf.size()));
     }
-    const std::string path = (dir_ / fmt::format("model-{}.gguf", format_traits(format).name)).string();
+    std::string path = (dir_ / fmt::format("model-{}.gguf", format_traits(format).name)).string();
     w.write(path);
     return path;
   }
@@ -132,6 +132,24 @@ TEST_F(GgufModelTest, TernaryFormatsMatchNumPy) {
     EXPECT_LT(err, 1e-4) << format_traits(f).name;
     RecordProperty(std::string("max_rel_error_") + std::string(format_traits(f).name), fmt::format("{:.3g}", err));
   }
+}
+
+// A byte-level BPE vocabulary has no merges, but llama.cpp's loader
+// requires the key of every "gpt2" vocabulary ("cannot find tokenizer
+// merges in model file": random-model files below 128,256 tokens were
+// refused): it is written as an empty array, and lowbit reads it back as
+// the same byte-level tokenizer.
+TEST_F(GgufModelTest, ByteLevelVocabularyHasAnEmptyMergesArray) {
+  ASSERT_EQ(vocab_.model, "gpt2");
+  ASSERT_TRUE(vocab_.merges.empty());
+  GgufMetadata m;
+  vocab_to_gguf(vocab_, m);
+  const GgufStrings* merges = m.find_strings("tokenizer.ggml.merges");
+  ASSERT_NE(merges, nullptr);
+  EXPECT_EQ(merges->size(), 0u);
+  const Tokenizer back = Tokenizer::from_gguf(vocab_from_gguf(m));
+  EXPECT_EQ(size_t(back.n_vocab()), vocab_.tokens.size());
+  EXPECT_EQ(back.encode("hi there!"), Tokenizer::byte_level().encode("hi there!"));
 }
 
 TEST_F(GgufModelTest, TruncatedFileIsAnErrorNamingTheFile) {
