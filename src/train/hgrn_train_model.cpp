@@ -16,6 +16,7 @@
 #include "nn/rms_norm.hpp"
 #include "quant/weight_quant.hpp"
 #include "tokenizer/tokenizer.hpp"
+#include "train/train_tensors.hpp"
 
 namespace lowbit {
 
@@ -24,23 +25,6 @@ struct HgrnTrainModel::Acts {
 };
 
 namespace {
-
-Tensor filled(Shape s, float v) {
-  Tensor t = Tensor::f32(s);
-  std::fill(t.span<float>().begin(), t.span<float>().end(), v);
-  return t;
-}
-
-Tensor normal(Shape s, float std, Rng& rng) {
-  Tensor t = Tensor::f32(s);
-  for (float& v : t.span<float>()) v = float(rng.normal()) * std;
-  return t;
-}
-
-float* grow(std::vector<float>& v, int64_t n) {
-  if (v.size() < size_t(n)) v.resize(size_t(n));
-  return v.data();
-}
 
 void add_into(int64_t n, const float* src, float* dst) {
   for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
@@ -59,32 +43,32 @@ HgrnTrainModel::HgrnTrainModel(const HgrnTrainSpec& spec, Rng& rng) : spec_(spec
   LOWBIT_CHECK(spec_.proj_type == LinearType::BitLinear158 || spec_.proj_type == LinearType::Float,
                "hgrn-bit train model: projections must be bitlinear158 or float, not {}",
                linear_type_name(spec_.proj_type));
-  Tensor embd = normal({V, D}, 0.02f, rng);
+  Tensor embd = normal_tensor({V, D}, 0.02f, rng);
   if (c.tied_output) {
     head_ = std::make_unique<HgrnFusedLinear>(spec_.proj_type, std::move(embd), kHgrnProjEps);
   } else {
     tok_embd_ = std::move(embd);
-    d_head_ = filled({V, D}, 0);
+    d_head_ = filled_tensor({V, D}, 0);
   }
-  d_tok_embd_ = filled({V, D}, 0);
-  lower_raw_ = filled({L, D}, 0), d_lower_raw_ = filled({L, D}, 0);
-  output_norm_ = filled({D}, 1), d_output_norm_ = filled({D}, 0);
+  d_tok_embd_ = filled_tensor({V, D}, 0);
+  lower_raw_ = filled_tensor({L, D}, 0), d_lower_raw_ = filled_tensor({L, D}, 0);
+  output_norm_ = filled_tensor({D}, 1), d_output_norm_ = filled_tensor({D}, 0);
   const float out_std = 0.02f / std::sqrt(2.0f * float(L));  // o and down write into the residual stream
   layers_.resize(size_t(L));
   for (Layer& Ly : layers_) {
     for (const HgrnNormSpec& n : kHgrnNorms) {
-      Ly.norm[n.norm] = filled({hgrn_dim(c, n.dim)}, 1);
-      Ly.dnorm[n.norm] = filled({hgrn_dim(c, n.dim)}, 0);
+      Ly.norm[n.norm] = filled_tensor({hgrn_dim(c, n.dim)}, 1);
+      Ly.dnorm[n.norm] = filled_tensor({hgrn_dim(c, n.dim)}, 0);
     }
     for (const HgrnProjSpec& p : kHgrnProjections) {
       const Shape s{hgrn_dim(c, p.out), hgrn_dim(c, p.in)};
       const bool residual = p.proj == kHgrnO || p.proj == kHgrnDown;
-      Ly.proj.emplace_back(spec_.proj_type, normal(s, residual ? out_std : 0.02f, rng), kHgrnProjEps);
-      Ly.dproj[p.proj] = filled(s, 0);
+      Ly.proj.emplace_back(spec_.proj_type, normal_tensor(s, residual ? out_std : 0.02f, rng), kHgrnProjEps);
+      Ly.dproj[p.proj] = filled_tensor(s, 0);
     }
   }
   if (!c.tied_output)
-    head_ = std::make_unique<HgrnFusedLinear>(spec_.proj_type, normal({V, D}, 0.02f, rng), kHgrnProjEps);
+    head_ = std::make_unique<HgrnFusedLinear>(spec_.proj_type, normal_tensor({V, D}, 0.02f, rng), kHgrnProjEps);
 }
 
 HgrnTrainModel::~HgrnTrainModel() = default;
@@ -144,15 +128,15 @@ void HgrnTrainModel::block_forward(int64_t l, const float* lb, const float* x, f
   const float eps = c.rms_eps;
   Layer& Ly = layers_[size_t(l)];
   Acts& A = *acts_[size_t(l)];
-  float* a = grow(A.a, N * D);
-  rms_norm_forward(x, Ly.norm[kHgrnAttnNorm].data<float>(), N, D, eps, a, grow(A.inv1, N));
-  float *iz = grow(A.iz, N * E), *fz = grow(A.fz, N * E), *gz = grow(A.gz, N * E);
+  float* a = grown(A.a, N * D);
+  rms_norm_forward(x, Ly.norm[kHgrnAttnNorm].data<float>(), N, D, eps, a, grown(A.inv1, N));
+  float *iz = grown(A.iz, N * E), *fz = grown(A.fz, N * E), *gz = grown(A.gz, N * E);
   Ly.proj[kHgrnI].forward(a, N, iz);
   Ly.proj[kHgrnF].forward(a, N, fz);
   Ly.proj[kHgrnG].forward(a, N, gz);
   // The gates in place over copies (the backward needs the pre-activations),
   // then one scan per sequence from h = 0.
-  float *o = grow(A.o, N * E), *y = grow(A.y, N * E);
+  float *o = grown(A.o, N * E), *y = grown(A.y, N * E);
   std::vector<float> gi(iz, iz + N * E), gf(fz, fz + N * E), h(static_cast<size_t>(E));
   hgrn_gates(gi.data(), gf.data(), lb, N, E);
   for (int64_t b = 0; b < B; ++b) {
@@ -160,12 +144,12 @@ void HgrnTrainModel::block_forward(int64_t l, const float* lb, const float* x, f
     hgrn_scan(gi.data() + b * T * E, gf.data() + b * T * E, T, E, h.data(), o + b * T * E);
   }
   swish_gated_rms_norm(gz, Ly.norm[kHgrnSubNorm].data<float>(), o, N, E, eps, y);
-  float* x_mid = grow(A.x_mid, N * D);
+  float* x_mid = grown(A.x_mid, N * D);
   Ly.proj[kHgrnO].forward(y, N, x_mid);
   add_into(N * D, x, x_mid);
-  float* m = grow(A.m, N * D);
-  rms_norm_forward(x_mid, Ly.norm[kHgrnFfnNorm].data<float>(), N, D, eps, m, grow(A.inv2, N));
-  float *u = grow(A.u, N * 2 * F), *s = grow(A.s, N * F);
+  float* m = grown(A.m, N * D);
+  rms_norm_forward(x_mid, Ly.norm[kHgrnFfnNorm].data<float>(), N, D, eps, m, grown(A.inv2, N));
+  float *u = grown(A.u, N * 2 * F), *s = grown(A.s, N * F);
   Ly.proj[kHgrnGateUp].forward(m, N, u);
   swiglu_rows(u, N, F, s);
   Ly.proj[kHgrnDown].forward(s, N, out);
@@ -185,13 +169,13 @@ float HgrnTrainModel::forward(const int32_t* inputs, const int32_t* targets, int
   while (acts_.size() < size_t(L)) acts_.push_back(std::make_unique<Acts>());
   lb_.resize(size_t(L * D));
   hgrn_lower_bounds(lower_raw_.data<float>(), L, D, lb_.data());
-  auto input_of = [&](int64_t l) { return l < L ? grow(acts_[size_t(l)]->x_in, N * D) : grow(x_out_, N * D); };
+  auto input_of = [&](int64_t l) { return l < L ? grown(acts_[size_t(l)]->x_in, N * D) : grown(x_out_, N * D); };
   const float* embd = embedding();
   float* x0 = input_of(0);
   for (int64_t i = 0; i < N; ++i) std::copy_n(embd + inputs[i] * D, D, x0 + i * D);
   for (int64_t l = 0; l < L; ++l) block_forward(l, l > 0 ? lb_.data() + l * D : nullptr, input_of(l), input_of(l + 1));
-  rms_norm_forward(x_out_.data(), output_norm_.data<float>(), N, D, c.rms_eps, grow(xf_, N * D), grow(inv_f_, N));
-  head_->forward(xf_.data(), N, grow(logits_, N * V));
+  rms_norm_forward(x_out_.data(), output_norm_.data<float>(), N, D, c.rms_eps, grown(xf_, N * D), grown(inv_f_, N));
+  head_->forward(xf_.data(), N, grown(logits_, N * V));
   return float(cross_entropy_forward(logits_.data(), targets, N, V, ce_));
 }
 

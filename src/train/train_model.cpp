@@ -15,6 +15,7 @@
 #include "nn/rms_norm.hpp"
 #include "nn/rope.hpp"
 #include "nn/ternary_linear.hpp"
+#include "train/train_tensors.hpp"
 
 namespace lowbit {
 
@@ -29,23 +30,6 @@ struct TrainModel::Acts {
 };
 
 namespace {
-
-Tensor filled(Shape s, float v) {
-  Tensor t = Tensor::f32(s);
-  std::fill(t.span<float>().begin(), t.span<float>().end(), v);
-  return t;
-}
-
-Tensor normal(Shape s, float std, Rng& rng) {
-  Tensor t = Tensor::f32(s);
-  for (float& v : t.span<float>()) v = float(rng.normal()) * std;
-  return t;
-}
-
-float* grow(std::vector<float>& v, int64_t n) {
-  if (v.size() < size_t(n)) v.resize(size_t(n));
-  return v.data();
-}
 
 // fn(i0, i1) over [0, n) on the pool: the element-wise passes between the
 // matmuls (residual adds, the gate, gradient sums).
@@ -73,10 +57,10 @@ TrainModel::TrainModel(const TrainModelSpec& spec, Rng& rng) : spec_(spec) {
   LOWBIT_CHECK(int64_t(spec_.proj.size()) == c.n_layer, "train model: {} projection specs for {} layers",
                spec_.proj.size(), c.n_layer);
   const int64_t d = c.n_embd, qd = c.q_dim(), ff = c.n_ff;
-  tok_embd_ = normal({c.n_vocab, d}, 0.02f, rng);
-  d_tok_embd_ = filled({c.n_vocab, d}, 0);
-  output_norm_ = filled({d}, 1);
-  d_output_norm_ = filled({d}, 0);
+  tok_embd_ = normal_tensor({c.n_vocab, d}, 0.02f, rng);
+  d_tok_embd_ = filled_tensor({c.n_vocab, d}, 0);
+  output_norm_ = filled_tensor({d}, 1);
+  d_output_norm_ = filled_tensor({d}, 0);
   Shape shapes[kProjCount];
   for (const ProjectionSpec& p : kProjections) shapes[p.proj] = {dim_of(c, p.out), dim_of(c, p.in)};
   // Projections that write into the residual stream start smaller, so the
@@ -85,15 +69,15 @@ TrainModel::TrainModel(const TrainModelSpec& spec, Rng& rng) : spec_(spec) {
   layers_.resize(size_t(c.n_layer));
   for (int64_t l = 0; l < c.n_layer; ++l) {
     Layer& L = layers_[size_t(l)];
-    L.attn_norm = filled({d}, 1), L.d_attn_norm = filled({d}, 0);
-    L.ffn_norm = filled({d}, 1), L.d_ffn_norm = filled({d}, 0);
-    L.attn_sub_norm = filled({qd}, 1), L.d_attn_sub_norm = filled({qd}, 0);
-    L.ffn_sub_norm = filled({ff}, 1), L.d_ffn_sub_norm = filled({ff}, 0);
+    L.attn_norm = filled_tensor({d}, 1), L.d_attn_norm = filled_tensor({d}, 0);
+    L.ffn_norm = filled_tensor({d}, 1), L.d_ffn_norm = filled_tensor({d}, 0);
+    L.attn_sub_norm = filled_tensor({qd}, 1), L.d_attn_sub_norm = filled_tensor({qd}, 0);
+    L.ffn_sub_norm = filled_tensor({ff}, 1), L.d_ffn_sub_norm = filled_tensor({ff}, 0);
     for (int p = 0; p < kProjCount; ++p) {
       const float std = kProjections[size_t(p)].writes_residual ? out_std : 0.02f;
       const ProjSpec& ps = spec_.proj[size_t(l)][size_t(p)];
-      L.proj[p] = make_linear(ps.type, normal(shapes[p], std, rng), ps.opt);
-      L.dproj[p] = filled(shapes[p], 0);
+      L.proj[p] = make_linear(ps.type, normal_tensor(shapes[p], std, rng), ps.opt);
+      L.dproj[p] = filled_tensor(shapes[p], 0);
     }
   }
 }
@@ -169,7 +153,7 @@ void TrainModel::proj_forward(int64_t l, int p, const float* x, int64_t n, float
   if (blend_ >= 1.0f || layer.type() == LinearType::Float) return;
   // Progressive quantization: blend * quantized + (1 - blend) * float.
   const int64_t out = layer.out_features();
-  float* yf = grow(scratch_, n * out);
+  float* yf = grown(scratch_, n * out);
   matmul_xwt(x, layer.weight().data<float>(), n, layer.in_features(), out, yf);
   for (int64_t i = 0; i < n * out; ++i) y[i] = blend_ * y[i] + (1.0f - blend_) * yf[i];
 }
@@ -229,27 +213,27 @@ void TrainModel::block_forward(int64_t l, int64_t B, int64_t T, const float* x, 
   const AttentionShape ash{c.n_head, c.n_head_kv, c.head_dim, 1.0f, true};
   Layer& L = layers_[size_t(l)];
   Acts& A = *acts_[size_t(l)];
-  rms_norm_forward(x, L.attn_norm.data<float>(), N, d, eps, grow(A.h1, N * d), grow(A.inv1, N));
-  proj_forward(l, kQ, A.h1.data(), N, grow(A.q, N * qd));
-  proj_forward(l, kK, A.h1.data(), N, grow(A.k, N * kvd), kQ);
-  proj_forward(l, kV, A.h1.data(), N, grow(A.v, N * kvd), kQ);
+  rms_norm_forward(x, L.attn_norm.data<float>(), N, d, eps, grown(A.h1, N * d), grown(A.inv1, N));
+  proj_forward(l, kQ, A.h1.data(), N, grown(A.q, N * qd));
+  proj_forward(l, kK, A.h1.data(), N, grown(A.k, N * kvd), kQ);
+  proj_forward(l, kV, A.h1.data(), N, grown(A.v, N * kvd), kQ);
   rope_qk(c, B, T, A.q.data(), A.k.data(), head_->rope);
-  attention_core_forward_batch(ash, A.q.data(), A.k.data(), A.v.data(), B, T, grow(A.probs, B * c.n_head * T * T),
-                               grow(A.ctx, N * qd));
-  rms_norm_forward(A.ctx.data(), L.attn_sub_norm.data<float>(), N, qd, eps, grow(A.att_n, N * qd),
-                   grow(A.inv_sub, N));
+  attention_core_forward_batch(ash, A.q.data(), A.k.data(), A.v.data(), B, T, grown(A.probs, B * c.n_head * T * T),
+                               grown(A.ctx, N * qd));
+  rms_norm_forward(A.ctx.data(), L.attn_sub_norm.data<float>(), N, qd, eps, grown(A.att_n, N * qd),
+                   grown(A.inv_sub, N));
   proj_forward(l, kO, A.att_n.data(), N, tmp);
-  float* x_mid = grow(A.x_mid, N * d);
+  float* x_mid = grown(A.x_mid, N * d);
   for_elements(N * d, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) x_mid[i] = x[i] + tmp[i];
   });
 
-  rms_norm_forward(A.x_mid.data(), L.ffn_norm.data<float>(), N, d, eps, grow(A.h2, N * d), grow(A.inv2, N));
-  proj_forward(l, kGate, A.h2.data(), N, grow(A.g, N * ff));
-  proj_forward(l, kUp, A.h2.data(), N, grow(A.u, N * ff), kGate);
-  float *a = grow(A.a, N * ff), *gate = A.g.data(), *up = A.u.data();
+  rms_norm_forward(A.x_mid.data(), L.ffn_norm.data<float>(), N, d, eps, grown(A.h2, N * d), grown(A.inv2, N));
+  proj_forward(l, kGate, A.h2.data(), N, grown(A.g, N * ff));
+  proj_forward(l, kUp, A.h2.data(), N, grown(A.u, N * ff), kGate);
+  float *a = grown(A.a, N * ff), *gate = A.g.data(), *up = A.u.data();
   for_elements(N * ff, [&](int64_t i0, int64_t i1) { relu2_gate(gate + i0, up + i0, i1 - i0, 1.0f, 1.0f, a + i0); });
-  rms_norm_forward(A.a.data(), L.ffn_sub_norm.data<float>(), N, ff, eps, grow(A.f_n, N * ff), grow(A.inv3, N));
+  rms_norm_forward(A.a.data(), L.ffn_sub_norm.data<float>(), N, ff, eps, grown(A.f_n, N * ff), grown(A.inv3, N));
   proj_forward(l, kDown, A.f_n.data(), N, tmp);
   for_elements(N * d, [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) out[i] = x_mid[i] + tmp[i];
@@ -260,9 +244,9 @@ float TrainModel::head_forward(const float* x, int64_t N) {
   const ModelConfig& c = spec_.arch;
   const int64_t d = c.n_embd, V = c.n_vocab;
   HeadActs& H = *head_;
-  grow(H.inv_f, N);
-  grow(H.xn, N * d);
-  grow(H.logits, N * V);
+  grown(H.inv_f, N);
+  grown(H.xn, N * d);
+  grown(H.logits, N * V);
   rms_norm_forward(x, output_norm_.data<float>(), N, d, c.rms_eps, H.xn.data(), H.inv_f.data());
   sgemm(false, true, N, V, d, H.xn.data(), d, tok_embd_.data<float>(), d, 0.0f, H.logits.data(), V);
 
@@ -295,12 +279,12 @@ float TrainModel::forward(const int32_t* inputs, const int32_t* targets, int64_t
   }
   if (!head_) head_ = std::make_unique<HeadActs>();
   // Buffers kept across steps: no allocation (and no zeroing) per step.
-  float* tmp = grow(head_->tmp, N * std::max(d, ff));
+  float* tmp = grown(head_->tmp, N * std::max(d, ff));
   // Block l reads its input from its own saved x_in (kept for the
   // backward) and writes its output into the next block's (the last one
   // into the head's): the residual stream is never copied.
   auto input_of = [&](int64_t l) {
-    return l < c.n_layer ? grow(acts_[size_t(l)]->x_in, N * d) : grow(head_->x, N * d);
+    return l < c.n_layer ? grown(acts_[size_t(l)]->x_in, N * d) : grown(head_->x, N * d);
   };
   embed(inputs, targets, N, input_of(0));
   head_->inputs.assign(inputs, inputs + N);
@@ -330,7 +314,7 @@ void TrainModel::head_backward(int64_t N, float* dx) {
     }
   });
   // Output head (tied to the embedding) and final norm.
-  float* dxn = grow(H.dxn, N * d);
+  float* dxn = grown(H.dxn, N * d);
   sgemm(false, false, N, d, V, H.logits.data(), V, tok_embd_.data<float>(), d, 0.0f, dxn, d);
   sgemm(true, false, V, d, N, H.logits.data(), V, H.xn.data(), d, 1.0f, d_tok_embd_.data<float>(), d);
   rms_norm_backward(H.x.data(), output_norm_.data<float>(), H.inv_f.data(), dxn, N, d, dx,
@@ -394,12 +378,12 @@ void TrainModel::backward() {
   const int64_t B = head_->B, T = head_->T, N = B * T, d = c.n_embd, qd = c.q_dim(), kvd = c.kv_dim(), ff = c.n_ff;
   if (!back_) back_ = std::make_unique<BackBufs>();
   BackBufs& g = *back_;  // kept across steps, every element written before it is read
-  float* dx = grow(g.dx, N * d);
+  float* dx = grown(g.dx, N * d);
   head_backward(N, dx);
   const int64_t widest = N * std::max({d, ff, qd});
-  grow(g.d1, widest), grow(g.d2, widest);
-  grow(g.dg, N * ff), grow(g.du, N * ff);
-  grow(g.dq, N * qd), grow(g.dk, N * kvd), grow(g.dv, N * kvd);
+  grown(g.d1, widest), grown(g.d2, widest);
+  grown(g.dg, N * ff), grown(g.du, N * ff);
+  grown(g.dq, N * qd), grown(g.dk, N * kvd), grown(g.dv, N * kvd);
   for (int64_t l = c.n_layer - 1; l >= 0; --l) block_backward(l, B, T, dx, g);
   // Rows of the embedding gradient: split by column so that repeated tokens
   // add in token order on one thread (the same sums at any thread count).
