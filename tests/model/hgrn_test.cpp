@@ -34,7 +34,7 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-constexpr double kTie = 1e-4;  // hgrn_ref.py's TIE
+constexpr double kTie = 1e-4;  // TIE of family_ref.py, which hgrn_ref.py's greedy rule uses
 
 // A directory with hgrn_ref.py's checkpoint of `hf_case` (extra: flags).
 struct RefDir {

@@ -269,14 +269,16 @@ def forward_with_margin(case, W, tokens, ternary):
     return logits, margin
 
 
-def greedy(case, W, ternary):
-    """The greedy continuation, and how many of its tokens are decided
-    beyond doubt: none of the steps before had a quantization near-tie (TIE)
-    in its last token or a top-2 logit gap under 1e-3 of the logits' scale."""
+def greedy_continuation(step):
+    """The greedy continuation of PROMPT, and how many of its tokens are
+    decided beyond doubt: none of the steps before had a quantization
+    near-tie (TIE) in its last token or a top-2 logit gap under 1e-3 of the
+    logits' scale. step(tokens) gives (logits, margin) of a forward pass.
+    Shared with hgrn_ref.py."""
     toks = list(PROMPT)
     out, reliable = [], None
     for i in range(N_GREEDY):
-        logits, margin = forward_with_margin(case, W, toks, ternary)
+        logits, margin = step(toks)
         z = logits[-1]
         top2 = np.sort(z)[-2:]
         if reliable is None and (margin[-1] < TIE or top2[1] - top2[0] < 1e-3 * np.abs(logits).max()):
@@ -285,6 +287,10 @@ def greedy(case, W, ternary):
         out.append(nxt)
         toks.append(nxt)
     return out, N_GREEDY if reliable is None else reliable
+
+
+def greedy(case, W, ternary):
+    return greedy_continuation(lambda toks: forward_with_margin(case, W, toks, ternary))
 
 
 # ---------------------------------------------------------------- peer GGUF

@@ -33,14 +33,11 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import formats_ref  # noqa: E402  (round_half_away)
-from family_ref import write_safetensors  # noqa: E402
+from family_ref import PROMPT, greedy_continuation, write_safetensors  # noqa: E402  (the same prompt and greedy rule)
 
 V, D, L, NH = 640, 128, 3, 2
 EPS = 1e-6       # rms_norm_eps (the model's norms and g_norm)
 PROJ_EPS = 1e-6  # layer_norm_linear_quant_fn's default, inside every FusedBitLinear
-PROMPT = [1, 72, 101, 108, 108, 111, 44, 32, 119, 111, 114, 108, 100, 33, 10, 84, 104, 101, 32, 113]
-N_GREEDY = 8
-TIE = 1e-4
 
 CASES = {
     "mmfree": dict(tied=False, lower_bound=True, ff=None, hidden_ratio=3, seed=37),
@@ -188,18 +185,7 @@ def forward_with_margin(case, W, tokens):
 
 
 def greedy(case, W):
-    toks = list(PROMPT)
-    out, reliable = [], None
-    for i in range(N_GREEDY):
-        logits, margin = forward_with_margin(case, W, toks)
-        z = logits[-1]
-        top2 = np.sort(z)[-2:]
-        if reliable is None and (margin[-1] < TIE or top2[1] - top2[0] < 1e-3 * np.abs(logits).max()):
-            reliable = i
-        nxt = int(np.argmax(z))
-        out.append(nxt)
-        toks.append(nxt)
-    return out, N_GREEDY if reliable is None else reliable
+    return greedy_continuation(lambda toks: forward_with_margin(case, W, toks))
 
 
 def main():
