@@ -77,21 +77,14 @@ TEST_F(TrainerTest, HgrnCliTrainsAndGenerates) {
 }
 
 TEST(TrainConfigParse, HgrnArchAndItsLimits) {
-  auto msg = [](const std::string& json) {
-    try {
-      parse_train_config(json, "cfg.json");
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  EXPECT_EQ(msg(R"({"model": {"arch": "hgrn-bit", "tied": false}})"), "no error");
-  EXPECT_NE(msg(R"({"model": {"arch": "mamba"}})").find("model.arch 'mamba'"), std::string::npos);
-  EXPECT_NE(msg(R"({"model": {"arch": "hgrn-bit"}, "quant": {"type": "float"}})").find("bitlinear158 projections only"),
+  EXPECT_EQ(config_error(R"({"model": {"arch": "hgrn-bit", "tied": false}})"), "no error");
+  EXPECT_NE(config_error(R"({"model": {"arch": "mamba"}})").find("model.arch 'mamba'"), std::string::npos);
+  EXPECT_NE(config_error(R"({"model": {"arch": "hgrn-bit"}, "quant": {"type": "float"}})")
+                .find("bitlinear158 projections only"),
             std::string::npos);
-  EXPECT_NE(msg(R"({"model": {"arch": "hgrn-bit"}, "quant": {"blend_start": 0.5}})").find("blend_start"),
+  EXPECT_NE(config_error(R"({"model": {"arch": "hgrn-bit"}, "quant": {"blend_start": 0.5}})").find("blend_start"),
             std::string::npos);
-  EXPECT_NE(msg(R"({"model": {"tied": false}})").find("hgrn-bit only"), std::string::npos);
+  EXPECT_NE(config_error(R"({"model": {"tied": false}})").find("hgrn-bit only"), std::string::npos);
 }
 
 }  // namespace

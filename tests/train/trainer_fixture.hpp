@@ -18,11 +18,13 @@
 
 #include <fmt/format.h>
 
+#include "core/error.hpp"
 #include "core/half.hpp"
 #include "io/safetensors_file.hpp"
 #include "model/gguf_model.hpp"
 #include "train/checkpoint.hpp"
 #include "train/text_data.hpp"
+#include "train/train_config.hpp"
 #include "train/trainable_model.hpp"
 #include "train/trainer.hpp"
 
@@ -143,6 +145,17 @@ inline ExportCheck run_export_check(const std::string& cfg_json, bool f16_embedd
 inline void expect_export_matches(const std::string& cfg_json, double tol) {
   const ExportCheck r = run_export_check(cfg_json);
   EXPECT_NEAR(r.inference_nll, r.trainer_nll, tol) << cfg_json;
+}
+
+// The error parse_train_config gives for `json` (read as "cfg.json"), or
+// "no error".
+inline std::string config_error(const std::string& json) {
+  try {
+    parse_train_config(json, "cfg.json");
+  } catch (const Error& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
 }
 
 }  // namespace lowbit

@@ -45,20 +45,12 @@ TEST(Schedule, HandComputed) {
 }
 
 TEST(TrainConfigParse, ErrorsNameTheKey) {
-  auto msg = [](const std::string& json) {
-    try {
-      parse_train_config(json, "cfg.json");
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  EXPECT_NE(msg(R"({"optim": {"lr": 1e-3, "lrr": 2}})").find("unknown key 'lrr'"), std::string::npos);
-  EXPECT_NE(msg(R"({"batch_size": "big"})").find("'batch_size' has the wrong type"), std::string::npos);
-  EXPECT_NE(msg(R"({"quant": {"type": "ternaryish"}})").find("unknown layer type"), std::string::npos);
-  EXPECT_NE(msg(R"({"quant": {"overrides": [{"projs": ["attn_x"]}]}})").find("unknown projection 'attn_x'"),
+  EXPECT_NE(config_error(R"({"optim": {"lr": 1e-3, "lrr": 2}})").find("unknown key 'lrr'"), std::string::npos);
+  EXPECT_NE(config_error(R"({"batch_size": "big"})").find("'batch_size' has the wrong type"), std::string::npos);
+  EXPECT_NE(config_error(R"({"quant": {"type": "ternaryish"}})").find("unknown layer type"), std::string::npos);
+  EXPECT_NE(config_error(R"({"quant": {"overrides": [{"projs": ["attn_x"]}]}})").find("unknown projection 'attn_x'"),
             std::string::npos);
-  EXPECT_NE(msg("{not json").find("cfg.json: invalid JSON"), std::string::npos);
+  EXPECT_NE(config_error("{not json").find("cfg.json: invalid JSON"), std::string::npos);
   const TrainConfig c = parse_train_config(R"({"quant": {"type": "bitlinear158", "overrides": [
       {"projs": ["attn_output", "ffn_down"], "type": "hbitlinear", "act_bits": 4}]}})", "cfg.json");
   const TrainModelSpec s = c.model_spec();
