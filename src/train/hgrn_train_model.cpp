@@ -137,11 +137,13 @@ void HgrnTrainModel::block_forward(int64_t l, const float* lb, const float* x, f
   // The gates in place over copies (the backward needs the pre-activations),
   // then one scan per sequence from h = 0.
   float *o = grown(A.o, N * E), *y = grown(A.y, N * E);
-  std::vector<float> gi(iz, iz + N * E), gf(fz, fz + N * E), h(static_cast<size_t>(E));
-  hgrn_gates(gi.data(), gf.data(), lb, N, E);
+  float *gi = grown(scratch_.gi, N * E), *gf = grown(scratch_.gf, N * E), *h = grown(scratch_.h, E);
+  std::copy_n(iz, N * E, gi);
+  std::copy_n(fz, N * E, gf);
+  hgrn_gates(gi, gf, lb, N, E);
   for (int64_t b = 0; b < B; ++b) {
-    std::fill(h.begin(), h.end(), 0.0f);
-    hgrn_scan(gi.data() + b * T * E, gf.data() + b * T * E, T, E, h.data(), o + b * T * E);
+    std::fill_n(h, E, 0.0f);
+    hgrn_scan(gi + b * T * E, gf + b * T * E, T, E, h, o + b * T * E);
   }
   swish_gated_rms_norm(gz, Ly.norm[kHgrnSubNorm].data<float>(), o, N, E, eps, y);
   float* x_mid = grown(A.x_mid, N * D);
@@ -185,33 +187,34 @@ void HgrnTrainModel::block_backward(int64_t l, const float* lb, float* dx, float
   const float eps = c.rms_eps;
   Layer& Ly = layers_[size_t(l)];
   Acts& A = *acts_[size_t(l)];
-  std::vector<float> d1(static_cast<size_t>(N * std::max(D, F))), d2(static_cast<size_t>(N * D));
+  Scratch& S = scratch_;
+  float *d1 = grown(S.d1, N * std::max(D, F)), *d2 = grown(S.d2, N * D);
   // out = x_mid + down(swiglu(gate_up(m))): dx reaches x_mid unchanged.
-  Ly.proj[kHgrnDown].backward(A.s.data(), dx, N, d1.data(), Ly.dproj[kHgrnDown].data<float>());
-  std::vector<float> du(static_cast<size_t>(N * 2 * F));
-  swiglu_rows_backward(A.u.data(), d1.data(), N, F, du.data());
-  Ly.proj[kHgrnGateUp].backward(A.m.data(), du.data(), N, d2.data(), Ly.dproj[kHgrnGateUp].data<float>());
-  rms_norm_backward(A.x_mid.data(), Ly.norm[kHgrnFfnNorm].data<float>(), A.inv2.data(), d2.data(), N, D, d2.data(),
+  Ly.proj[kHgrnDown].backward(A.s.data(), dx, N, d1, Ly.dproj[kHgrnDown].data<float>());
+  float* du = grown(S.du, N * 2 * F);
+  swiglu_rows_backward(A.u.data(), d1, N, F, du);
+  Ly.proj[kHgrnGateUp].backward(A.m.data(), du, N, d2, Ly.dproj[kHgrnGateUp].data<float>());
+  rms_norm_backward(A.x_mid.data(), Ly.norm[kHgrnFfnNorm].data<float>(), A.inv2.data(), d2, N, D, d2,
                     Ly.dnorm[kHgrnFfnNorm].data<float>());
-  add_into(N * D, d2.data(), dx);
+  add_into(N * D, d2, dx);
   // x_mid = x_in + o_proj(y), y = RMSNorm(gz) * sub_norm * swish(o).
-  std::vector<float> dy(static_cast<size_t>(N * E)), dgz(static_cast<size_t>(N * E)), dout(static_cast<size_t>(N * E));
-  Ly.proj[kHgrnO].backward(A.y.data(), dx, N, dy.data(), Ly.dproj[kHgrnO].data<float>());
-  swish_gated_rms_norm_backward(A.gz.data(), Ly.norm[kHgrnSubNorm].data<float>(), A.o.data(), dy.data(), N, E, eps,
-                                dgz.data(), Ly.dnorm[kHgrnSubNorm].data<float>(), dout.data());
+  float *dy = grown(S.dy, N * E), *dgz = grown(S.dgz, N * E), *dout = grown(S.dout, N * E);
+  Ly.proj[kHgrnO].backward(A.y.data(), dx, N, dy, Ly.dproj[kHgrnO].data<float>());
+  swish_gated_rms_norm_backward(A.gz.data(), Ly.norm[kHgrnSubNorm].data<float>(), A.o.data(), dy, N, E, eps, dgz,
+                                Ly.dnorm[kHgrnSubNorm].data<float>(), dout);
   // The reverse-time scan, one sequence at a time (each started from h = 0).
-  std::vector<float> diz(static_cast<size_t>(N * E)), dfz(static_cast<size_t>(N * E));
+  float *diz = grown(S.diz, N * E), *dfz = grown(S.dfz, N * E);
   for (int64_t b = 0; b < B; ++b) {
     const int64_t at = b * T * E;
-    hgrn_mixer_backward(A.iz.data() + at, A.fz.data() + at, lb, A.o.data() + at, nullptr, dout.data() + at, T, E,
-                        diz.data() + at, dfz.data() + at, dlb);
+    hgrn_mixer_backward(A.iz.data() + at, A.fz.data() + at, lb, A.o.data() + at, nullptr, dout + at, T, E, diz + at,
+                        dfz + at, dlb);
   }
-  float* da = d1.data();
-  Ly.proj[kHgrnI].backward(A.a.data(), diz.data(), N, da, Ly.dproj[kHgrnI].data<float>());
-  Ly.proj[kHgrnF].backward(A.a.data(), dfz.data(), N, d2.data(), Ly.dproj[kHgrnF].data<float>());
-  add_into(N * D, d2.data(), da);
-  Ly.proj[kHgrnG].backward(A.a.data(), dgz.data(), N, d2.data(), Ly.dproj[kHgrnG].data<float>());
-  add_into(N * D, d2.data(), da);
+  float* da = d1;
+  Ly.proj[kHgrnI].backward(A.a.data(), diz, N, da, Ly.dproj[kHgrnI].data<float>());
+  Ly.proj[kHgrnF].backward(A.a.data(), dfz, N, d2, Ly.dproj[kHgrnF].data<float>());
+  add_into(N * D, d2, da);
+  Ly.proj[kHgrnG].backward(A.a.data(), dgz, N, d2, Ly.dproj[kHgrnG].data<float>());
+  add_into(N * D, d2, da);
   rms_norm_backward(A.x_in.data(), Ly.norm[kHgrnAttnNorm].data<float>(), A.inv1.data(), da, N, D, da,
                     Ly.dnorm[kHgrnAttnNorm].data<float>());
   add_into(N * D, da, dx);
@@ -222,19 +225,21 @@ void HgrnTrainModel::backward() {
   const ModelConfig& c = spec_.arch;
   const int64_t N = B_ * T_, D = c.n_embd, V = c.n_vocab, L = c.n_layer;
   cross_entropy_backward(logits_.data(), targets_.data(), N, V, ce_);
-  std::vector<float> dxf(static_cast<size_t>(N * D)), dx(static_cast<size_t>(N * D));
+  Scratch& S = scratch_;
+  float *dxf = grown(S.dxf, N * D), *dx = grown(S.dx, N * D);
   Tensor& d_head = c.tied_output ? d_tok_embd_ : d_head_;
-  head_->backward(xf_.data(), logits_.data(), N, dxf.data(), d_head.data<float>());
-  rms_norm_backward(x_out_.data(), output_norm_.data<float>(), inv_f_.data(), dxf.data(), N, D, dx.data(),
+  head_->backward(xf_.data(), logits_.data(), N, dxf, d_head.data<float>());
+  rms_norm_backward(x_out_.data(), output_norm_.data<float>(), inv_f_.data(), dxf, N, D, dx,
                     d_output_norm_.data<float>());
-  std::vector<float> dlb(static_cast<size_t>(L * D), 0.0f);
+  float* dlb = grown(S.dlb, L * D);
+  std::fill_n(dlb, L * D, 0.0f);  // the layers add into it
   for (int64_t l = L - 1; l >= 0; --l)
-    block_backward(l, l > 0 ? lb_.data() + l * D : nullptr, dx.data(), l > 0 ? dlb.data() + l * D : nullptr);
-  std::vector<float> draw(static_cast<size_t>(L * D));
-  hgrn_lower_bounds_backward(lower_raw_.data<float>(), dlb.data(), L, D, draw.data());
-  add_into(L * D, draw.data(), d_lower_raw_.data<float>());
+    block_backward(l, l > 0 ? lb_.data() + l * D : nullptr, dx, l > 0 ? dlb + l * D : nullptr);
+  float* draw = grown(S.draw, L * D);
+  hgrn_lower_bounds_backward(lower_raw_.data<float>(), dlb, L, D, draw);
+  add_into(L * D, draw, d_lower_raw_.data<float>());
   float* de = d_tok_embd_.data<float>();
-  for (int64_t i = 0; i < N; ++i) add_into(D, dx.data() + i * D, de + inputs_[size_t(i)] * D);
+  for (int64_t i = 0; i < N; ++i) add_into(D, dx + i * D, de + inputs_[size_t(i)] * D);
   B_ = 0;  // the logits now hold gradients: one backward per forward
 }
 

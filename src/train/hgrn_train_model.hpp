@@ -87,6 +87,11 @@ class HgrnTrainModel final : public TrainableModel {
   std::vector<std::unique_ptr<Acts>> acts_;
   std::vector<float> x_out_, inv_f_, xf_, logits_;
   CrossEntropyRows ce_;
+  // Step scratch, grown to the largest batch and kept (no allocation or
+  // zeroing per step; every user writes before it reads, dlb excepted).
+  struct Scratch {
+    std::vector<float> gi, gf, h, d1, d2, du, dy, dgz, dout, diz, dfz, dxf, dx, dlb, draw;
+  } scratch_;
 };
 
 }  // namespace lowbit
