@@ -1,9 +1,11 @@
 // The ternary projections' training products at the bundled config's shapes
 // (2048 tokens a step; gate/up: out 768 x in 256, down: out 256 x in 768),
 // each on AMX (kernels/int8_grad, kernels/int8_tile_matmul) and on what the
-// trainer runs without AMX (the SGEMM on dequantized operands, the ternary
-// GEMM kernels), so each AMX kernel is kept only where it wins:
-//   train_grad/<input|weight>/<out>x<in>/<amx|sgemm>/threads:<t>
+// trainer runs without AMX (the multiply-free input gradient of
+// kernels/ternary_grad, the SGEMM on dequantized operands, the ternary GEMM
+// kernels), so each kernel is kept only where it wins:
+//   train_grad/input/<out>x<in>/<amx|sgemm|lut>/threads:<t>
+//   train_grad/weight/<out>x<in>/<amx|sgemm>/threads:<t>
 //   train_fwd/<out>x<in>/<amx|ternary>/threads:<t>
 // GFLOP/s counts 2 * tokens * out * in per product. AMX rows are skipped
 // where amx_usable() is false.
@@ -18,6 +20,7 @@
 #include "kernels/amx.hpp"
 #include "kernels/int8_grad.hpp"
 #include "kernels/int8_tile_matmul.hpp"
+#include "kernels/ternary_grad.hpp"
 #include "kernels/ternary_matmul.hpp"
 #include "nn/float_linear.hpp"
 
@@ -47,15 +50,20 @@ void set_flops(benchmark::State& state, int64_t out, int64_t in) {
       2.0 * double(kTokens * out * in), benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 
-void BM_InputGrad(benchmark::State& state, int64_t out, int64_t in, bool amx, int threads) {
-  if (amx && !amx_usable()) return state.SkipWithError("no usable AMX");
+enum class InputKind { kAmx, kSgemm, kLut };
+
+void BM_InputGrad(benchmark::State& state, int64_t out, int64_t in, InputKind kind, int threads) {
+  if (kind == InputKind::kAmx && !amx_usable()) return state.SkipWithError("no usable AMX");
   ThreadPool::set_global_threads(threads);
   const Operands o(out, in);
   std::vector<float> dx(size_t(kTokens * in));
   Int8GradWeights packed;
-  if (amx) pack_int8_grad_weights(o.w.data(), out, in, packed);
+  if (kind == InputKind::kAmx) pack_int8_grad_weights(o.w.data(), out, in, packed);
+  TernaryGradWeights codes;
+  if (kind == InputKind::kLut) pack_ternary_grad_weights(o.w.data(), out, in, codes);
   for (auto _ : state) {
-    if (amx) int8_input_grad(o.dy.data(), kTokens, packed, 0.02f, dx.data());
+    if (kind == InputKind::kAmx) int8_input_grad(o.dy.data(), kTokens, packed, 0.02f, dx.data());
+    else if (kind == InputKind::kLut) ternary_input_grad(o.dy.data(), kTokens, codes, 0.02f, dx.data());
     else matmul_dy_w(o.dy.data(), o.w_deq.data(), kTokens, in, out, dx.data());
     benchmark::DoNotOptimize(dx.data());
   }
@@ -116,8 +124,12 @@ const bool registered = [] {
         const std::string tail = "/threads:" + std::to_string(threads);
         const char* grad_kind = amx ? "/amx" : "/sgemm";
         benchmark::RegisterBenchmark(("train_grad/input/" + shape + grad_kind + tail).c_str(), BM_InputGrad, out, in,
-                                     amx, threads)
+                                     amx ? InputKind::kAmx : InputKind::kSgemm, threads)
             ->UseRealTime();
+        if (!amx)
+          benchmark::RegisterBenchmark(("train_grad/input/" + shape + "/lut" + tail).c_str(), BM_InputGrad, out, in,
+                                       InputKind::kLut, threads)
+              ->UseRealTime();
         benchmark::RegisterBenchmark(("train_grad/weight/" + shape + grad_kind + tail).c_str(), BM_WeightGrad, out, in,
                                      amx, threads)
             ->UseRealTime();

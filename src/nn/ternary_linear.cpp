@@ -5,6 +5,7 @@
 
 #include "core/thread_pool.hpp"
 #include "kernels/amx.hpp"
+#include "nn/float_linear.hpp"
 #include "quant/int_matmul.hpp"
 
 namespace lowbit {
@@ -16,20 +17,18 @@ TernaryLinear::TernaryLinear(Tensor w, const LinearOptions& opt)
 
 void TernaryLinear::requantize() {
   wq_ = ternarize_absmean(w_.data<float>(), out_ * in_);
-  if (!amx_) {
-    w_deq_.resize(wq_.q.size());
-    for (size_t k = 0; k < wq_.q.size(); ++k) w_deq_[k] = wq_.q[k] * wq_.scale;
-  }
   packed_current_ = false;
   grad_w_current_ = false;
 }
 
-const Int8GradWeights& TernaryLinear::grad_weights() const {
+void TernaryLinear::input_grad(const float* dy, int64_t tokens, float* dh) const {
   if (!grad_w_current_) {
-    pack_int8_grad_weights(wq_.q.data(), out_, in_, grad_w_);
+    if (amx_) pack_int8_grad_weights(wq_.q.data(), out_, in_, grad_w_);
+    else pack_ternary_grad_weights(wq_.q.data(), out_, in_, lut_w_);
     grad_w_current_ = true;
   }
-  return grad_w_;
+  if (amx_) int8_input_grad(dy, tokens, grad_w_, wq_.scale, dh);
+  else ternary_input_grad(dy, tokens, lut_w_, wq_.scale, dh);
 }
 
 void TernaryLinear::quantize_acts(const float* x, int64_t tokens, std::vector<int8_t>& q, std::vector<double>& step,
@@ -53,19 +52,11 @@ void TernaryLinear::forward(const float* x, int64_t tokens, float* y) const {
   int8_matmul_scaled(q.data(), step.data(), tokens, in_, wq_.q.data(), nullptr, wq_.scale, out_, y);
 }
 
+// The training path's products on the forward's quantization, recomputed.
 void TernaryLinear::backward(const float* x, const float* dy, int64_t tokens, float* dx, float* dw) const {
-  if (amx_) {  // the same products as the training path's
-    TrainActs a;
-    quantize_for_backward(x, tokens, a);
-    backward_from(x, a, dy, dx, dw);
-    return;
-  }
-  ste_layer_backward<int8_t>(
-      tokens, in_, out_, w_deq_.data(), dy, dx, dw,
-      [&](std::vector<int8_t>& q, std::vector<double>& step, std::vector<uint8_t>* pass) {
-        quantize_acts(x, tokens, q, step, pass);
-      },
-      [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
+  TrainActs a;
+  quantize_for_backward(x, tokens, a);
+  backward_from(x, a, dy, dx, dw);
 }
 
 void TernaryLinear::quantize_for_backward(const float* x, int64_t tokens, TrainActs& a) const {
@@ -124,12 +115,9 @@ void TernaryLinear::backward_from(const float* x, const TrainActs& a, const floa
   ste_backward_with(
       a.deq.pass, tokens, in_, dx, transform_is_identity(),
       [&](float* dh) {
-        if (!amx_) {
-          ste_products(a.deq.deq, w_deq_.data(), dy, tokens, in_, out_, dh, dw);
-          return;
-        }
-        if (dw) int8_weight_grad(dy, out_, a.step_f.data(), a.codes, dw);
-        if (dh) int8_input_grad(dy, tokens, grad_weights(), wq_.scale, dh);
+        if (dw && amx_) int8_weight_grad(dy, out_, a.step_f.data(), a.codes, dw);
+        else if (dw) accumulate_dyt_x(dy, a.deq.deq.data(), tokens, in_, out_, dw);
+        if (dh) input_grad(dy, tokens, dh);
       },
       [&](int64_t t, const float* dh, float* dxt) { transform_backward(x + t * in_, dh, dxt); });
 }

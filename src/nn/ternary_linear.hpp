@@ -9,6 +9,7 @@
 
 #include "kernels/int8_grad.hpp"
 #include "kernels/int8_tile_matmul.hpp"
+#include "kernels/ternary_grad.hpp"
 #include "kernels/ternary_matmul.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/ste.hpp"
@@ -32,13 +33,14 @@ class TernaryLinear : public LinearLayer {
   // gate/up). forward_from and backward_from compute exactly what forward
   // and backward compute on the x the acts were quantized from.
   // Where AMX runs (kernels/amx.hpp) the backward's products run on the
-  // codes (kernels/int8_grad.hpp: exact products, f32 sums) instead of
-  // SGEMMs on q * step and on the dequantized weights.
+  // codes (kernels/int8_grad.hpp: exact products, f32 sums); elsewhere the
+  // input gradient adds and subtracts dy through the ternary codes
+  // (kernels/ternary_grad.hpp) and the weight gradient is an SGEMM on q * step.
   struct TrainActs {
     int64_t tokens = 0;
     std::vector<int8_t> q;      // [tokens, in] codes
     std::vector<double> step;   // [tokens]
-    QuantizedActs deq;          // the STE mask, and q * step (for the SGEMM backward only)
+    QuantizedActs deq;          // the STE mask, and q * step (for the SGEMM weight gradient only)
     QuantizedActivations rows;  // q again, rows padded for the ternary GEMM kernels, with their sums
     Int8GradCodes codes;        // q again, for the AMX weight gradient
     std::vector<float> step_f;  // float(step), for the AMX weight gradient
@@ -70,13 +72,15 @@ class TernaryLinear : public LinearLayer {
   // What the backward needs of the quantized x: codes, steps, mask, and
   // the dequantized values or the AMX layout of the codes.
   void quantize_for_backward(const float* x, int64_t tokens, TrainActs& a) const;
-  const Int8GradWeights& grad_weights() const;
+  // dh = scale * dy . wq_ (AMX tiles, or the multiply-free kernel).
+  void input_grad(const float* dy, int64_t tokens, float* dh) const;
 
   TernaryWeights wq_;
-  const bool amx_;            // the backward's products on AMX (kernels/int8_grad.hpp)
-  std::vector<float> w_deq_;  // q * s, for the SGEMM backward
-  // wq_ in the AMX input gradient's layout, packed on first use after each requantize.
+  const bool amx_;  // the backward's products on AMX (kernels/int8_grad.hpp)
+  // wq_ in the input gradient's layout (AMX tiles, or ternary_grad's codes),
+  // packed on first use after each requantize.
   mutable Int8GradWeights grad_w_;
+  mutable TernaryGradWeights lut_w_;
   mutable bool grad_w_current_ = false;
   // wq_ in the ternary kernels' layout for forward_from, packed on first use
   // after each requantize (inference-only layers never pack it).

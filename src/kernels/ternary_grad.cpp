@@ -1,0 +1,60 @@
+#include "kernels/ternary_grad.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/thread_pool.hpp"
+
+namespace lowbit {
+
+namespace tgrad_generic {
+void input_grad(const float*, int64_t, int64_t, const TernaryGradWeights&, float, float*);
+}
+#if defined(__x86_64__)
+namespace tgrad_avx2 {
+void input_grad(const float*, int64_t, int64_t, const TernaryGradWeights&, float, float*);
+}
+namespace tgrad_avx512 {
+void input_grad(const float*, int64_t, int64_t, const TernaryGradWeights&, float, float*);
+}
+#endif
+
+void pack_ternary_grad_weights(const int8_t* w, int64_t out, int64_t in, TernaryGradWeights& packed) {
+  packed.out = out, packed.in = in, packed.groups = (out + 2) / 3;
+  const size_t bytes = size_t(packed.groups * in);
+  if (packed.codes.size() < bytes) packed.codes = AlignedBuffer(bytes);
+  uint8_t* codes = packed.codes.as<uint8_t>();
+  ThreadPool::global().parallel_for(packed.groups, 8, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g)
+      for (int64_t i = 0; i < in; ++i) {
+        int code = 0;
+        for (int64_t j = 2; j >= 0; --j) {
+          const int64_t o = 3 * g + j;
+          const int v = o < out ? w[o * in + i] : 0;
+          code = 3 * code + (v > 0) - (v < 0) + 1;  // the sign: codes are -1, 0, +1
+        }
+        codes[g * in + i] = uint8_t(code * 8);  // the table row's byte offset / 8
+      }
+  });
+}
+
+TernaryGradFn ternary_grad_for_isa(Isa isa) {
+  IsaEntries<TernaryGradFn> e{.scalar = tgrad_generic::input_grad};
+#if defined(__x86_64__)
+  e.avx2 = tgrad_avx2::input_grad, e.avx512 = tgrad_avx512::input_grad;
+#endif
+  return entry_if_supported(isa, e);
+}
+
+void ternary_input_grad(const float* dy, int64_t tokens, const TernaryGradWeights& w, float scale, float* dx) {
+  if (w.out == 0) {
+    std::fill(dx, dx + tokens * w.in, 0.0f);
+    return;
+  }
+  static const TernaryGradFn fn = pick_for_chosen_isa(ternary_grad_for_isa);
+  // 16-token blocks: one table fill per block serves every column.
+  ThreadPool::global().parallel_for(
+      (tokens + 15) / 16, 1, [&](int64_t b0, int64_t b1) { fn(dy, b0 * 16, std::min(tokens, b1 * 16), w, scale, dx); });
+}
+
+}  // namespace lowbit

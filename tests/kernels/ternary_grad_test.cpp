@@ -1,0 +1,112 @@
+// The multiply-free ternary input gradient (kernels/ternary_grad) against a
+// double-precision loop over the same operands, per ISA: shapes with `out`
+// off the 3-row groups and the 12-group table chunks, `in` off every column
+// block, token counts off the 16-token blocks, dy over many binades; every
+// ISA's bits equal the portable kernel's (one summation order, see the
+// header); the pooled entry point gives the same bits at 1 and 2 threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <thread>
+#include <vector>
+
+#include "../common/per_isa.hpp"
+#include "core/rng.hpp"
+#include "core/thread_pool.hpp"
+#include "kernels/ternary_grad.hpp"
+
+namespace lowbit {
+namespace {
+
+struct Case {
+  int64_t tokens, out, in;
+};
+const Case kCases[] = {{16, 3, 12}, {45, 37, 70}, {64, 256, 768}, {1, 1, 1}, {33, 38, 13}, {20, 768, 256}, {5, 0, 9}};
+
+std::vector<float> random_dy(int64_t n, Rng& rng) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = float(rng.normal()) * std::ldexp(1.0f, int(rng.next_u64() % 24) - 16);
+  return v;
+}
+
+std::vector<int8_t> random_ternary(int64_t n, Rng& rng) {
+  std::vector<int8_t> v(static_cast<size_t>(n));
+  for (int8_t& x : v) x = int8_t(int(rng.next_u64() % 3) - 1);
+  return v;
+}
+
+std::vector<float> run(TernaryGradFn fn, const std::vector<float>& dy, const Case& c, const TernaryGradWeights& w,
+                       float scale) {
+  std::vector<float> dx(size_t(c.tokens * c.in), 99.0f);
+  if (c.out == 0) {
+    ternary_input_grad(dy.data(), c.tokens, w, scale, dx.data());
+    return dx;
+  }
+  // Two calls splitting the tokens off the 16-token grid, as two threads would.
+  const int64_t mid = c.tokens / 2;
+  fn(dy.data(), 0, mid, w, scale, dx.data());
+  fn(dy.data(), mid, c.tokens, w, scale, dx.data());
+  return dx;
+}
+
+class TernaryGradTest : public PerIsa {};
+
+TEST_P(TernaryGradTest, MatchesDoubleLoopAndThePortableBits) {
+  LOWBIT_SKIP_UNSUPPORTED_ISA(GetParam());
+  const TernaryGradFn fn = ternary_grad_for_isa(GetParam());
+  if (!fn) GTEST_SKIP() << "no ternary_grad kernel for " << isa_name(GetParam()) << " (falls back)";
+  Rng rng(17);
+  for (const Case& c : kCases) {
+    const std::vector<float> dy = random_dy(c.tokens * c.out, rng);
+    const std::vector<int8_t> w = random_ternary(c.out * c.in, rng);
+    const float scale = 0.0371f;
+    TernaryGradWeights packed;
+    pack_ternary_grad_weights(w.data(), c.out, c.in, packed);
+    const std::vector<float> dx = run(fn, dy, c, packed, scale);
+    for (int64_t t = 0; t < c.tokens; ++t)
+      for (int64_t i = 0; i < c.in; ++i) {
+        double want = 0, mag = 0;
+        for (int64_t o = 0; o < c.out; ++o) {
+          const double term = double(dy[size_t(t * c.out + o)]) * w[size_t(o * c.in + i)];
+          want += term, mag += std::fabs(term);
+        }
+        want *= scale, mag *= scale;
+        // f32 sums of `out` terms, one rounding per add plus the scale's.
+        const double tol = double(c.out + 2) * 6e-8 * mag + 1e-30;
+        const float got = dx[size_t(t * c.in + i)];
+        ASSERT_LE(std::fabs(got - want), tol) << "out " << c.out << " in " << c.in << " at t " << t << " i " << i;
+      }
+    const std::vector<float> ref = run(ternary_grad_for_isa(Isa::kScalar), dy, c, packed, scale);
+    ASSERT_EQ(std::memcmp(dx.data(), ref.data(), dx.size() * sizeof(float)), 0)
+        << isa_name(GetParam()) << " differs from the portable kernel's bits, out " << c.out << " in " << c.in;
+  }
+}
+
+LOWBIT_INSTANTIATE_PER_ISA(TernaryGradTest);
+
+TEST(TernaryGrad, PooledEntrySameBitsAtOneAndTwoThreads) {
+  Rng rng(23);
+  const Case c{200, 96, 130};
+  const std::vector<float> dy = random_dy(c.tokens * c.out, rng);
+  const std::vector<int8_t> w = random_ternary(c.out * c.in, rng);
+  TernaryGradWeights packed;
+  pack_ternary_grad_weights(w.data(), c.out, c.in, packed);
+  std::vector<float> a(size_t(c.tokens * c.in)), b(a.size());
+  ThreadPool::set_global_threads(1);
+  ternary_input_grad(dy.data(), c.tokens, packed, 0.5f, a.data());
+  ThreadPool::set_global_threads(2);
+  ternary_input_grad(dy.data(), c.tokens, packed, 0.5f, b.data());
+  ThreadPool::set_global_threads(int(std::thread::hardware_concurrency()));
+  EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
+  // And a value by hand: dy row 0 . column 0 of w, times 0.5.
+  double want = 0, mag = 0;
+  for (int64_t o = 0; o < c.out; ++o) {
+    want += double(dy[size_t(o)]) * w[size_t(o * c.in)];
+    mag += std::fabs(double(dy[size_t(o)]));
+  }
+  EXPECT_NEAR(a[0], 0.5 * want, double(c.out + 2) * 6e-8 * 0.5 * mag + 1e-30);
+}
+
+}  // namespace
+}  // namespace lowbit
