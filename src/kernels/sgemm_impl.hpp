@@ -65,17 +65,22 @@ void pack_a(bool ta, const float* A, int64_t lda, int64_t i0, int64_t mc, int64_
   }
 }
 
-// acc = Ap (MR x kc) * Bp (kc x NR); then C tile (h x w) = beta_eff * C + acc.
-void micro_kernel(int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, int64_t h, int64_t w,
-                  float beta) {
+// acc = A (MR x kc) * Bp (kc x NR, packed); then C tile (h x w) = beta_eff *
+// C + acc. A's element (r, k) is at a[k * a_ks + r * a_rs]: a packed panel
+// (a_ks = MR, a_rs = 1) or the caller's untransposed A (1, lda).
+void micro_kernel(int64_t kc, const float* a, int64_t a_ks, int64_t a_rs, const float* b, float* C, int64_t ldc,
+                  int64_t h, int64_t w, float beta) {
   Vec acc[MR][NV] = {};
+  const float* rows[MR];
+  for (int r = 0; r < MR; ++r) rows[r] = a + r * a_rs;
   for (int64_t k = 0; k < kc; ++k) {
-    Vec b[NV];
-    for (int v = 0; v < NV; ++v) std::memcpy(&b[v], Bp + k * NR + v * kLanes, sizeof(Vec));
-    const float* a = Ap + k * MR;
+    Vec bv[NV];
+    for (int v = 0; v < NV; ++v) std::memcpy(&bv[v], b + k * NR + v * kLanes, sizeof(Vec));
 #pragma GCC unroll 6
-    for (int r = 0; r < MR; ++r)
-      for (int v = 0; v < NV; ++v) acc[r][v] += a[r] * b[v];
+    for (int r = 0; r < MR; ++r) {
+      const float ar = rows[r][k * a_ks];
+      for (int v = 0; v < NV; ++v) acc[r][v] += ar * bv[v];
+    }
   }
   if (h == MR && w == NR) {
     for (int r = 0; r < MR; ++r)
@@ -97,7 +102,11 @@ void micro_kernel(int64_t kc, const float* Ap, const float* Bp, float* C, int64_
     }
 }
 
-// One thread's share: rows [m0, m1) x columns [n0, n1) of C.
+// One thread's share: rows [m0, m1) x columns [n0, n1) of C. B is packed
+// (read in place, its kc rows of NR floats each on their own cache lines
+// and pages, measured slower); so is a transposed A (MR floats per k, each
+// on its own line) and a ragged edge tile of A, zero padded. A full tile
+// of an untransposed A is read in place: MR rows, each sequential in k.
 void sgemm_block(bool ta, bool tb, int64_t m0, int64_t m1, int64_t n0, int64_t n1, int64_t K, const float* A,
                  int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
   const int64_t nc = n1 - n0;
@@ -109,14 +118,25 @@ void sgemm_block(bool ta, bool tb, int64_t m0, int64_t m1, int64_t n0, int64_t n
     const int64_t kc = std::min(KC, K - k0);
     const float beta_k = k0 == 0 ? beta : 1.0f;  // later k slices accumulate
     pack_b(tb, B, ldb, k0, kc, n0, nc, bbuf.data());
-    for (int64_t i0 = m0; i0 < m1; i0 += MC) {
-      const int64_t mc = std::min(MC, m1 - i0);
-      pack_a(ta, A, lda, i0, mc, k0, kc, abuf.data());
-      for (int64_t jp = 0; jp < nc; jp += NR)
-        for (int64_t ip = 0; ip < mc; ip += MR)
-          micro_kernel(kc, abuf.data() + (ip / MR) * kc * MR, bbuf.data() + (jp / NR) * kc * NR,
-                       C + (i0 + ip) * ldc + n0 + jp, ldc, std::min<int64_t>(MR, mc - ip),
-                       std::min<int64_t>(NR, nc - jp), beta_k);
+    for (int64_t i0 = m0; i0 < m1; i0 += MC) {  // an L2-sized block of A's rows against every column panel
+      const int64_t i1 = std::min(m1, i0 + MC);
+      if (ta) pack_a(ta, A, lda, i0, i1 - i0, k0, kc, abuf.data());
+      for (int64_t jp = 0; jp < nc; jp += NR) {
+        const int64_t w = std::min<int64_t>(NR, nc - jp);
+        const float* bp = bbuf.data() + (jp / NR) * kc * NR;
+        for (int64_t ip = i0; ip < i1; ip += MR) {
+          const int64_t h = std::min<int64_t>(MR, i1 - ip);
+          float* c = C + ip * ldc + n0 + jp;
+          if (ta) {
+            micro_kernel(kc, abuf.data() + (ip - i0) * kc, MR, 1, bp, c, ldc, h, w, beta_k);
+          } else if (h == MR) {
+            micro_kernel(kc, A + ip * lda + k0, 1, lda, bp, c, ldc, h, w, beta_k);
+          } else {
+            pack_a(ta, A, lda, ip, h, k0, kc, abuf.data());
+            micro_kernel(kc, abuf.data(), MR, 1, bp, c, ldc, h, w, beta_k);
+          }
+        }
+      }
     }
   }
 }
