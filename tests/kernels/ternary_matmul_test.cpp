@@ -256,6 +256,36 @@ TEST(TernaryMatmul, ThreadCountDoesNotChangeResults) {
   EXPECT_EQ(y1, y3);
 }
 
+// Decode (T <= 16) splits rows into ~32 KiB pieces that idle threads steal:
+// 2052 rows of 1280 columns are 21 pieces of 100 rows (the last shorter),
+// so every thread count below has threads taking pieces from others. Each
+// accumulator must still be the plain sum over the quantized activations.
+TEST(TernaryMatmul, DecodePiecesGiveTheTripleLoopUnderAnyThreadCount) {
+  Rng rng(10);
+  const int64_t out = 2052, in = 1280;
+  const auto w = random_ternary(rng, out * in);
+  const PackedTernary p = pack_ternary(w.data(), out, in, 0.1f);
+  for (int64_t T : {1, 3, 16}) {
+    const auto x = random_acts(rng, T * in);
+    QuantizedActivations xq;
+    quantize_activations(x.data(), T, in, xq);
+    std::vector<int32_t> want(size_t(T * out));
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t o = 0; o < out; ++o) {
+        int32_t s = 0;
+        for (int64_t k = 0; k < in; ++k) s += int32_t(w[size_t(o * in + k)]) * xq.row(t)[k];
+        want[size_t(t * out + o)] = s;
+      }
+    for (int threads : {1, 2, 3, 5}) {
+      ThreadPool::set_global_threads(threads);
+      std::vector<int32_t> got(want.size(), -1);
+      ternary_matmul_i32(p, xq, got.data());
+      EXPECT_EQ(got, want) << "T " << T << ", threads " << threads;
+    }
+  }
+  ThreadPool::set_global_threads(1);
+}
+
 TEST(TernaryPack, FromEveryFormatEqualsTheTernaryValues) {
   Rng rng(12);
   const int64_t out = 6, in = 512;
