@@ -400,7 +400,7 @@ TEST(TernaryPack, ConcatRowsEqualsThePartsSideBySide) {
     ws.push_back(random_ternary(rng, outs[i] * in));
     parts.push_back(pack_ternary(ws.back().data(), outs[i], in, 0.5f + 0.25f * float(i)));
   }
-  const PackedTernary f = concat_rows({&parts[0], &parts[1], &parts[2]});
+  const PackedTernary f = concat_rows({parts.data(), &parts[1], &parts[2]});
   ASSERT_EQ(f.out, 15);
   int64_t row = 0;
   for (int i = 0; i < 3; ++i)
@@ -420,10 +420,10 @@ TEST(TernaryPack, ConcatRowsEqualsThePartsSideBySide) {
     col += outs[i];
   }
   // A part with padding rows can only come last; columns must agree.
-  EXPECT_THROW(concat_rows({&parts[2], &parts[0]}), Error);
+  EXPECT_THROW(concat_rows({&parts[2], parts.data()}), Error);
   const auto w2 = random_ternary(rng, 4 * 200);
   const PackedTernary other = pack_ternary(w2.data(), 4, 200, 1.0f);
-  EXPECT_THROW(concat_rows({&parts[0], &other}), Error);
+  EXPECT_THROW(concat_rows({parts.data(), &other}), Error);
 }
 
 LOWBIT_INSTANTIATE_PER_ISA(ActQuantPerIsa);
