@@ -88,28 +88,27 @@ void rows_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int6
 // the 16 ymm registers, x comes from L1 as memory operands. (Two spans per
 // row, for the x1 and x4 products, saved the shift but spilled three spans
 // to the stack: 7% slower in L2 than the old 15-operation loop; this one is
-// 7% faster.) From DRAM the software prefetch is what matters (without it,
-// 1.5-2x the time per pass). It goes 12 KiB ahead with PREFETCHT2 (to L2, not
-// L1): on a quiet machine that gave 7% more bytes per second than 3 KiB to
-// L1 (medians of 8 interleaved runs over distinct copies; 6-48 KiB, T0/T1/
-// T2, one line per chunk and two-level variants were tried, none better).
-// Neither reaches the read probe: the loop's ~56 operations per 128 bytes
-// keep few demand misses in flight, and the prefetches alone do not fill
-// the stream (the probe's 12 operations per 128 bytes do).
+// 7% faster.) From DRAM the software prefetch 3 KiB ahead is what matters
+// (without it, 1.7x the CPU time per pass); 1-12 KiB, to L1 or L2, measured
+// the same within this machine's noise. Quiet (issue 18) as well: 1-24 KiB
+// ahead with T0/T1/T2, one line per chunk, or T0 near plus T2 far moved the
+// time per pass by less than run-to-run noise (+-10%); it stays near 60-70%
+// of the read probe, a bound of memory parallelism (the probe keeps many
+// more demand misses in flight with 12 operations per 128 bytes), not of
+// the prefetch distance.
 void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int32_t* raw) {
   const __m256i m03 = _mm256_set1_epi8(0x03), m0c = _mm256_set1_epi8(0x0C), ones = _mm256_set1_epi16(1);
   __m256i acc01 = _mm256_setzero_si256(), acc23 = acc01;
   const uint8_t* rows[4] = {w.chunk(o0, 0), w.chunk(o0 + 1, 0), w.chunk(o0 + 2, 0), w.chunk(o0 + 3, 0)};
   const int64_t cs = w.chunk_stride;
   constexpr int64_t kSpan = 8;  // 8 * 2048 < 32768
-  constexpr int64_t kAheadChunks = 96;  // 96 * 128 bytes = 12 KiB ahead (tiles are back to back)
   for (int64_t k0 = 0; k0 < w.n_chunks; k0 += kSpan) {
     const int64_t k1 = k0 + kSpan < w.n_chunks ? k0 + kSpan : w.n_chunks;
     __m256i part[4];
     for (int r = 0; r < 4; ++r) part[r] = _mm256_setzero_si256();
     for (int64_t k = k0; k < k1; ++k) {
-      _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + kAheadChunks) * cs), _MM_HINT_T2);
-      _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + kAheadChunks) * cs + 64), _MM_HINT_T2);
+      _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(rows[0] + (k + 24) * cs + 64), _MM_HINT_T0);
       const int8_t* x = xq + 128 * k;
       for (int r = 0; r < 4; ++r) {
         const __m256i b = load256(rows[r] + k * cs), b4 = _mm256_srli_epi16(b, 4);
