@@ -27,9 +27,12 @@ void check_shapes(const PackedTernary& w, int64_t in, int64_t T) {
 // token block passes over it (instead of each token block streaming all of
 // a thread's rows from L3 or DRAM again).
 constexpr int64_t kRowBlockBytes = 256 << 10;
-// Weight bytes per piece a decode thread claims: ~2-3 us of DRAM reading,
-// against one uncontended CAS per piece.
-constexpr int64_t kDecodePieceBytes = 32 << 10;
+// Weight bytes per piece a decode thread claims: about a microsecond of
+// DRAM reading, against one uncontended CAS per piece. The caller's wait
+// at the barrier is about the piece the other thread is still reading:
+// quiet, 2-thread decode_step/2b4t, 8 / 16 / 32 / 64 KiB pieces gave
+// 2.1-2.2% / 2.1-3.1% / 3.2-3.5% / 4.1-4.4% of the step at the barriers.
+constexpr int64_t kDecodePieceBytes = 8 << 10;
 
 // Runs the kernel over rows [0, out_pad) split across the pool and hands
 // each (token block, row range) of raw accumulators to `emit`.
@@ -51,7 +54,7 @@ void run_rows(const PackedTernary& w, const QuantizedActivations& xq, const Tern
       }
     }
   };
-  if (T <= kTokenBlock) {
+  if (T <= kTokenBlock && ThreadPool::global().size() > 1) {
     // Decode: a pass of tens of microseconds, bound by memory; pieces of
     // ~kDecodePieceBytes with stealing keep the threads finishing together
     // (a static half each left the caller waiting at the barrier for the

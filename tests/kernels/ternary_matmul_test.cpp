@@ -256,9 +256,9 @@ TEST(TernaryMatmul, ThreadCountDoesNotChangeResults) {
   EXPECT_EQ(y1, y3);
 }
 
-// Decode (T <= 16) splits rows into ~32 KiB pieces that idle threads steal:
-// 2052 rows of 1280 columns are 21 pieces of 100 rows (the last shorter),
-// so every thread count below has threads taking pieces from others. Each
+// Decode (T <= 16) on more than one thread splits rows into ~8 KiB pieces
+// that idle threads steal: 2052 rows of 1280 columns are 86 pieces of 24
+// rows (the last 12), shares of unequal length under 3 and 5 threads. Each
 // accumulator must still be the plain sum over the quantized activations.
 TEST(TernaryMatmul, DecodePiecesGiveTheTripleLoopUnderAnyThreadCount) {
   Rng rng(10);
