@@ -5,6 +5,8 @@
 #include <memory>
 #include <mutex>
 
+#include "core/error.hpp"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define LOWBIT_PAUSE() _mm_pause()
@@ -27,7 +29,7 @@ inline void spin_pause(int i) {
 }
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
+ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)), shares_(size_t(n_threads_)) {
   for (int t = 1; t < n_threads_; ++t) threads_.emplace_back([this, t] { worker(t); });
 }
 
@@ -108,6 +110,56 @@ void ThreadPool::parallel_for_dynamic(int64_t n, int64_t chunk, const std::funct
       const int64_t b = next.fetch_add(chunk, std::memory_order_relaxed);
       if (b >= n) return;
       fn(b, std::min(n, b + chunk));
+    }
+  });
+}
+
+namespace {
+
+constexpr uint64_t pack_range(uint64_t lo, uint64_t hi) { return hi << 32 | lo; }
+
+// Claims the first (front) or last piece of a share; -1 when it is empty.
+int64_t claim(std::atomic<uint64_t>& range, bool front) {
+  uint64_t r = range.load(std::memory_order_relaxed);
+  for (;;) {
+    const uint64_t lo = r & 0xffffffffu, hi = r >> 32;
+    if (lo >= hi) return -1;
+    const uint64_t next = front ? pack_range(lo + 1, hi) : pack_range(lo, hi - 1);
+    if (range.compare_exchange_weak(r, next, std::memory_order_relaxed)) return int64_t(front ? lo : hi - 1);
+  }
+}
+
+}  // namespace
+
+void ThreadPool::parallel_for_stealing(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  chunk = std::max<int64_t>(1, chunk);
+  const int64_t pieces = (n + chunk - 1) / chunk;
+  LOWBIT_CHECK(pieces < (int64_t(1) << 32), "parallel_for_stealing: {} pieces", pieces);
+  const int nt = int(std::min<int64_t>(n_threads_, pieces));
+  auto piece = [&](int64_t p) { fn(p * chunk, std::min(n, (p + 1) * chunk)); };
+  if (nt <= 1) {
+    for (int64_t p = 0; p < pieces; ++p) piece(p);
+    return;
+  }
+  for (int t = 0; t < nt; ++t)
+    shares_[size_t(t)].range.store(pack_range(uint64_t(pieces * t / nt), uint64_t(pieces * (t + 1) / nt)),
+                                   std::memory_order_relaxed);
+  // run() publishes the shares to the workers (release on generation_).
+  run([&](int tid, int) {
+    if (tid >= nt) return;
+    for (int64_t p; (p = claim(shares_[size_t(tid)].range, true)) >= 0;) piece(p);
+    for (;;) {  // steal from the back of the largest share left
+      int victim = -1;
+      uint64_t most = 0;
+      for (int t = 0; t < nt; ++t) {
+        const uint64_t r = shares_[size_t(t)].range.load(std::memory_order_relaxed);
+        const uint64_t lo = r & 0xffffffffu, hi = r >> 32;
+        if (hi > lo && hi - lo > most) most = hi - lo, victim = t;
+      }
+      if (victim < 0) return;
+      const int64_t p = claim(shares_[size_t(victim)].range, false);
+      if (p >= 0) piece(p);
     }
   });
 }

@@ -35,6 +35,16 @@ class ThreadPool {
   // thread slowed by others on a shared machine would hold up a static split.
   void parallel_for_dynamic(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
 
+  // Each thread walks its own contiguous share of [0, n) front to back in
+  // pieces of `chunk` (fn(begin, end) per piece; begins are multiples of
+  // chunk); a thread that is done takes pieces from the back of the share
+  // with the most left. For short memory-bound passes (decode GEMVs of tens
+  // of microseconds): both threads finish within about one piece of each
+  // other, while each still reads one sequential stream (what the hardware
+  // prefetcher and the kernels' software prefetch expect; the shared
+  // counter of parallel_for_dynamic interleaves the threads' pieces).
+  void parallel_for_stealing(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
+
   // What fork-joins cost the calling thread, summed over run() calls (and
   // the parallel_for* built on it) since the pool was made or reset: the
   // time in run() outside the caller's own share of the job, i.e. handing
@@ -63,6 +73,13 @@ class ThreadPool {
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
+  // parallel_for_stealing's per-thread share [lo, hi) of pieces, packed in
+  // one word (hi << 32 | lo) so owner and thief claim with one CAS; one
+  // cache line each.
+  struct alignas(64) Share {
+    std::atomic<uint64_t> range{0};
+  };
+  std::vector<Share> shares_;
   SyncStats stats_;  // written by the calling thread only (run is not reentrant)
 };
 

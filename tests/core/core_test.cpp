@@ -65,6 +65,46 @@ TEST(ThreadPool, ParallelForDynamicCoversEachIndexOnce) {
   }
 }
 
+TEST(ThreadPool, ParallelForStealingCoversEachIndexOnce) {
+  for (int threads : {1, 2, 3, 5, 8}) {
+    ThreadPool pool(threads);
+    for (int64_t n : {0, 1, 7, 64, 1000, 1001}) {
+      for (int64_t chunk : {1, 4, 24, 2000}) {
+        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+        pool.parallel_for_stealing(n, chunk, [&](int64_t b, int64_t e) {
+          EXPECT_EQ(b % chunk, 0);
+          EXPECT_LE(e - b, chunk);
+          EXPECT_LE(e, n);
+          for (int64_t i = b; i < e; ++i) hits[size_t(i)]++;
+        });
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(hits[size_t(i)].load(), 1) << threads << " " << n << " " << chunk << " " << i;
+      }
+    }
+  }
+}
+
+// A thread slowed down (here the caller, 1 ms per piece) has its share's
+// back taken by the others: it ends up doing fewer pieces than its static
+// half, and still every piece runs exactly once.
+TEST(ThreadPool, ParallelForStealingTakesPiecesFromASlowThread) {
+  ThreadPool pool(2);
+  const std::thread::id caller = std::this_thread::get_id();
+  constexpr int64_t kPieces = 64;
+  std::vector<std::atomic<int>> hits(kPieces);
+  std::atomic<int> by_caller{0};
+  pool.parallel_for_stealing(kPieces, 1, [&](int64_t b, int64_t e) {
+    EXPECT_EQ(e, b + 1);
+    hits[size_t(b)]++;
+    if (std::this_thread::get_id() == caller) {
+      by_caller++;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  for (int64_t i = 0; i < kPieces; ++i) ASSERT_EQ(hits[size_t(i)].load(), 1) << i;
+  EXPECT_LT(by_caller.load(), kPieces / 2);
+}
+
 TEST(ThreadPool, RunCallsEveryThread) {
   ThreadPool pool(4);
   for (int rep = 0; rep < 1000; ++rep) {

@@ -256,6 +256,36 @@ TEST(TernaryMatmul, ThreadCountDoesNotChangeResults) {
   EXPECT_EQ(y1, y3);
 }
 
+// Decode (T <= 16) on more than one thread splits rows into ~8 KiB pieces
+// that idle threads steal: 2052 rows of 1280 columns are 86 pieces of 24
+// rows (the last 12), shares of unequal length under 3 and 5 threads. Each
+// accumulator must still be the plain sum over the quantized activations.
+TEST(TernaryMatmul, DecodePiecesGiveTheTripleLoopUnderAnyThreadCount) {
+  Rng rng(10);
+  const int64_t out = 2052, in = 1280;
+  const auto w = random_ternary(rng, out * in);
+  const PackedTernary p = pack_ternary(w.data(), out, in, 0.1f);
+  for (int64_t T : {1, 3, 16}) {
+    const auto x = random_acts(rng, T * in);
+    QuantizedActivations xq;
+    quantize_activations(x.data(), T, in, xq);
+    std::vector<int32_t> want(size_t(T * out));
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t o = 0; o < out; ++o) {
+        int32_t s = 0;
+        for (int64_t k = 0; k < in; ++k) s += int32_t(w[size_t(o * in + k)]) * xq.row(t)[k];
+        want[size_t(t * out + o)] = s;
+      }
+    for (int threads : {1, 2, 3, 5}) {
+      ThreadPool::set_global_threads(threads);
+      std::vector<int32_t> got(want.size(), -1);
+      ternary_matmul_i32(p, xq, got.data());
+      EXPECT_EQ(got, want) << "T " << T << ", threads " << threads;
+    }
+  }
+  ThreadPool::set_global_threads(1);
+}
+
 TEST(TernaryPack, FromEveryFormatEqualsTheTernaryValues) {
   Rng rng(12);
   const int64_t out = 6, in = 512;
@@ -370,7 +400,7 @@ TEST(TernaryPack, ConcatRowsEqualsThePartsSideBySide) {
     ws.push_back(random_ternary(rng, outs[i] * in));
     parts.push_back(pack_ternary(ws.back().data(), outs[i], in, 0.5f + 0.25f * float(i)));
   }
-  const PackedTernary f = concat_rows({&parts[0], &parts[1], &parts[2]});
+  const PackedTernary f = concat_rows({parts.data(), &parts[1], &parts[2]});
   ASSERT_EQ(f.out, 15);
   int64_t row = 0;
   for (int i = 0; i < 3; ++i)
@@ -390,10 +420,10 @@ TEST(TernaryPack, ConcatRowsEqualsThePartsSideBySide) {
     col += outs[i];
   }
   // A part with padding rows can only come last; columns must agree.
-  EXPECT_THROW(concat_rows({&parts[2], &parts[0]}), Error);
+  EXPECT_THROW(concat_rows({&parts[2], parts.data()}), Error);
   const auto w2 = random_ternary(rng, 4 * 200);
   const PackedTernary other = pack_ternary(w2.data(), 4, 200, 1.0f);
-  EXPECT_THROW(concat_rows({&parts[0], &other}), Error);
+  EXPECT_THROW(concat_rows({parts.data(), &other}), Error);
 }
 
 LOWBIT_INSTANTIATE_PER_ISA(ActQuantPerIsa);

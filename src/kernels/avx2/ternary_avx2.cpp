@@ -90,7 +90,12 @@ void rows_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int6
 // to the stack: 7% slower in L2 than the old 15-operation loop; this one is
 // 7% faster.) From DRAM the software prefetch 3 KiB ahead is what matters
 // (without it, 1.7x the CPU time per pass); 1-12 KiB, to L1 or L2, measured
-// the same within this machine's noise.
+// the same within this machine's noise. Quiet (issue 18) as well: 1-24 KiB
+// ahead with T0/T1/T2, one line per chunk, or T0 near plus T2 far moved the
+// time per pass by less than run-to-run noise (+-10%); it stays near 60-70%
+// of the read probe, a bound of memory parallelism (the probe keeps many
+// more demand misses in flight with 12 operations per 128 bytes), not of
+// the prefetch distance.
 void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int32_t* raw) {
   const __m256i m03 = _mm256_set1_epi8(0x03), m0c = _mm256_set1_epi8(0x0C), ones = _mm256_set1_epi16(1);
   __m256i acc01 = _mm256_setzero_si256(), acc23 = acc01;
