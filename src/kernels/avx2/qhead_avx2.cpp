@@ -50,9 +50,9 @@ alignas(32) constexpr uint8_t kScaleMask[4][32] = {
 // sums (<= 2 * 63 * 127) cannot saturate; vpmaddwd with the group's scale
 // then gives int32. The -32 comes off once per block as 32 sum_g sc_g gs_g.
 __m256i q6_k_block(const uint8_t* blk, const int8_t* xb, const int16_t* gs) {
-  const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192));
-  const __m256i off =
-      _mm256_madd_epi16(_mm256_cvtepi8_epi16(sc), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(gs)));
+  // The 16 scales as int16: sc[0..7] in the low lane, sc[8..15] in the high one.
+  const __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192)));
+  const __m256i off = _mm256_madd_epi16(sc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(gs)));
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   __m256i acc = _mm256_setzero_si256();
   for (int half = 0; half < 2; ++half) {
@@ -68,8 +68,8 @@ __m256i q6_k_block(const uint8_t* blk, const int8_t* xb, const int16_t* gs) {
         _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
                         _mm256_srli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(char(0xC0))), 2)),
     };
-    // The half's 8 scales as int16, in both lanes.
-    const __m256i s16 = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(half ? _mm_srli_si128(sc, 8) : sc));
+    // The half's 8 scales in both lanes.
+    const __m256i s16 = half ? _mm256_permute2x128_si256(sc, sc, 0x11) : _mm256_permute2x128_si256(sc, sc, 0x00);
     const int8_t* xh = xb + 128 * half;
     for (int i = 0; i < 4; ++i) {
       const __m256i p =
