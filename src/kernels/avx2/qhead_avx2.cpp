@@ -72,8 +72,7 @@ __m256i q6_k_block(const uint8_t* blk, const int8_t* xb, const int16_t* gs) {
     const __m256i s16 = half ? _mm256_permute2x128_si256(sc, sc, 0x11) : _mm256_permute2x128_si256(sc, sc, 0x00);
     const int8_t* xh = xb + 128 * half;
     for (int i = 0; i < 4; ++i) {
-      const __m256i p =
-          _mm256_maddubs_epi16(q[i], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xh + 32 * i)));
+      const __m256i p = _mm256_maddubs_epi16(q[i], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xh + 32 * i)));
       const __m256i s = _mm256_shuffle_epi8(s16, _mm256_load_si256(reinterpret_cast<const __m256i*>(kScaleMask[i])));
       acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, s));
     }
