@@ -3,7 +3,7 @@
 // vpmaddubsw then vpmaddwd), Q4_0 rows two blocks per step (below), Q6_K
 // rows with Q8_K activations (unsigned codes by vpmaddubsw, the scales by
 // vpmaddwd, int32 over the 256-element block). Rows one at a time
-// (kernels/qhead_rows.hpp). The AVX-512 table runs them too.
+// (kernels/qhead_rows.hpp). The AVX-512 table runs the Q8_0/Q4_0 ones too.
 #include <immintrin.h>
 
 #include <cstdint>
