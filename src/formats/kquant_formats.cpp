@@ -19,6 +19,17 @@ void store_fp16(uint8_t* p, float v) {
   std::memcpy(p, &h, 2);
 }
 
+// x[0..n) as int8 codes round(x / d) with d = absmax / 127 (codes from the
+// f32 reciprocal, rounded half away from zero: ggml's Q8_0 rule); returns d.
+// Q8_0 and Q8_K blocks (the q-head activations) both quantize this way.
+float absmax_int8(const float* x, int64_t n, int8_t* q) {
+  float amax = 0.0f;
+  for (int64_t j = 0; j < n; ++j) amax = std::fmax(amax, std::fabs(x[j]));
+  const float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+  for (int64_t j = 0; j < n; ++j) q[j] = int8_t(std::roundf(x[j] * id));
+  return d;
+}
+
 // ggml's nearest_int (adding 1.5 * 2^23): round half to even, as rint in
 // the default rounding mode, for the |v| < 2^22 the quantizers produce.
 int nearest_int(float v) { return int(std::nearbyint(v)); }
@@ -83,13 +94,27 @@ void q8_0_to_float(const void* src, float* dst, int64_t n) {
 void q8_0_from_float(const float* src, void* dst, int64_t n) {
   auto* p = static_cast<uint8_t*>(dst);
   for (int64_t b = 0; b < n / kQ8Block; ++b) {
-    const float* x = src + b * kQ8Block;
     uint8_t* blk = p + b * kQ8BlockBytes;
-    float amax = 0.0f;
-    for (int j = 0; j < kQ8Block; ++j) amax = std::fmax(amax, std::fabs(x[j]));
-    const float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
-    store_fp16(blk, d);
-    for (int j = 0; j < kQ8Block; ++j) blk[2 + j] = uint8_t(int8_t(std::roundf(x[j] * id)));
+    store_fp16(blk, absmax_int8(src + b * kQ8Block, kQ8Block, reinterpret_cast<int8_t*>(blk + 2)));
+  }
+}
+
+// ggml's block_q8_K {f32 d; int8 qs[256]; int16 bsums[16]} with the Q8_0
+// rule (d positive; ggml's own quantize_row_q8_K takes d from the signed
+// extreme, which gives other codes: these blocks are an activation format,
+// never in a file).
+void q8_k_from_float(const float* src, void* dst, int64_t n) {
+  auto* p = static_cast<uint8_t*>(dst);
+  for (int64_t b = 0; b < n / kQ8KBlock; ++b) {
+    uint8_t* blk = p + b * kQ8KBlockBytes;
+    auto* q = reinterpret_cast<int8_t*>(blk + 4);
+    const float d = absmax_int8(src + b * kQ8KBlock, kQ8KBlock, q);
+    std::memcpy(blk, &d, 4);
+    for (int g = 0; g < kQ8KBlock / 16; ++g) {
+      int16_t s = 0;
+      for (int j = 0; j < 16; ++j) s = int16_t(s + q[16 * g + j]);
+      std::memcpy(blk + 4 + kQ8KBlock + 2 * g, &s, 2);
+    }
   }
 }
 

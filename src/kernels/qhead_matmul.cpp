@@ -1,7 +1,7 @@
 #include "kernels/qhead_matmul.hpp"
 
 #include <algorithm>
-
+#include <cstring>
 #include <vector>
 
 #include "core/error.hpp"
@@ -28,24 +28,35 @@ extern const QHeadKernels kQHeadKernels;
 
 namespace {
 
-// Portable Q6_K: 256 columns at a time through the format's own to_float,
-// then plain dot products.
-void q6_k_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x,
+// Portable Q6_K against Q8_K activations: code c (0..63) of element e of a
+// block (the layout of docs/FORMATS.md), each 16-element group's sum of
+// (c - 32) x_q times its scale in int32 (no group sums: the other path to
+// the x86 kernels' result), scaled by d_w d_x per block.
+int q6_k_code(const uint8_t* blk, int e) {
+  const int half = e / 128, l = e % 128, i = l / 32, j = l % 32;
+  const int low = (blk[64 * half + j + 32 * (i % 2)] >> (4 * (i / 2))) & 0xF;
+  return low | ((blk[128 + 32 * half + j] >> (2 * i)) & 3) << 4;
+}
+
+void q6_k_rows_portable(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
                         int64_t T, float* y, int64_t ldy) {
-  const FormatTraits& f = format_traits(Format::Q6_K);
-  float row[256];
-  for (int64_t r = r0; r < r1; ++r) {
-    for (int64_t t = 0; t < T; ++t) y[t * ldy + r] = 0;
-    for (int64_t c0 = 0; c0 < cols; c0 += 256) {
-      f.to_float(w + r * row_bytes + c0 / 256 * f.block_bytes, row, 256);
-      for (int64_t t = 0; t < T; ++t) {
-        const float* xt = x + t * cols + c0;
-        float s = 0;
-        for (int64_t i = 0; i < 256; ++i) s += row[i] * xt[i];
-        y[t * ldy + r] += s;
+  const int64_t nb = cols / kQ6KBlock;
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t t = 0; t < T; ++t) {
+      const int8_t* xt = x.codes(t);
+      float s = 0;
+      for (int64_t b = 0; b < nb; ++b) {
+        const uint8_t* blk = w + r * row_bytes + b * kQ6KBlockBytes;
+        int32_t acc = 0;
+        for (int g = 0; g < 16; ++g) {
+          int32_t gs = 0;
+          for (int e = 16 * g; e < 16 * g + 16; ++e) gs += (q6_k_code(blk, e) - 32) * xt[b * kQ6KBlock + e];
+          acc += int32_t(int8_t(blk[192 + g])) * gs;
+        }
+        s += fp16_to_f32(detail::fp16_bits_at(blk + 208)) * x.d[size_t(t * nb + b)] * float(acc);
       }
+      y[t * ldy + r] = s;
     }
-  }
 }
 
 // Portable int8 dots: code(block, i) gives weight i of a block (0..31) as
@@ -87,17 +98,45 @@ const QHeadKernels kScalar{q8_0_rows_portable, q6_k_rows_portable, q4_0_rows_por
 
 }  // namespace
 
-void QHeadActs::assign(Format f, const uint8_t* xq, int64_t tokens, int64_t cols) {
-  T = tokens, nb = cols / kQ8Block, q4_pairs = f == Format::Q4_0;
-  q.resize(size_t(T * nb * kQ8Block));
+bool QHeadActs::q8_k_blocks(Format f) { return f == Format::Q6_K; }
+
+void QHeadActs::quantize(Format f, const float* x, int64_t tokens, int64_t cols_) {
+  // The blocks of all tokens (a few KiB each), this thread's buffer.
+  thread_local std::vector<uint8_t> buf;
+  const bool k = q8_k_blocks(f);
+  const int64_t bytes = cols_ / (k ? kQ8KBlock : kQ8Block) * (k ? kQ8KBlockBytes : kQ8BlockBytes);
+  buf.resize(size_t(tokens * bytes));
+  for (int64_t t = 0; t < tokens; ++t)
+    (k ? q8_k_from_float : q8_0_from_float)(x + t * cols_, buf.data() + t * bytes, cols_);
+  assign(f, buf.data(), tokens, cols_);
+}
+
+void QHeadActs::assign(Format f, const uint8_t* xq, int64_t tokens, int64_t cols_) {
+  T = tokens, cols = cols_, q4_pairs = f == Format::Q4_0;
+  q.resize(size_t(T * cols));
+  if (q8_k_blocks(f)) {  // Q8_K blocks: codes and sums as they are
+    block = kQ8KBlock, nb = cols / block;
+    d.resize(size_t(T * nb));
+    ds.clear();
+    gsum.resize(size_t(T * cols / 16));
+    for (int64_t i = 0; i < T * nb; ++i) {
+      const uint8_t* blk = xq + i * kQ8KBlockBytes;
+      std::memcpy(&d[size_t(i)], blk, 4);
+      std::memcpy(q.data() + i * kQ8KBlock, blk + 4, kQ8KBlock);
+      std::memcpy(gsum.data() + i * 16, blk + 4 + kQ8KBlock, 32);
+    }
+    return;
+  }
+  block = kQ8Block, nb = cols / block;
   d.resize(size_t(T * nb));
   ds.resize(size_t(T * nb));
+  gsum.clear();
   for (int64_t t = 0; t < T; ++t)
     for (int64_t b = 0; b < nb; ++b) {
       const uint8_t* blk = xq + (t * nb + b) * kQ8BlockBytes;
       int32_t sum = 0;
       for (int half = 0; half < 2; ++half) {
-        int8_t* dst = q.data() + t * nb * kQ8Block + offset(b, half);
+        int8_t* dst = q.data() + t * cols + offset(b, half);
         for (int i = 0; i < 16; ++i) {
           dst[i] = int8_t(blk[2 + 16 * half + i]);
           sum += dst[i];
@@ -110,8 +149,6 @@ void QHeadActs::assign(Format f, const uint8_t* xq, int64_t tokens, int64_t cols
 }
 
 bool qhead_format(Format f) { return f == Format::Q8_0 || f == Format::Q6_K || f == Format::Q4_0; }
-
-bool qhead_int8_activations(Format f) { return f == Format::Q8_0 || f == Format::Q4_0; }
 
 const QHeadKernels* qhead_kernels_for(Isa isa) {
   IsaEntries<const QHeadKernels*> e{.scalar = &kScalar};
@@ -134,22 +171,13 @@ void qhead_matmul(Format f, const uint8_t* w, int64_t rows, int64_t cols, const 
   static const QHeadKernels* k = pick_for_chosen_isa(qhead_kernels_for);
   LOWBIT_CHECK(qhead_format(f), "no head kernel for format {}", format_traits(f).name);
   const int64_t row_bytes = format_bytes(format_traits(f), cols);
-  if (!qhead_int8_activations(f)) {
-    ThreadPool::global().parallel_for_dynamic(
-        rows, 512, [&](int64_t r0, int64_t r1) { k->q6_k(w, row_bytes, r0, r1, cols, x, T, y, rows); });
-    return;
-  }
-  // x to Q8_0 blocks once per call (a few KiB per token), then the rows. The
-  // buffer is this thread's; the workers get its address (a thread_local
-  // named in the lambda would be each worker's own, empty one).
-  thread_local std::vector<uint8_t> xq_buf;
+  // x quantized once per call, then the rows. The activations are this
+  // thread's; the workers get their address (a thread_local named in the
+  // lambda would be each worker's own, empty one).
   thread_local QHeadActs acts;
-  const int64_t xrow = format_bytes(format_traits(Format::Q8_0), cols);
-  xq_buf.resize(size_t(T * xrow));
-  for (int64_t t = 0; t < T; ++t) q8_0_from_float(x + t * cols, xq_buf.data() + t * xrow, cols);
-  acts.assign(f, xq_buf.data(), T, cols);
+  acts.quantize(f, x, T, cols);
   const QHeadActs& xq = acts;
-  const QRowsA8Fn fn = f == Format::Q8_0 ? k->q8_0 : k->q4_0;
+  const QRowsA8Fn fn = f == Format::Q8_0 ? k->q8_0 : f == Format::Q6_K ? k->q6_k : k->q4_0;
   ThreadPool::global().parallel_for_dynamic(
       rows, 512, [&](int64_t r0, int64_t r1) { fn(w, row_bytes, r0, r1, cols, xq, T, y, rows); });
 }

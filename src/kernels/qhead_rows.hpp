@@ -52,7 +52,13 @@ float blocks_dot(const uint8_t* row, int64_t nb, Acc zero, BlockDot block_dot, R
       prefetch_ahead<kBytes>(row + (b + i) * kBytes);
       block_dot(row + (b + i) * kBytes, b + i, acc[i]);
     }
-  for (int i = 0; b < nb; ++b, ++i) block_dot(row + b * kBytes, b, acc[i]);
+  // The tail prefetches too: a Q6_K row of 2560 columns is 10 blocks, and
+  // without its last two blocks' requests 374 bytes of every row came
+  // from the hardware prefetcher alone.
+  for (int i = 0; b < nb; ++b, ++i) {
+    prefetch_ahead<kBytes>(row + b * kBytes);
+    block_dot(row + b * kBytes, b, acc[i]);
+  }
   return reduce(acc);
 }
 

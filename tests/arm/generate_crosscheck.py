@@ -181,8 +181,8 @@ def main():
                     failures.append(f"{fmt} {label}: [{show(text)}] != reference [{show(want)}]")
         # The q-head kernels (--head-type, quantized at load) on NEON against
         # x86: the scalar x86 kernels give the tokens, every other kernel set
-        # must give the same ones (q8_0/q4_0 sum int8 products exactly; q6_k
-        # keeps f32 activations, whose sums differ only in rounding).
+        # must give the same ones (every head sums int8 products exactly per
+        # block; only the f32 sums over blocks differ in rounding).
         model = os.path.join(tmp, "tiny-i2_s.gguf")
         for head in HEADS:
             want = None

@@ -8,10 +8,12 @@ endian) and the bytes that ggml / bitnet.cpp would produce for them
 Q4_0 and Q6_K encodings of an f32 input by ggml's reference quantizers
 (quantize_row_q4_0_ref, quantize_row_q6_K_ref with make_qx_quants), every
 step in float32 in ggml's order (sequential sums), and a head GEMV case per
-format (formats_head_<fmt>_{w.bin,x.f32,y.f32}: for Q6_K NumPy's float64
-dot of the dequantized rows with x; for Q8_0/Q4_0, whose kernels take int8
-activations, x's Q8_0 blocks (formats_head_<fmt>_xq.bin) and ggml's
-vec_dot: the sum over blocks of d_w d_x times the integer dot).
+format (formats_head_<fmt>_{w.bin,x.f32,y.f32,xq.bin}; every head kernel
+takes int8 activations: for Q8_0/Q4_0 x's Q8_0 blocks and ggml's vec_dot,
+the sum over blocks of d_w d_x times the integer dot; for Q6_K x's Q8_K
+blocks (f32 d = absmax / 127, 256 codes rounded half away from zero, the
+16 sums of 16 codes) and the sum over blocks of d_w d_x times
+sum_g sc_g sum_(i in g) (c_i - 32) x_i).
 Written from the layouts in docs/FORMATS.md, vectorised, without looking at
 the C++ code. Run: /usr/bin/python3 tests/reference/formats_ref.py
 """
@@ -92,6 +94,18 @@ def q8_0(x):
     return bytes(out)
 
 
+def q8_k(x):
+    out = bytearray()
+    for blk in x.reshape(-1, 256):
+        amax = np.float32(np.max(np.abs(blk)))
+        d = np.float32(amax / np.float32(127))
+        inv = np.float32(1.0) / d if d != 0 else np.float32(0.0)
+        q = round_half_away((blk * inv).astype(np.float32)).astype(np.int8)
+        sums = q.astype(np.int64).reshape(16, 16).sum(axis=1).astype("<i2")
+        out += np.array([d], dtype="<f4").tobytes() + q.tobytes() + sums.tobytes()
+    return bytes(out)
+
+
 def q6_k_block_and_values():
     ql = rng.integers(0, 256, 128, dtype=np.uint8)
     qh = rng.integers(0, 256, 64, dtype=np.uint8)
@@ -154,14 +168,6 @@ def q4_0_fma_sensitive_block():
         once = np.trunc((blk.astype(np.float64) * np.float64(inv) + 8.5).astype(np.float32))
         if np.any(twice != once):
             return blk
-
-
-def q4_0_values(raw, n):
-    b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)
-    d = b[:, :2].copy().view(np.float16).astype(np.float32)
-    qs = b[:, 2:].astype(np.int64)
-    q = np.concatenate([qs & 0xF, qs >> 4], axis=1) - 8
-    return (q.astype(np.float32) * d).reshape(n)
 
 
 def q6_fit(x):
@@ -229,21 +235,18 @@ def q6_k(x):
     return bytes(out)
 
 
-def q6_k_values(raw, n):
-    y = np.zeros(n, dtype=np.float32)
-    for b in range(n // 256):
-        blk = np.frombuffer(raw[210 * b:210 * b + 210], dtype=np.uint8)
-        ql, qh = blk[:128].astype(np.int64), blk[128:192].astype(np.int64)
-        sc = blk[192:208].view(np.int8).astype(np.float32)
-        d = blk[208:210].copy().view(np.float16).astype(np.float32)[0]
-        for half in range(2):
-            l = np.arange(32)
-            L, H = ql[64 * half:64 * half + 64], qh[32 * half:32 * half + 32]
-            for i in range(4):
-                low = (L[l + 32 * (i % 2)] >> (4 * (i // 2))) & 0xF
-                q = (low | ((H[l] >> (2 * i)) & 3) << 4) - 32
-                y[256 * b + 128 * half + 32 * i + l] = d * sc[8 * half + l // 16 + 2 * i] * q.astype(np.float32)
-    return y
+def q6_k_codes(blkraw):
+    """The 256 unsigned codes (0..63) of one Q6_K block, in element order."""
+    blk = np.frombuffer(blkraw, dtype=np.uint8)
+    ql, qh = blk[:128].astype(np.int64), blk[128:192].astype(np.int64)
+    c = np.zeros(256, dtype=np.int64)
+    l = np.arange(32)
+    for half in range(2):
+        L, H = ql[64 * half:64 * half + 64], qh[32 * half:32 * half + 32]
+        for i in range(4):
+            low = (L[l + 32 * (i % 2)] >> (4 * (i // 2))) & 0xF
+            c[128 * half + 32 * i + l] = low | ((H[l] >> (2 * i)) & 3) << 4
+    return c
 
 
 def head_inputs(rng2, rows, cols):
@@ -295,23 +298,29 @@ def main():
     write("formats_q6_k_enc.bin", q6_k(q6in))
     rows, cols = 8, 512
     w, x = head_inputs(rng2, rows, cols)
-    for name, enc, dec in (("q8_0", q8_0, None), ("q4_0", q4_0, q4_0_values), ("q6_k", q6_k, q6_k_values)):
+    for name, enc in (("q8_0", q8_0), ("q4_0", q4_0), ("q6_k", q6_k)):
         raw = b"".join(enc(w[r]) for r in range(rows))
-        if dec is None:
-            b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 34)
-            vals = (b[:, 2:].view(np.int8).astype(np.float32) *
-                    b[:, :2].copy().view(np.float16).astype(np.float32)).reshape(rows, cols)
-        else:
-            per = len(raw) // rows
-            vals = np.stack([dec(raw[per * r:per * (r + 1)], cols) for r in range(rows)])
-        if name == "q6_k":  # f32 activations
-            y = x.astype(np.float64) @ vals.astype(np.float64).T  # [2, rows]
+        if name == "q6_k":  # Q8_K activations: per block d_w d_x sum_g sc_g (codes - 32) . x
+            xq = b"".join(q8_k(x[t]) for t in range(x.shape[0]))
+            xb = np.frombuffer(xq, dtype=np.uint8).reshape(-1, 292)
+            dx = xb[:, :4].copy().view("<f4").astype(np.float64).reshape(x.shape[0], -1)
+            qx = xb[:, 4:260].view(np.int8).astype(np.int64).reshape(x.shape[0], -1, 16, 16)
+            wb = np.frombuffer(raw, dtype=np.uint8).reshape(rows, -1, 210)
+            dw = wb[:, :, 208:210].copy().view(np.float16).astype(np.float64)[..., 0]
+            sc = wb[:, :, 192:208].view(np.int8).astype(np.int64)  # [rows, blocks, 16]
+            code = np.zeros((rows, cols // 256, 16, 16), dtype=np.int64)
+            for r in range(rows):
+                blkraw = raw[len(raw) // rows * r:len(raw) // rows * (r + 1)]
+                for b in range(cols // 256):
+                    code[r, b] = q6_k_codes(blkraw[210 * b:210 * b + 210]).reshape(16, 16)
+            gdot = np.einsum("tbgk,rbgk->trbg", qx, code - 32)
+            y = np.einsum("trbg,rbg,tb,rb->tr", gdot, sc, dx, dw)
+            write(f"formats_head_{name}_xq.bin", xq)
         else:  # Q8_0 activations, as ggml's vec_dot_q8_0_q8_0 / q4_0_q8_0: sum of d_w d_x (q_w . q_x)
             xq = b"".join(q8_0(x[t]) for t in range(x.shape[0]))
             xb = np.frombuffer(xq, dtype=np.uint8).reshape(-1, 34)
             dx = xb[:, :2].copy().view(np.float16).astype(np.float64).reshape(x.shape[0], -1)
             qx = xb[:, 2:].view(np.int8).astype(np.int64).reshape(x.shape[0], -1, 32)
-            per = len(raw) // rows
             bb = 34 if name == "q8_0" else 18
             wb = np.frombuffer(raw, dtype=np.uint8).reshape(rows, -1, bb)
             dw = wb[:, :, :2].copy().view(np.float16).astype(np.float64)[..., 0]

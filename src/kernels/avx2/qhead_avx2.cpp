@@ -1,9 +1,9 @@
 // AVX2 + FMA + F16C head GEMVs (kernels/qhead_matmul.hpp): Q8_0 rows with
 // Q8_0 activations (the sign trick of ggml: |w| times x with w's sign,
 // vpmaddubsw then vpmaddwd), Q4_0 rows two blocks per step (below), Q6_K
-// with f32 activations (codes widened to f32 in registers, one FMA per
-// 16-element scale group). Rows one at a time (kernels/qhead_rows.hpp). The
-// AVX-512 table runs the Q8_0/Q4_0 ones too.
+// rows with Q8_K activations (unsigned codes by vpmaddubsw, the scales by
+// vpmaddwd, int32 over the 256-element block). Rows one at a time
+// (kernels/qhead_rows.hpp). The AVX-512 table runs the Q8_0/Q4_0 ones too.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -26,26 +26,35 @@ float hsum(__m256 v) {
 
 float load_fp16(const uint8_t* p) { return _cvtsh_ss(detail::fp16_bits_at(p)); }
 
-// The low 8 bytes of v as 8 f32.
-__m256 widen8(__m128i v) { return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v)); }
-
 float reduce4(const __m256 (&acc)[4]) {
   return hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
 }
 
-// One 256-element block: per 128-element half, ql[0..31] holds the low
-// nibbles of elements 0..31 (low) and 64..95 (high), ql[32..63] those of
-// 32..63 and 96..127, qh[l] the top two bits of elements l, l+32, l+64,
-// l+96; each 16 elements share the scale d * sc[g].
-void q6_k_block(const uint8_t* blk, const float* xb, __m256& acc_out) {
-  alignas(32) float ds[16];
-  const float d = load_fp16(blk + 208);
-  const __m128i sc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192));
-  const __m256 dv = _mm256_set1_ps(d);
-  _mm256_store_ps(ds, _mm256_mul_ps(dv, widen8(sc)));
-  _mm256_store_ps(ds + 8, _mm256_mul_ps(dv, widen8(_mm_srli_si128(sc, 8))));
-  const __m256i m4 = _mm256_set1_epi8(0x0F), off = _mm256_set1_epi8(32);
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+// vpshufb masks: register i of a Q6_K half (elements 32i .. 32i + 31, scale
+// groups 2i and 2i + 1) takes, from 8 int16 scales in each 128-bit lane,
+// int16 2i broadcast over the low lane and 2i + 1 over the high lane.
+alignas(32) constexpr uint8_t kScaleMask[4][32] = {
+    {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3},
+    {4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 4, 5, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7, 6, 7},
+    {8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 8, 9, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11},
+    {12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13, 12, 13,
+     14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15},
+};
+
+// One 256-element Q6_K block against a Q8_K block (codes xb, group sums
+// gs): 8 int32 lanes that sum to sum_g sc_g sum_(i in g) (c_i - 32) x_i.
+// Per 128-element half, ql[0..31] holds the low nibbles of elements 0..31
+// (low) and 64..95 (high), ql[32..63] those of 32..63 and 96..127, qh[l]
+// the top two bits of elements l, l+32, l+64, l+96. The unsigned codes c
+// (0..63) times x (|x| <= 127) is vpmaddubsw's operand order, and its pair
+// sums (<= 2 * 63 * 127) cannot saturate; vpmaddwd with the group's scale
+// then gives int32. The -32 comes off once per block as 32 sum_g sc_g gs_g.
+__m256i q6_k_block(const uint8_t* blk, const int8_t* xb, const int16_t* gs) {
+  // The 16 scales as int16: sc[0..7] in the low lane, sc[8..15] in the high one.
+  const __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192)));
+  const __m256i off = _mm256_madd_epi16(sc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(gs)));
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  __m256i acc = _mm256_setzero_si256();
   for (int half = 0; half < 2; ++half) {
     const uint8_t* ql = blk + 64 * half;
     const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
@@ -59,32 +68,38 @@ void q6_k_block(const uint8_t* blk, const float* xb, __m256& acc_out) {
         _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
                         _mm256_srli_epi16(_mm256_and_si256(qh, _mm256_set1_epi8(char(0xC0))), 2)),
     };
-    const float* xh = xb + 128 * half;
+    // The half's 8 scales in both lanes.
+    const __m256i s16 = half ? _mm256_permute2x128_si256(sc, sc, 0x11) : _mm256_permute2x128_si256(sc, sc, 0x00);
+    const int8_t* xh = xb + 128 * half;
     for (int i = 0; i < 4; ++i) {
-      const __m256i v = _mm256_sub_epi8(q[i], off);  // elements 32 i .. 32 i + 31 of the half
-      const __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
-      const float* xi = xh + 32 * i;
-      const __m256 g0 = _mm256_fmadd_ps(widen8(_mm_srli_si128(lo, 8)), _mm256_loadu_ps(xi + 8),
-                                        _mm256_mul_ps(widen8(lo), _mm256_loadu_ps(xi)));
-      const __m256 g1 = _mm256_fmadd_ps(widen8(_mm_srli_si128(hi, 8)), _mm256_loadu_ps(xi + 24),
-                                        _mm256_mul_ps(widen8(hi), _mm256_loadu_ps(xi + 16)));
-      const int g = 8 * half + 2 * i;
-      acc[0] = _mm256_fmadd_ps(_mm256_broadcast_ss(ds + g), g0, acc[0]);
-      acc[1] = _mm256_fmadd_ps(_mm256_broadcast_ss(ds + g + 1), g1, acc[1]);
+      const __m256i p = _mm256_maddubs_epi16(q[i], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xh + 32 * i)));
+      const __m256i s = _mm256_shuffle_epi8(s16, _mm256_load_si256(reinterpret_cast<const __m256i*>(kScaleMask[i])));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, s));
     }
   }
-  acc_out = _mm256_add_ps(acc_out, _mm256_add_ps(acc[0], acc[1]));
+  return _mm256_sub_epi32(acc, _mm256_slli_epi32(off, 5));
 }
 
-void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-               float* y, int64_t ldy) {
+}  // namespace
+
+void q6_k_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
+                  int64_t T, float* y, int64_t ldy) {
+  const int64_t nb = cols / kQ6KBlock;
   detail::q_rows(w, row_bytes, r0, r1, T, y, ldy, [&](const uint8_t* row, int64_t t) {
-    const float* xt = x + t * cols;
+    const int8_t* xt = x.codes(t);
+    const int16_t* gs = x.group_sums(t);
+    const float* xd = x.d.data() + t * nb;
     return detail::blocks_dot<kQ6KBlockBytes>(
-        row, cols / kQ6KBlock, _mm256_setzero_ps(),
-        [&](const uint8_t* blk, int64_t b, __m256& acc) { q6_k_block(blk, xt + b * kQ6KBlock, acc); }, reduce4);
+        row, nb, _mm256_setzero_ps(),
+        [&](const uint8_t* blk, int64_t b, __m256& acc) {
+          const __m256i s = q6_k_block(blk, xt + b * kQ6KBlock, gs + 16 * b);
+          acc = _mm256_fmadd_ps(_mm256_set1_ps(load_fp16(blk + 208) * xd[b]), _mm256_cvtepi32_ps(s), acc);
+        },
+        reduce4);
   });
 }
+
+namespace {
 
 // The 8 int32 partial sums of w . x for 32 signed bytes each (|w|, |x| <=
 // 127: the int16 pair sums of vpmaddubsw cannot saturate).
@@ -185,6 +200,6 @@ void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, i
 }
 
 extern const QHeadKernels kQHeadKernels;
-const QHeadKernels kQHeadKernels{q8_0_rows_a8, q6_k_rows, q4_0_rows_a8};
+const QHeadKernels kQHeadKernels{q8_0_rows_a8, q6_k_rows_a8, q4_0_rows_a8};
 
 }  // namespace lowbit::avx2

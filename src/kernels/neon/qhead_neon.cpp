@@ -1,8 +1,7 @@
 // NEON head GEMVs (kernels/qhead_matmul.hpp): Q8_0 and Q4_0 rows with
-// Q8_0 activations through sdot (dotprod), Q6_K with f32 activations (codes
-// widened s8 -> s16 -> s32 -> f32 in registers, one FMA per 16-element
-// scale group). Checked against the portable
-// kernel under qemu (tests/arm/).
+// Q8_0 activations, Q6_K rows with Q8_K activations, all through sdot
+// (dotprod). Checked against the x86 scalar kernels' tokens under qemu
+// (tests/arm/generate_crosscheck.py).
 #include <arm_neon.h>
 
 #include <cstdint>
@@ -18,15 +17,6 @@ namespace lowbit::neon {
 namespace {
 
 float load_fp16(const uint8_t* p) { return fp16_to_f32(detail::fp16_bits_at(p)); }
-
-// sum over 16 lanes of v[i] * x[i], as 4 partial sums.
-float32x4_t dot16(int8x16_t v, const float* x) {
-  const int16x8_t lo = vmovl_s8(vget_low_s8(v)), hi = vmovl_s8(vget_high_s8(v));
-  float32x4_t s = vmulq_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(lo))), vld1q_f32(x));
-  s = vfmaq_f32(s, vcvtq_f32_s32(vmovl_s16(vget_high_s16(lo))), vld1q_f32(x + 4));
-  s = vfmaq_f32(s, vcvtq_f32_s32(vmovl_s16(vget_low_s16(hi))), vld1q_f32(x + 8));
-  return vfmaq_f32(s, vcvtq_f32_s32(vmovl_s16(vget_high_s16(hi))), vld1q_f32(x + 12));
-}
 
 // Rows against Q8_0 activations: codes(block) gives the block's 32 weight
 // codes as two vectors (elements 0..15, 16..31) as the kernels multiply them
@@ -75,13 +65,15 @@ void q4_0_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, i
                              });
 }
 
-// The layout of the x86 kernels' q6_k_block; 16 elements (one scale group)
-// per step: group 2i + j of a half is elements 32i + 16j .. + 15.
-void q6_k_block(const uint8_t* blk, const float* xb, float32x4_t& acc) {
-  const float d = load_fp16(blk + 208);
+// One Q6_K block against a Q8_K block xb, in the layout of the x86
+// kernels' q6_k_block: 16 elements (one scale group) per sdot, the codes
+// re-centred (c - 32 fits int8, so no group sums are needed here), the
+// group's int32 sums times its scale.
+int32x4_t q6_k_block(const uint8_t* blk, const int8_t* xb) {
   const auto* sc = reinterpret_cast<const int8_t*>(blk + 192);
   const uint8x16_t m4 = vdupq_n_u8(0x0F), m3 = vdupq_n_u8(3);
   const int8x16_t off = vdupq_n_s8(32);
+  int32x4_t acc = vdupq_n_s32(0);
   for (int half = 0; half < 2; ++half) {
     const uint8_t* ql = blk + 64 * half;
     const uint8_t* qh = blk + 128 + 32 * half;
@@ -95,20 +87,26 @@ void q6_k_block(const uint8_t* blk, const float* xb, float32x4_t& acc) {
       };
       for (int i = 0; i < 4; ++i) {
         const int g = 8 * half + 2 * i + j;
-        const float32x4_t s = dot16(vsubq_s8(vreinterpretq_s8_u8(q[i]), off), xb + 128 * half + 32 * i + 16 * j);
-        acc = vfmaq_n_f32(acc, s, d * float(sc[g]));
+        const int32x4_t s = vdotq_s32(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(q[i]), off),
+                                      vld1q_s8(xb + 128 * half + 32 * i + 16 * j));
+        acc = vmlaq_n_s32(acc, s, sc[g]);
       }
     }
   }
+  return acc;
 }
 
-void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const float* x, int64_t T,
-               float* y, int64_t ldy) {
+void q6_k_rows_a8(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t cols, const QHeadActs& x,
+                  int64_t T, float* y, int64_t ldy) {
+  const int64_t nb = cols / kQ6KBlock;
   detail::q_rows(w, row_bytes, r0, r1, T, y, ldy, [&](const uint8_t* row, int64_t t) {
-    const float* xt = x + t * cols;
+    const int8_t* xt = x.codes(t);
+    const float* xd = x.d.data() + t * nb;
     return detail::blocks_dot<kQ6KBlockBytes>(
-        row, cols / kQ6KBlock, vdupq_n_f32(0),
-        [&](const uint8_t* blk, int64_t b, float32x4_t& acc) { q6_k_block(blk, xt + b * kQ6KBlock, acc); },
+        row, nb, vdupq_n_f32(0),
+        [&](const uint8_t* blk, int64_t b, float32x4_t& acc) {
+          acc = vfmaq_n_f32(acc, vcvtq_f32_s32(q6_k_block(blk, xt + b * kQ6KBlock)), load_fp16(blk + 208) * xd[b]);
+        },
         [](const float32x4_t(&acc)[4]) {
           return vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
         });
@@ -118,6 +116,6 @@ void q6_k_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int6
 }  // namespace
 
 extern const QHeadKernels kQHeadKernels;
-const QHeadKernels kQHeadKernels{q8_0_rows_a8, q6_k_rows, q4_0_rows_a8};
+const QHeadKernels kQHeadKernels{q8_0_rows_a8, q6_k_rows_a8, q4_0_rows_a8};
 
 }  // namespace lowbit::neon
