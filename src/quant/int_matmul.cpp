@@ -6,6 +6,7 @@
 
 #include "core/thread_pool.hpp"
 #include "kernels/int8_matmul.hpp"
+#include "kernels/scale_rows.hpp"
 #include "kernels/sgemm.hpp"
 
 namespace lowbit {
@@ -25,13 +26,17 @@ void exact_int_matmul(const float* xq, const float* wq, int64_t tokens, int64_t 
 namespace {
 
 // y[t, o] = float(acc[t, o] * x_step[t] * w_step[o]) in double, rows on the pool.
+void scale_row(const int32_t* acc, double x_step, const float* w_step, double w_all, int64_t out, float* y) {
+  scale_int32_row(acc, x_step, w_step, w_all, out, y);  // the same products, vectorized per ISA
+}
+void scale_row(const double* acc, double x_step, const float* w_step, double w_all, int64_t out, float* y) {
+  for (int64_t o = 0; o < out; ++o) y[o] = float(acc[o] * x_step * (w_step ? double(w_step[o]) : w_all));
+}
 template <typename Acc>
 void scale_sums(const Acc* acc, const double* x_step, int64_t tokens, const float* w_step, double w_step_all,
                 int64_t out, float* y) {
   ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t)
-      for (int64_t o = 0; o < out; ++o)
-        y[t * out + o] = float(double(acc[t * out + o]) * x_step[t] * (w_step ? double(w_step[o]) : w_step_all));
+    for (int64_t t = t0; t < t1; ++t) scale_row(acc + t * out, x_step[t], w_step, w_step_all, out, y + t * out);
   });
 }
 
