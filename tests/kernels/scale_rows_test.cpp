@@ -4,7 +4,8 @@
 // hand-computed values.
 #include <gtest/gtest.h>
 
-#include <cstring>
+#include <bit>
+#include <cstdint>
 #include <vector>
 
 #include "../common/per_isa.hpp"
@@ -30,7 +31,7 @@ TEST_P(ScaleRowsTest, MatchesTheDoubleFormulaBitForBit) {
       fn(acc.data(), x_step, per_output ? w.data() : nullptr, w_all, n, y.data());
       for (int64_t o = 0; o < n; ++o) {
         const float want = float(double(acc[size_t(o)]) * x_step * (per_output ? double(w[size_t(o)]) : w_all));
-        ASSERT_EQ(std::memcmp(&y[size_t(o)], &want, sizeof(float)), 0) << "n " << n << " o " << o;
+        ASSERT_EQ(std::bit_cast<uint32_t>(y[size_t(o)]), std::bit_cast<uint32_t>(want)) << "n " << n << " o " << o;
       }
     }
   }
