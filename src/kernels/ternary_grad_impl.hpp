@@ -30,12 +30,6 @@ struct Row {
   Vec v[kV];
 };
 
-inline Row load_row(const void* p) {
-  Row r;
-  std::memcpy(&r, p, sizeof(r));
-  return r;
-}
-
 // The 27 rows of group g's table: row (j0 + 3 j1 + 9 j2) = (s0 d0 + s1 d1) + s2 d2, s = j - 1.
 inline void build_table(const Row* d, Row* table) {
   Row pair[9];
@@ -133,7 +127,8 @@ void input_grad(const float* dy, int64_t t0, int64_t t1, const TernaryGradWeight
   part.resize(size_t(in));
   for (int64_t b = t0; b < t1; b += kTokens) {
     const int64_t nt = std::min(kTokens, t1 - b);
-    // Zero where a block is short of tokens and past `out` (times 1: exact).
+    // The rows past `out` (the last group's padding) must be zero; lanes
+    // past nt would only give sums nobody reads, zeroed all the same.
     if (nt < kTokens || out < groups * 3) std::memset(static_cast<void*>(d.data()), 0, d.size() * sizeof(Row));
     transpose(dy + b * out, out, nt, out, reinterpret_cast<float*>(d.data()), kTokens, 1.0f);
     for (int64_t g0 = 0; g0 < groups; g0 += kChunk) {
