@@ -1,7 +1,6 @@
 #include "kernels/ternary_grad.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/thread_pool.hpp"
 
