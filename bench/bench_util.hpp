@@ -29,8 +29,12 @@ inline const Tokenizer* llama3_tokenizer() {
 class BestOf {
  public:
   void start() { t0_ = std::chrono::steady_clock::now(); }
-  void stop() {
-    best_ = std::min(best_, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0_).count());
+  void stop() { stop_seconds(); }
+  // stop() that also returns this call's time, in seconds.
+  double stop_seconds() {
+    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0_).count();
+    best_ = std::min(best_, us);
+    return us * 1e-6;
   }
   double us() const { return best_; }
 
