@@ -89,7 +89,11 @@ void BM_WeightGrad(benchmark::State& state, int64_t out, int64_t in, bool amx, i
   set_flops(state, out, in);
 }
 
-void BM_Forward(benchmark::State& state, int64_t out, int64_t in, bool amx, int threads) {
+enum class ForwardKind { kAmx, kTernary, kLut };
+
+// kLut includes packing the weights (once per step and layer in training).
+void BM_Forward(benchmark::State& state, int64_t out, int64_t in, ForwardKind kind, int threads) {
+  const bool amx = kind == ForwardKind::kAmx;
   if (amx && !amx_usable()) return state.SkipWithError("no usable AMX");
   ThreadPool::set_global_threads(threads);
   const Operands o(out, in);
@@ -107,9 +111,16 @@ void BM_Forward(benchmark::State& state, int64_t out, int64_t in, bool amx, int 
   if (amx) pack_int8_tile_weights(o.w.data(), out, in, tiles);
   else packed = pack_ternary(o.w.data(), out, in, 0.02f);
   const std::unique_ptr<int32_t[]> acc(new int32_t[size_t(kTokens * out)]);
+  TernaryGradWeights lut;
   for (auto _ : state) {
-    if (amx) int8_tile_matmul_i32(tiles, rows.q.as<int8_t>(), rows.in_pad, kTokens, acc.get());
-    else ternary_matmul_i32(packed, rows, acc.get());
+    if (kind == ForwardKind::kLut) {
+      pack_ternary_forward_weights(o.w.data(), out, in, lut);
+      ternary_forward_i8(o.q.data(), kTokens, lut, acc.get());
+    } else if (amx) {
+      int8_tile_matmul_i32(tiles, rows.q.as<int8_t>(), rows.in_pad, kTokens, acc.get());
+    } else {
+      ternary_matmul_i32(packed, rows, acc.get());
+    }
     benchmark::DoNotOptimize(acc.get());
   }
   set_flops(state, out, in);
@@ -134,8 +145,12 @@ const bool registered = [] {
                                      amx, threads)
             ->UseRealTime();
         benchmark::RegisterBenchmark(("train_fwd/" + shape + (amx ? "/amx" : "/ternary") + tail).c_str(), BM_Forward,
-                                     out, in, amx, threads)
+                                     out, in, amx ? ForwardKind::kAmx : ForwardKind::kTernary, threads)
             ->UseRealTime();
+        if (!amx)
+          benchmark::RegisterBenchmark(("train_fwd/" + shape + "/lut" + tail).c_str(), BM_Forward, out, in,
+                                       ForwardKind::kLut, threads)
+              ->UseRealTime();
       }
   return true;
 }();

@@ -8,33 +8,48 @@ namespace lowbit {
 
 namespace tgrad_generic {
 void input_grad(const float*, int64_t, int64_t, const TernaryGradWeights&, float, float*);
+void forward_i8(const int8_t*, int64_t, int64_t, const TernaryGradWeights&, int32_t*);
 }
 #if defined(__x86_64__)
 namespace tgrad_avx2 {
 void input_grad(const float*, int64_t, int64_t, const TernaryGradWeights&, float, float*);
+void forward_i8(const int8_t*, int64_t, int64_t, const TernaryGradWeights&, int32_t*);
 }
 namespace tgrad_avx512 {
 void input_grad(const float*, int64_t, int64_t, const TernaryGradWeights&, float, float*);
+void forward_i8(const int8_t*, int64_t, int64_t, const TernaryGradWeights&, int32_t*);
 }
 #endif
 
-void pack_ternary_grad_weights(const int8_t* w, int64_t out, int64_t in, TernaryGradWeights& packed) {
-  packed.out = out, packed.in = in, packed.groups = (out + 2) / 3;
-  const size_t bytes = size_t(packed.groups * in);
+namespace {
+// Packs the [rows, cols] matrix whose (r, c) entry is w[r * rs + c * cs]:
+// groups of three rows, a byte per column.
+void pack_groups(const int8_t* w, int64_t rows, int64_t cols, int64_t rs, int64_t cs, TernaryGradWeights& packed) {
+  packed.out = rows, packed.in = cols, packed.groups = (rows + 2) / 3;
+  const size_t bytes = size_t(packed.groups * cols);
   if (packed.codes.size() < bytes) packed.codes = AlignedBuffer(bytes);
   uint8_t* codes = packed.codes.as<uint8_t>();
   ThreadPool::global().parallel_for(packed.groups, 8, [&](int64_t g0, int64_t g1) {
     for (int64_t g = g0; g < g1; ++g)
-      for (int64_t i = 0; i < in; ++i) {
+      for (int64_t c = 0; c < cols; ++c) {
         int code = 0;
         for (int64_t j = 2; j >= 0; --j) {
-          const int64_t o = 3 * g + j;
-          const int v = o < out ? w[o * in + i] : 0;
+          const int64_t r = 3 * g + j;
+          const int v = r < rows ? w[r * rs + c * cs] : 0;
           code = 3 * code + (v > 0) - (v < 0) + 1;  // the sign: codes are -1, 0, +1
         }
-        codes[g * in + i] = uint8_t(code * 8);  // the table row's byte offset / 8
+        codes[g * cols + c] = uint8_t(code * 8);  // the table row's byte offset / 8
       }
   });
+}
+}  // namespace
+
+void pack_ternary_grad_weights(const int8_t* w, int64_t out, int64_t in, TernaryGradWeights& packed) {
+  pack_groups(w, out, in, in, 1, packed);
+}
+
+void pack_ternary_forward_weights(const int8_t* w, int64_t out, int64_t in, TernaryGradWeights& packed) {
+  pack_groups(w, in, out, 1, in, packed);
 }
 
 TernaryGradFn ternary_grad_for_isa(Isa isa) {
@@ -54,6 +69,25 @@ void ternary_input_grad(const float* dy, int64_t tokens, const TernaryGradWeight
   // 16-token blocks: one table fill per block serves every column.
   ThreadPool::global().parallel_for(
       (tokens + 15) / 16, 1, [&](int64_t b0, int64_t b1) { fn(dy, b0 * 16, std::min(tokens, b1 * 16), w, scale, dx); });
+}
+
+TernaryForwardFn ternary_forward_for_isa(Isa isa) {
+  IsaEntries<TernaryForwardFn> e{.scalar = tgrad_generic::forward_i8};
+#if defined(__x86_64__)
+  e.avx2 = tgrad_avx2::forward_i8, e.avx512 = tgrad_avx512::forward_i8;
+#endif
+  return entry_if_supported(isa, e);
+}
+
+void ternary_forward_i8(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, int32_t* y) {
+  if (w.out == 0) {
+    std::fill(y, y + tokens * w.in, 0);
+    return;
+  }
+  static const TernaryForwardFn fn = pick_for_chosen_isa(ternary_forward_for_isa);
+  // 32-token blocks: one table fill per block serves every output.
+  ThreadPool::global().parallel_for((tokens + 31) / 32, 1,
+                                    [&](int64_t b0, int64_t b1) { fn(q, b0 * 32, std::min(tokens, b1 * 32), w, y); });
 }
 
 }  // namespace lowbit

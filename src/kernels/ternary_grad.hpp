@@ -34,6 +34,18 @@ void pack_ternary_grad_weights(const int8_t* w, int64_t out, int64_t in, Ternary
 // global pool (not from inside one of its jobs), with chosen_isa()'s kernel.
 void ternary_input_grad(const float* dy, int64_t tokens, const TernaryGradWeights& w, float scale, float* dx);
 
+// The forward through the same tables, on int8 activation codes:
+//   y[t, o] = sum_i q[t, i] * w~[o, i]   (int32, exact)
+// Table rows are int16 over 32 tokens, so a vector add serves twice the
+// tokens of the f32 kernel above; the codes are packed down w~'s rows
+// (groups of three inputs, a byte per output). Every ISA gives the same
+// (exact) sums as the int8 GEMM kernels.
+void pack_ternary_forward_weights(const int8_t* w, int64_t out, int64_t in, TernaryGradWeights& packed);
+// y [tokens, out] (overwritten) = q [tokens, in] . w~^T, on the global pool.
+void ternary_forward_i8(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, int32_t* y);
+using TernaryForwardFn = void (*)(const int8_t* q, int64_t t0, int64_t t1, const TernaryGradWeights& w, int32_t* y);
+TernaryForwardFn ternary_forward_for_isa(Isa isa);
+
 // One ISA's single-threaded kernel on tokens [t0, t1), or null where this
 // CPU or build lacks it (tests compare every one the host can run).
 using TernaryGradFn = void (*)(const float* dy, int64_t t0, int64_t t1, const TernaryGradWeights& w, float scale,

@@ -73,40 +73,36 @@ void TernaryLinear::quantize_for_backward(const float* x, int64_t tokens, TrainA
 
 void TernaryLinear::quantize_for_training(const float* x, int64_t tokens, TrainActs& a) const {
   quantize_for_backward(x, tokens, a);
-  // The codes once more in the layout of the ternary GEMM kernels: rows
-  // padded with zeros to a multiple of 128, and each row's sum.
-  QuantizedActivations& r = a.rows;
-  const int64_t in_pad = (in_ + 127) / 128 * 128;
-  if (r.q.size() < size_t(tokens * in_pad)) r.q = AlignedBuffer(size_t(tokens * in_pad));
-  r.tokens = tokens, r.in = in_, r.in_pad = in_pad;
-  r.sum.resize(size_t(tokens));
+  if (!amx_) return;  // the multiply-free forward reads a.q as it is
+  // The codes once more for the AMX tiles: rows padded with zeros to a
+  // multiple of 64 bytes.
+  const int64_t stride = (in_ + 63) / 64 * 64;
+  if (a.rows.size() < size_t(tokens * stride)) a.rows = AlignedBuffer(size_t(tokens * stride));
+  a.rows_stride = stride;
   ThreadPool::global().parallel_for(tokens, 16, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int8_t* src = a.q.data() + t * in_;
-      int8_t* dst = r.q.as<int8_t>() + t * in_pad;
+      int8_t* dst = a.rows.as<int8_t>() + t * stride;
       std::copy(src, src + in_, dst);
-      std::fill(dst + in_, dst + in_pad, int8_t(0));
-      int32_t sum = 0;
-      for (int64_t i = 0; i < in_; ++i) sum += src[i];
-      r.sum[size_t(t)] = sum;
+      std::fill(dst + in_, dst + stride, int8_t(0));
     }
   });
 }
 
-// The integer sums of the ternary GEMM kernels (the same exact int32 sums as
-// forward's int8 x int8 kernel), the same rescaling: forward's y bit for bit.
+// The exact int32 sums of forward's int8 x int8 kernel, the same rescaling:
+// forward's y bit for bit.
 void TernaryLinear::forward_from(const TrainActs& a, float* y) const {
   if (!packed_current_) {
     if (amx_) pack_int8_tile_weights(wq_.q.data(), out_, in_, tile_w_);
-    else packed_ = pack_ternary(wq_.q.data(), out_, in_, wq_.scale);
+    else pack_ternary_forward_weights(wq_.q.data(), out_, in_, lut_fwd_);
     packed_current_ = true;
   }
   if (amx_) {
-    int8_tile_matmul_scaled(tile_w_, a.rows.q.as<int8_t>(), a.rows.in_pad, a.tokens, a.step.data(), wq_.scale, y);
+    int8_tile_matmul_scaled(tile_w_, a.rows.as<int8_t>(), a.rows_stride, a.tokens, a.step.data(), wq_.scale, y);
     return;
   }
   const std::unique_ptr<int32_t[]> acc(new int32_t[size_t(a.tokens * out_)]);  // every sum written: no zeroing
-  ternary_matmul_i32(packed_, a.rows, acc.get());
+  ternary_forward_i8(a.q.data(), a.tokens, lut_fwd_, acc.get());
   scale_int32_sums(acc.get(), a.step.data(), a.tokens, nullptr, wq_.scale, out_, y);
 }
 

@@ -10,7 +10,6 @@
 #include "kernels/int8_grad.hpp"
 #include "kernels/int8_tile_matmul.hpp"
 #include "kernels/ternary_grad.hpp"
-#include "kernels/ternary_matmul.hpp"
 #include "nn/linear_layer.hpp"
 #include "nn/ste.hpp"
 #include "quant/act_quant.hpp"
@@ -41,7 +40,8 @@ class TernaryLinear : public LinearLayer {
     std::vector<int8_t> q;      // [tokens, in] codes
     std::vector<double> step;   // [tokens]
     QuantizedActs deq;          // the STE mask, and q * step (for the SGEMM weight gradient only)
-    QuantizedActivations rows;  // q again, rows padded for the ternary GEMM kernels, with their sums
+    AlignedBuffer rows;         // q again, rows padded to 64 bytes for the AMX tiles
+    int64_t rows_stride = 0;
     Int8GradCodes codes;        // q again, for the AMX weight gradient
     std::vector<float> step_f;  // float(step), for the AMX weight gradient
   };
@@ -82,11 +82,13 @@ class TernaryLinear : public LinearLayer {
   mutable Int8GradWeights grad_w_;
   mutable TernaryGradWeights lut_w_;
   mutable bool grad_w_current_ = false;
-  // wq_ in the ternary kernels' layout for forward_from, packed on first use
-  // after each requantize (inference-only layers never pack it).
-  // Where AMX runs, its tile layout instead (kernels/int8_tile_matmul.hpp:
-  // the same int32 sums).
-  mutable PackedTernary packed_;
+  // wq_ in forward_from's layout, packed on first use after each requantize
+  // (inference-only layers never pack it): AMX tiles where AMX runs
+  // (kernels/int8_tile_matmul.hpp), else the multiply-free forward's codes
+  // (kernels/ternary_grad.hpp: int16 tables over 32 tokens, 1.6-2.1x the
+  // int8 GEMM kernels on AVX2 at the training shapes). Both give the same
+  // exact int32 sums as the int8 GEMM kernels.
+  mutable TernaryGradWeights lut_fwd_;
   mutable Int8TileWeights tile_w_;
   mutable bool packed_current_ = false;
 };

@@ -108,5 +108,60 @@ TEST(TernaryGrad, PooledEntrySameBitsAtOneAndTwoThreads) {
   EXPECT_NEAR(a[0], 0.5 * want, double(c.out + 2) * 6e-8 * 0.5 * mag + 1e-30);
 }
 
+// The forward on int8 codes against an int64 triple loop, per ISA: exact.
+// Codes at the extremes (-128 and 127 everywhere, with w~ = sign-matching
+// +-1: the largest sums) check the int16 partial sums are widened in time;
+// `in` past 3 * 84 takes several widenings, tokens off the 32-token grid.
+class TernaryForwardTest : public PerIsa {};
+
+TEST_P(TernaryForwardTest, EqualsIntegerLoop) {
+  LOWBIT_SKIP_UNSUPPORTED_ISA(GetParam());
+  const TernaryForwardFn fn = ternary_forward_for_isa(GetParam());
+  if (!fn) GTEST_SKIP() << "no ternary forward kernel for " << isa_name(GetParam()) << " (falls back)";
+  Rng rng(29);
+  const Case cases[] = {{32, 3, 12},  {45, 37, 70},   {64, 256, 256}, {1, 1, 1},
+                        {33, 38, 13}, {40, 96, 1024}, {70, 5, 700}};
+  for (const Case& c : cases)
+    for (const bool extreme : {false, true}) {
+      std::vector<int8_t> q(size_t(c.tokens * c.in)), w = random_ternary(c.out * c.in, rng);
+      for (size_t k = 0; k < q.size(); ++k) q[k] = extreme ? int8_t(k % 2 ? 127 : -128) : int8_t(rng.next_u64() % 256);
+      if (extreme)  // w~ = sign(q): every product positive
+        for (int64_t o = 0; o < c.out; ++o)
+          for (int64_t i = 0; i < c.in; ++i) w[size_t(o * c.in + i)] = int8_t(i % 2 ? 1 : -1);
+      TernaryGradWeights packed;
+      pack_ternary_forward_weights(w.data(), c.out, c.in, packed);
+      std::vector<int32_t> y(size_t(c.tokens * c.out), -7);
+      const int64_t mid = c.tokens / 2;  // off the 32-token grid, as two threads would split
+      fn(q.data(), 0, mid, packed, y.data());
+      fn(q.data(), mid, c.tokens, packed, y.data());
+      for (int64_t t = 0; t < c.tokens; ++t)
+        for (int64_t o = 0; o < c.out; ++o) {
+          int64_t want = 0;
+          for (int64_t i = 0; i < c.in; ++i) want += int64_t(q[size_t(t * c.in + i)]) * w[size_t(o * c.in + i)];
+          ASSERT_EQ(y[size_t(t * c.out + o)], want)
+              << "out " << c.out << " in " << c.in << " t " << t << " o " << o << (extreme ? " (extreme)" : "");
+        }
+    }
+}
+
+LOWBIT_INSTANTIATE_PER_ISA(TernaryForwardTest);
+
+TEST(TernaryForward, PooledEntryAndHandValues) {
+  // q = [[1, 2, 3, 4]], w~ = [[1, 0, -1, 1], [-1, -1, 0, 0]]: y = [1 - 3 + 4, -1 - 2] = [2, -3].
+  const int8_t q[] = {1, 2, 3, 4}, w[] = {1, 0, -1, 1, -1, -1, 0, 0};
+  TernaryGradWeights packed;
+  pack_ternary_forward_weights(w, 2, 4, packed);
+  int32_t y[2] = {99, 99};
+  ternary_forward_i8(q, 1, packed, y);
+  EXPECT_EQ(y[0], 2);
+  EXPECT_EQ(y[1], -3);
+  // No inputs: zeros.
+  TernaryGradWeights empty;
+  pack_ternary_forward_weights(w, 2, 0, empty);
+  ternary_forward_i8(q, 1, empty, y);
+  EXPECT_EQ(y[0], 0);
+  EXPECT_EQ(y[1], 0);
+}
+
 }  // namespace
 }  // namespace lowbit
