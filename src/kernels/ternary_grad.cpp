@@ -1,23 +1,25 @@
 #include "kernels/ternary_grad.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "core/thread_pool.hpp"
+#include "kernels/scale_rows.hpp"
 
 namespace lowbit {
 
 namespace tgrad_generic {
 void input_grad(const float*, int64_t, int64_t, const TernaryGradWeights&, float, float*);
-void forward_i8(const int8_t*, int64_t, int64_t, const TernaryGradWeights&, int32_t*);
+void forward_i8(const int8_t*, int64_t, const TernaryGradWeights&, int32_t*);
 }
 #if defined(__x86_64__)
 namespace tgrad_avx2 {
 void input_grad(const float*, int64_t, int64_t, const TernaryGradWeights&, float, float*);
-void forward_i8(const int8_t*, int64_t, int64_t, const TernaryGradWeights&, int32_t*);
+void forward_i8(const int8_t*, int64_t, const TernaryGradWeights&, int32_t*);
 }
 namespace tgrad_avx512 {
 void input_grad(const float*, int64_t, int64_t, const TernaryGradWeights&, float, float*);
-void forward_i8(const int8_t*, int64_t, int64_t, const TernaryGradWeights&, int32_t*);
+void forward_i8(const int8_t*, int64_t, const TernaryGradWeights&, int32_t*);
 }
 #endif
 
@@ -79,15 +81,39 @@ TernaryForwardFn ternary_forward_for_isa(Isa isa) {
   return entry_if_supported(isa, e);
 }
 
+namespace {
+TernaryForwardFn forward_fn() {
+  static const TernaryForwardFn fn = pick_for_chosen_isa(ternary_forward_for_isa);
+  return fn;
+}
+}  // namespace
+
 void ternary_forward_i8(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, int32_t* y) {
   if (w.out == 0) {
     std::fill(y, y + tokens * w.in, 0);
     return;
   }
-  static const TernaryForwardFn fn = pick_for_chosen_isa(ternary_forward_for_isa);
   // 32-token blocks: one table fill per block serves every output.
-  ThreadPool::global().parallel_for((tokens + 31) / 32, 1,
-                                    [&](int64_t b0, int64_t b1) { fn(q, b0 * 32, std::min(tokens, b1 * 32), w, y); });
+  ThreadPool::global().parallel_for((tokens + 31) / 32, 1, [&](int64_t b0, int64_t b1) {
+    const int64_t t0 = b0 * 32, t1 = std::min(tokens, b1 * 32);
+    forward_fn()(q + t0 * w.out, t1 - t0, w, y + t0 * w.in);
+  });
+}
+
+void ternary_forward_i8_scaled(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, const double* x_step,
+                               double w_scale, float* y) {
+  const int64_t cols = w.in;
+  ThreadPool::global().parallel_for((tokens + 31) / 32, 1, [&](int64_t b0, int64_t b1) {
+    thread_local std::vector<int32_t> sums;  // one block's sums, rescaled while in cache
+    sums.resize(size_t(32 * cols));
+    for (int64_t t0 = b0 * 32; t0 < std::min(tokens, b1 * 32); t0 += 32) {
+      const int64_t nt = std::min<int64_t>(32, tokens - t0);
+      if (w.out == 0) std::fill(sums.begin(), sums.end(), 0);
+      else forward_fn()(q + t0 * w.out, nt, w, sums.data());
+      for (int64_t t = 0; t < nt; ++t)
+        scale_int32_row(sums.data() + t * cols, x_step[t0 + t], nullptr, w_scale, cols, y + (t0 + t) * cols);
+    }
+  });
 }
 
 }  // namespace lowbit

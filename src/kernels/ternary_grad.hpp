@@ -43,7 +43,13 @@ void ternary_input_grad(const float* dy, int64_t tokens, const TernaryGradWeight
 void pack_ternary_forward_weights(const int8_t* w, int64_t out, int64_t in, TernaryGradWeights& packed);
 // y [tokens, out] (overwritten) = q [tokens, in] . w~^T, on the global pool.
 void ternary_forward_i8(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, int32_t* y);
-using TernaryForwardFn = void (*)(const int8_t* q, int64_t t0, int64_t t1, const TernaryGradWeights& w, int32_t* y);
+// The same sums rescaled as scale_int32_sums does (quant/int_matmul.hpp:
+// y = float(sum * x_step[t] * w_scale) in double, the same bits), each
+// 32-token block while its sums are still in cache.
+void ternary_forward_i8_scaled(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, const double* x_step,
+                               double w_scale, float* y);
+// One ISA's single-threaded kernel: q and y start at the first of `tokens`.
+using TernaryForwardFn = void (*)(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, int32_t* y);
 TernaryForwardFn ternary_forward_for_isa(Isa isa);
 
 // One ISA's single-threaded kernel on tokens [t0, t1), or null where this

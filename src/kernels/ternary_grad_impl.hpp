@@ -233,7 +233,7 @@ inline void codes_to_rows(const int8_t* src, int64_t rows, int64_t nt, int16_t* 
 // vector add). A row holds a sum of three codes, |.| <= 384, so a column's
 // int16 sums take kWiden groups (84 * 384 < 32768) before they are widened
 // into int32.
-void forward_i8(const int8_t* q, int64_t t0, int64_t t1, const TernaryGradWeights& w, int32_t* y) {
+void forward_i8(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, int32_t* y) {
   using R = Row<int16_t>;
   using W = Row<int32_t>;  // half a block of int32 sums
   constexpr int64_t kTokens = R::kTokens, kWiden = 7 * kChunk;
@@ -244,8 +244,8 @@ void forward_i8(const int8_t* q, int64_t t0, int64_t t1, const TernaryGradWeight
   tables.resize(size_t(kChunk * kEntries));
   part.resize(size_t(cols));
   wide.resize(size_t(cols * 2));
-  for (int64_t b = t0; b < t1; b += kTokens) {
-    const int64_t nt = std::min(kTokens, t1 - b);
+  for (int64_t b = 0; b < tokens; b += kTokens) {
+    const int64_t nt = std::min(kTokens, tokens - b);
     zero_padding(d, nt < kTokens ? 0 : rows);
     codes_to_rows(q + b * rows, rows, nt, reinterpret_cast<int16_t*>(d.data()));
     for (int64_t g0 = 0; g0 < groups; g0 += kWiden) {

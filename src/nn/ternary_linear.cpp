@@ -101,9 +101,7 @@ void TernaryLinear::forward_from(const TrainActs& a, float* y) const {
     int8_tile_matmul_scaled(tile_w_, a.rows.as<int8_t>(), a.rows_stride, a.tokens, a.step.data(), wq_.scale, y);
     return;
   }
-  const std::unique_ptr<int32_t[]> acc(new int32_t[size_t(a.tokens * out_)]);  // every sum written: no zeroing
-  ternary_forward_i8(a.q.data(), a.tokens, lut_fwd_, acc.get());
-  scale_int32_sums(acc.get(), a.step.data(), a.tokens, nullptr, wq_.scale, out_, y);
+  ternary_forward_i8_scaled(a.q.data(), a.tokens, lut_fwd_, a.step.data(), wq_.scale, y);
 }
 
 void TernaryLinear::backward_from(const float* x, const TrainActs& a, const float* dy, float* dx, float* dw) const {

@@ -6,6 +6,7 @@
 // header); the pooled entry point gives the same bits at 1 and 2 threads.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 #include "kernels/ternary_grad.hpp"
+#include "quant/int_matmul.hpp"
 
 namespace lowbit {
 namespace {
@@ -132,8 +134,8 @@ TEST_P(TernaryForwardTest, EqualsIntegerLoop) {
       pack_ternary_forward_weights(w.data(), c.out, c.in, packed);
       std::vector<int32_t> y(size_t(c.tokens * c.out), -7);
       const int64_t mid = c.tokens / 2;  // off the 32-token grid, as two threads would split
-      fn(q.data(), 0, mid, packed, y.data());
-      fn(q.data(), mid, c.tokens, packed, y.data());
+      fn(q.data(), mid, packed, y.data());
+      fn(q.data() + mid * c.in, c.tokens - mid, packed, y.data() + mid * c.out);
       for (int64_t t = 0; t < c.tokens; ++t)
         for (int64_t o = 0; o < c.out; ++o) {
           int64_t want = 0;
@@ -161,6 +163,38 @@ TEST(TernaryForward, PooledEntryAndHandValues) {
   ternary_forward_i8(q, 1, empty, y);
   EXPECT_EQ(y[0], 0);
   EXPECT_EQ(y[1], 0);
+}
+
+// The rescaled forward gives scale_int32_sums' bits on the integer loop's
+// sums (the training forward's y), at 1 and 2 threads, tokens off the grid.
+TEST(TernaryForward, ScaledEqualsScaleInt32SumsOfExactSums) {
+  Rng rng(31);
+  const int64_t tokens = 100, out = 70, in = 300;
+  std::vector<int8_t> q(size_t(tokens * in));
+  for (int8_t& v : q) v = int8_t(rng.next_u64() % 255 - 127);
+  const std::vector<int8_t> w = random_ternary(out * in, rng);
+  std::vector<double> step(static_cast<size_t>(tokens));
+  for (double& s : step) s = 0.001 + 0.01 * double(rng.next_u64() % 1000) / 1000.0;
+  std::vector<int32_t> sums(size_t(tokens * out));
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t o = 0; o < out; ++o) {
+      int32_t acc = 0;
+      for (int64_t i = 0; i < in; ++i) acc += q[size_t(t * in + i)] * w[size_t(o * in + i)];
+      sums[size_t(t * out + o)] = acc;
+    }
+  std::vector<float> want(size_t(tokens * out));
+  scale_int32_sums(sums.data(), step.data(), tokens, nullptr, 0.0371, out, want.data());
+  TernaryGradWeights packed;
+  pack_ternary_forward_weights(w.data(), out, in, packed);
+  for (int threads : {1, 2}) {
+    ThreadPool::set_global_threads(threads);
+    std::vector<float> y(want.size(), -1.0f);
+    ternary_forward_i8_scaled(q.data(), tokens, packed, step.data(), 0.0371, y.data());
+    for (size_t k = 0; k < y.size(); ++k)
+      ASSERT_EQ(std::bit_cast<uint32_t>(y[k]), std::bit_cast<uint32_t>(want[k]))
+          << "at " << k << ", threads " << threads;
+  }
+  ThreadPool::set_global_threads(int(std::thread::hardware_concurrency()));
 }
 
 }  // namespace
