@@ -8,9 +8,10 @@
 #include <cmath>
 
 #include "kernels/avx2/act_quant_avx2.hpp"
-#include "kernels/dispatch.hpp"
 #include "kernels/avx2/fwht_avx2.hpp"
 #include "kernels/avx2/vec_f32_avx2.hpp"
+#include "kernels/dispatch.hpp"
+#include "kernels/two_streams.hpp"
 
 namespace lowbit {
 
@@ -133,8 +134,19 @@ void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, i
   raw[3] = l[2] + l[3] + l[6] + l[7];
 }
 
+// Decode of one token: the range's tiles as two streams (kernels/two_streams.hpp).
+// Below 8 tiles (a 2-thread decode's 8 KiB pieces are 3) one stream.
+void tiles_one_token(const TernaryWeightsView& w, int64_t row_begin, int64_t row_end, const int8_t* xq, int32_t* raw) {
+  detail::for_each_two_streams((row_end - row_begin) / 4, 8,
+                               [&](int64_t i) { tile_one_token(w, row_begin + 4 * i, xq, raw + 4 * i); });
+}
+
 void dot_codes_avx2(const TernaryWeightsView& w, int64_t row_begin, int64_t row_end, const int8_t* xq,
                     int64_t x_stride, int64_t nt, int32_t* raw, int64_t raw_stride) {
+  if (nt == 1) {
+    tiles_one_token(w, row_begin, row_end, xq, raw);
+    return;
+  }
   for (int64_t o = row_begin; o < row_end; o += 4) {
     int32_t* r = raw + (o - row_begin);
     int64_t t = 0;
