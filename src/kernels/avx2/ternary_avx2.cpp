@@ -93,10 +93,11 @@ void rows_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int6
 // (without it, 1.7x the CPU time per pass); 1-12 KiB, to L1 or L2, measured
 // the same within this machine's noise. Quiet (issue 18) as well: 1-24 KiB
 // ahead with T0/T1/T2, one line per chunk, or T0 near plus T2 far moved the
-// time per pass by less than run-to-run noise (+-10%); it stays near 60-70%
-// of the read probe, a bound of memory parallelism (the probe keeps many
-// more demand misses in flight with 12 operations per 128 bytes), not of
-// the prefetch distance.
+// time per pass by less than run-to-run noise (+-10%), and so did 2 KiB
+// with the strides as compile-time constants (paired with the probe). What
+// moved it from 0.72-0.79 of the paired read probe to 0.87-0.97 was where
+// the bytes come from: two streams at once (tiles_one_token below) and
+// weights wholly on huge pages (core/aligned_buffer: 2 MiB-aligned).
 void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int32_t* raw) {
   const __m256i m03 = _mm256_set1_epi8(0x03), m0c = _mm256_set1_epi8(0x0C), ones = _mm256_set1_epi16(1);
   __m256i acc01 = _mm256_setzero_si256(), acc23 = acc01;
