@@ -8,8 +8,7 @@
 // only occupies the positions used, freeing returns the pages to the system
 // at once (the heap would keep them and the process's footprint would only
 // grow over a model load), and the mapping may use transparent huge pages
-// (fewer TLB misses when streaming weights; from 2 MiB on the mapping
-// starts on a 2 MiB boundary so that huge pages can cover all of it).
+// (fewer TLB misses when streaming weights).
 #pragma once
 
 #include <cstddef>
