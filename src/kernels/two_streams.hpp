@@ -11,7 +11,9 @@
 // medians of 10, one process, quiet): q6_k head 0.81 -> 0.96, q4_0 0.86 ->
 // 1.01, q8_0 0.98 -> 1.06, f16 (with its prefetch) 0.89 -> 1.02; the
 // ternary GEMV 0.78 -> 0.80 and 0.88 -> 0.91 in two calls. Three or four
-// streams were no better than two.
+// streams were no better than two. The NEON q-head kernels share the row
+// loop (kernels/qhead_rows.hpp) and so the order; not measured on an ARM
+// core (qemu only here).
 #pragma once
 
 #include <cstdint>
