@@ -1,13 +1,15 @@
 // The loops every per-ISA q-head kernel shares (internal to kernels/; see
-// kernels/qhead_matmul.hpp): rows one at a time, so each thread reads one
-// sequential stream (a second token re-reads the row from L1), and a row's
-// blocks over four accumulators, so the FMAs of consecutive blocks do not
-// wait on each other. Templates only: each ISA file instantiates them with
+// kernels/qhead_matmul.hpp): rows one at a time, in two sequential streams
+// per range (kernels/two_streams.hpp; a second token re-reads the row from
+// L1), and a row's blocks over four accumulators, so the FMAs of
+// consecutive blocks do not wait on each other. Templates only: each ISA file instantiates them with
 // its own vector type and flags.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
+
+#include "kernels/two_streams.hpp"
 
 namespace lowbit::detail {
 
@@ -34,10 +36,11 @@ inline void prefetch_ahead(const uint8_t* p) {
 template <class RowDot>
 void q_rows(const uint8_t* w, int64_t row_bytes, int64_t r0, int64_t r1, int64_t T, float* y, int64_t ldy,
             RowDot row_dot) {
-  for (int64_t r = r0; r < r1; ++r) {
+  for_each_two_streams(r1 - r0, 16, [&](int64_t i) {
+    const int64_t r = r0 + i;
     const uint8_t* row = w + r * row_bytes;
     for (int64_t t = 0; t < T; ++t) y[t * ldy + r] = row_dot(row, t);
-  }
+  });
 }
 
 // reduce(acc) after block_dot(row + b * kBytes, b, acc[b % 4]) for the nb

@@ -204,6 +204,29 @@ TEST_P(TernaryMatmulPerIsa, EverySimdPathMatchesScalarBitForBit) {
   }
 }
 
+// One token over a range of 9 tiles starting at tile 2 (the AVX2 decode
+// reads it as two streams: tiles 2-6 and 7-10 alternate), into a buffer
+// filled with a sentinel: each row of the range must be written once, with
+// its own sum (the matmul entry points reuse one scratch buffer across
+// calls, so they would not see a row that is skipped).
+TEST_P(TernaryMatmulPerIsa, OneTokenRowRangeWritesEveryRow) {
+  const Isa isa = GetParam();
+  LOWBIT_SKIP_UNSUPPORTED_ISA(isa);
+  const TernaryKernels* k = pick_for_isa(isa, kernels_for);
+  Rng rng(6);
+  const int64_t out = 44, in = 384, b = 8, e = 44;
+  const auto w = random_ternary(rng, out * in);
+  const PackedTernary p = pack_ternary(w.data(), out, in, 1.0f);
+  const auto x = random_acts(rng, in);
+  QuantizedActivations xq;
+  quantize_activations(x.data(), 1, in, xq, *scalar_kernels());
+  const std::vector<int32_t> want = triple_loop(w, xq, out);
+  std::vector<int32_t> raw(size_t(e - b), std::numeric_limits<int32_t>::min());
+  k->dot_codes(p.view(), b, e, xq.row(0), xq.in_pad, 1, raw.data(), e - b);
+  for (int64_t o = b; o < e; ++o)
+    EXPECT_EQ(raw[size_t(o - b)] - xq.sum[0], want[size_t(o)]) << isa_name(isa) << " row " << o;
+}
+
 TEST_P(TernaryMatmulPerIsa, ExtremeInt8ActivationsDoNotSaturate) {
   const Isa isa = GetParam();
   LOWBIT_SKIP_UNSUPPORTED_ISA(isa);

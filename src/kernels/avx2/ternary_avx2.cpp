@@ -8,9 +8,10 @@
 #include <cmath>
 
 #include "kernels/avx2/act_quant_avx2.hpp"
-#include "kernels/dispatch.hpp"
 #include "kernels/avx2/fwht_avx2.hpp"
 #include "kernels/avx2/vec_f32_avx2.hpp"
+#include "kernels/dispatch.hpp"
+#include "kernels/two_streams.hpp"
 
 namespace lowbit {
 
@@ -92,10 +93,11 @@ void rows_tokens(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int6
 // (without it, 1.7x the CPU time per pass); 1-12 KiB, to L1 or L2, measured
 // the same within this machine's noise. Quiet (issue 18) as well: 1-24 KiB
 // ahead with T0/T1/T2, one line per chunk, or T0 near plus T2 far moved the
-// time per pass by less than run-to-run noise (+-10%); it stays near 60-70%
-// of the read probe, a bound of memory parallelism (the probe keeps many
-// more demand misses in flight with 12 operations per 128 bytes), not of
-// the prefetch distance.
+// time per pass by less than run-to-run noise (+-10%), and so did 2 KiB
+// with the strides as compile-time constants (paired with the probe). What
+// moved it from 0.72-0.79 of the paired read probe to 0.87-0.97 was where
+// the bytes come from: two streams at once (tiles_one_token below) and
+// weights wholly on huge pages (core/aligned_buffer: 2 MiB-aligned).
 void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, int32_t* raw) {
   const __m256i m03 = _mm256_set1_epi8(0x03), m0c = _mm256_set1_epi8(0x0C), ones = _mm256_set1_epi16(1);
   __m256i acc01 = _mm256_setzero_si256(), acc23 = acc01;
@@ -133,8 +135,19 @@ void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* xq, i
   raw[3] = l[2] + l[3] + l[6] + l[7];
 }
 
+// Decode of one token: the range's tiles as two streams (kernels/two_streams.hpp).
+// Below 8 tiles (a 2-thread decode's 8 KiB pieces are 3) one stream.
+void tiles_one_token(const TernaryWeightsView& w, int64_t row_begin, int64_t row_end, const int8_t* xq, int32_t* raw) {
+  detail::for_each_two_streams((row_end - row_begin) / 4, 8,
+                               [&](int64_t i) { tile_one_token(w, row_begin + 4 * i, xq, raw + 4 * i); });
+}
+
 void dot_codes_avx2(const TernaryWeightsView& w, int64_t row_begin, int64_t row_end, const int8_t* xq,
                     int64_t x_stride, int64_t nt, int32_t* raw, int64_t raw_stride) {
+  if (nt == 1) {
+    tiles_one_token(w, row_begin, row_end, xq, raw);
+    return;
+  }
   for (int64_t o = row_begin; o < row_end; o += 4) {
     int32_t* r = raw + (o - row_begin);
     int64_t t = 0;
