@@ -12,10 +12,11 @@
 #include <cmath>
 
 #include "kernels/avx2/act_quant_avx2.hpp"
-#include "kernels/scalar/act_quant_scalar.hpp"
-#include "kernels/dispatch.hpp"
 #include "kernels/avx2/fwht_avx2.hpp"
 #include "kernels/avx2/vec_f32_avx2.hpp"
+#include "kernels/dispatch.hpp"
+#include "kernels/scalar/act_quant_scalar.hpp"
+#include "kernels/two_streams.hpp"
 
 namespace lowbit {
 
@@ -116,6 +117,11 @@ void tile_one_token(const TernaryWeightsView& w, int64_t o0, const int8_t* x, in
 template <bool kAdjacent>
 void dot_codes_impl(const TernaryWeightsView& w, int64_t row_begin, int64_t row_end, const int8_t* xq,
                     int64_t x_stride, int64_t nt, int32_t* raw, int64_t raw_stride) {
+  if (nt == 1) {  // decode: the range's tiles as two streams, as the AVX2 kernel (kernels/two_streams.hpp)
+    detail::for_each_two_streams((row_end - row_begin) / 4, 8,
+                                 [&](int64_t i) { tile_one_token<kAdjacent>(w, row_begin + 4 * i, xq, raw + 4 * i); });
+    return;
+  }
   for (int64_t o = row_begin; o < row_end; o += 4) {
     int32_t* r = raw + (o - row_begin);
     int64_t t = 0;
