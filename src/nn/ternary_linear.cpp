@@ -1,7 +1,6 @@
 #include "nn/ternary_linear.hpp"
 
 #include <algorithm>
-#include <memory>
 
 #include "core/thread_pool.hpp"
 #include "kernels/amx.hpp"
