@@ -235,15 +235,14 @@ inline void codes_to_rows(const int8_t* src, int64_t rows, int64_t nt, int16_t* 
 // into int32.
 void forward_i8(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, int32_t* y) {
   using R = Row<int16_t>;
-  using W = Row<int32_t>;  // half a block of int32 sums
   constexpr int64_t kTokens = R::kTokens, kWiden = 7 * kChunk;
   const int64_t rows = w.out, cols = w.in, groups = w.groups;
   thread_local std::vector<R> d, tables, part;
-  thread_local std::vector<W> wide;  // [cols][2]: tokens 0-15, 16-31
+  thread_local std::vector<int32_t> wide;  // [cols][kTokens]: the widened sums
   d.resize(size_t(groups * 3));
   tables.resize(size_t(kChunk * kEntries));
   part.resize(size_t(cols));
-  wide.resize(size_t(cols * 2));
+  wide.resize(size_t(cols * kTokens));
   for (int64_t b = 0; b < tokens; b += kTokens) {
     const int64_t nt = std::min(kTokens, tokens - b);
     zero_padding(d, nt < kTokens ? 0 : rows);
@@ -253,7 +252,7 @@ void forward_i8(const int8_t* q, int64_t tokens, const TernaryGradWeights& w, in
       add_chunks(w.codes.as<uint8_t>(), w, d.data(), g0, g1, true, tables.data(), part.data());
       for (int64_t c = 0; c < cols; ++c) {
         const int16_t* p = reinterpret_cast<const int16_t*>(&part[size_t(c)]);
-        int32_t* o = reinterpret_cast<int32_t*>(&wide[size_t(2 * c)]);
+        int32_t* o = wide.data() + c * kTokens;
         for (int64_t t = 0; t < kTokens; ++t) o[t] = (g0 == 0 ? 0 : o[t]) + p[t];
       }
     }
