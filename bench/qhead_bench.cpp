@@ -2,8 +2,9 @@
 // format, against a read-bandwidth probe over the same kind of memory:
 //   gemv_head/<fmt>/rows:../cols:../threads:..   fmt = f16, q8_0, q6_k, q4_0
 //   bandwidth/read_distinct/threads:..
-//   gemv_distinct/ternary/out:6912/in:2560/threads:..  (the 2B4T gate/up
-//   shape, lowbit's packed ternary layout, the chosen ISA's kernel)
+//   gemv_distinct/ternary/out:6912/in:2560/threads:../one_buffer:..  (the
+//   2B4T gate/up shape, lowbit's packed ternary layout, the chosen ISA's
+//   kernel; one_buffer:1 = the copies in one mapping, as a model holds them)
 // Each iteration reads the next of several distinct copies of the matrix
 // (at least 1.25 GiB together), so no pass finds the previous one in the
 // 480 MiB L3 of the machine these figures came from; the probe reads 5
@@ -29,6 +30,7 @@
 
 #include "bench_util.hpp"
 #include "core/aligned_buffer.hpp"
+#include "core/buffer_arena.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 #include "formats/format.hpp"
@@ -156,7 +158,10 @@ void BM_ReadDistinct(benchmark::State& state) {
 }
 
 // The ternary GEMV over distinct copies of one packed matrix (one 2B4T
-// gate/up matrix is 4.2 MiB: a single one stays in the L3).
+// gate/up matrix is 4.2 MiB: a single one stays in the L3). one_buffer:1
+// gathers the copies into one mapping the way a loaded model gathers its
+// projections (core/buffer_arena.hpp); one_buffer:0 leaves each copy in its
+// own, as the models did before.
 void BM_TernaryDistinct(benchmark::State& state) {
   const int64_t out = state.range(0), in = state.range(1);
   ThreadPool::set_global_threads(int(state.range(2)));
@@ -169,6 +174,12 @@ void BM_TernaryDistinct(benchmark::State& state) {
     c.row_scale = p.row_scale;
     c.codes = AlignedBuffer(p.codes.size());
     std::memcpy(c.codes.data(), p.codes.data(), p.codes.size());
+  }
+  if (state.range(3) == 1) {
+    std::vector<AlignedBuffer*> bufs;
+    bufs.reserve(copies.size());
+    for (PackedTernary& c : copies) bufs.push_back(&c.codes);
+    gather_into_one_buffer(bufs);
   }
   const std::vector<float> x = bench::random_acts(in, 2);
   std::vector<float> y(static_cast<size_t>(out));
@@ -205,9 +216,10 @@ BENCHMARK_CAPTURE(BM_HeadGemv, q6_k, Format::Q6_K)->Name("gemv_head/q6_k")->Appl
 BENCHMARK_CAPTURE(BM_HeadGemv, q4_0, Format::Q4_0)->Name("gemv_head/q4_0")->Apply(head_args);
 BENCHMARK(BM_TernaryDistinct)
     ->Name("gemv_distinct/ternary")
-    ->ArgNames({"out", "in", "threads"})
-    ->Args({6912, 2560, 1})
-    ->Args({6912, 2560, 2})
+    ->ArgNames({"out", "in", "threads", "one_buffer"})
+    ->Args({6912, 2560, 1, 1})
+    ->Args({6912, 2560, 1, 0})
+    ->Args({6912, 2560, 2, 1})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);

@@ -9,6 +9,8 @@
 #include <new>
 #include <utility>
 
+#include "core/error.hpp"
+
 namespace lowbit {
 
 namespace {
@@ -73,7 +75,20 @@ AlignedBuffer::AlignedBuffer(size_t bytes) : size_(bytes) {
 AlignedBuffer::~AlignedBuffer() { release(); }
 
 AlignedBuffer::AlignedBuffer(AlignedBuffer&& o) noexcept
-    : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), mapped_(std::exchange(o.mapped_, 0)) {}
+    : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), mapped_(std::exchange(o.mapped_, 0)),
+      owner_(std::move(o.owner_)) {}
+
+AlignedBuffer AlignedBuffer::part_of(std::shared_ptr<AlignedBuffer> whole, size_t offset, size_t bytes) {
+  LOWBIT_CHECK(whole && offset % kAlignment == 0 && offset <= whole->size() && bytes <= whole->size() - offset,
+               "AlignedBuffer::part_of: bytes [{}, +{}) of a {}-byte buffer (offset a multiple of {} needed)", offset,
+               bytes, whole ? whole->size() : 0, kAlignment);
+  AlignedBuffer b;
+  if (bytes == 0) return b;
+  b.data_ = whole->data() + offset;
+  b.size_ = bytes;
+  b.owner_ = std::move(whole);
+  return b;
+}
 
 AlignedBuffer& AlignedBuffer::operator=(AlignedBuffer&& o) noexcept {
   if (this != &o) {
@@ -81,14 +96,15 @@ AlignedBuffer& AlignedBuffer::operator=(AlignedBuffer&& o) noexcept {
     data_ = std::exchange(o.data_, nullptr);
     size_ = std::exchange(o.size_, 0);
     mapped_ = std::exchange(o.mapped_, 0);
+    owner_ = std::move(o.owner_);
   }
   return *this;
 }
 
 void AlignedBuffer::release() {
   if (!data_) return;
-  if (mapped_)
-    ::munmap(data_, mapped_);
+  if (owner_) owner_.reset();
+  else if (mapped_) ::munmap(data_, mapped_);
   else
     std::free(data_);
   data_ = nullptr, size_ = 0, mapped_ = 0;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 
 namespace lowbit {
 
@@ -27,6 +28,13 @@ class AlignedBuffer {
   AlignedBuffer(const AlignedBuffer&) = delete;
   AlignedBuffer& operator=(const AlignedBuffer&) = delete;
 
+  // A buffer that is bytes [offset, offset + bytes) of `whole` and keeps it
+  // alive (core/buffer_arena: many weights in one mapping). offset must be
+  // a multiple of kAlignment and the range inside `whole`.
+  static AlignedBuffer part_of(std::shared_ptr<AlignedBuffer> whole, size_t offset, size_t bytes);
+  // True for a part_of buffer.
+  bool is_part() const { return owner_ != nullptr; }
+
   std::byte* data() { return data_; }
   const std::byte* data() const { return data_; }
   size_t size() const { return size_; }
@@ -41,6 +49,7 @@ class AlignedBuffer {
   std::byte* data_ = nullptr;
   size_t size_ = 0;
   size_t mapped_ = 0;  // length of the mapping, 0 for heap memory
+  std::shared_ptr<AlignedBuffer> owner_;  // set for part_of: the storage is owner_'s
 };
 
 }  // namespace lowbit

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/buffer_arena.hpp"
 #include "core/error.hpp"
 #include "kernels/silu_gate.hpp"
 #include "model/tensor_load.hpp"
@@ -61,6 +62,7 @@ DecoderModel::DecoderModel(const ModelFamily& family, const ModelConfig& cfg, co
 
   layers_.resize(size_t(cfg_.n_layer));
   for (int64_t l = 0; l < cfg_.n_layer; ++l) load_layer(l, lookup, opt);
+  gather_weights();
   output_norm_ = load_float_vector(require_tensor(lookup, kOutputNorm), d);
   if (auto out = lookup(kOutput)) {
     LOWBIT_CHECK(out->rows == cfg_.n_vocab && out->cols == d, "tensor '{}' is [{}, {}], expected [{}, {}]", kOutput,
@@ -120,6 +122,18 @@ void DecoderModel::load_layer(int64_t l, const TensorLookup& lookup, const Model
   if ((L.qkv = fuse_rows({L.proj[kQ].get(), L.proj[kK].get(), L.proj[kV].get()})))
     L.proj[kQ].reset(), L.proj[kK].reset(), L.proj[kV].reset();
   if ((L.gate_up = fuse_rows({L.proj[kGate].get(), L.proj[kUp].get()}))) L.proj[kGate].reset(), L.proj[kUp].reset();
+}
+
+// The projections' weights in one mapping, in the order a decode step reads
+// them (core/buffer_arena.hpp says why). The head stays in its own: it is
+// one buffer already, and moving it would briefly hold it twice.
+void DecoderModel::gather_weights() {
+  std::vector<AlignedBuffer*> bufs;
+  for (Layer& L : layers_)
+    for (Matrix* m : {L.qkv.get(), L.proj[kQ].get(), L.proj[kK].get(), L.proj[kV].get(), L.proj[kO].get(),
+                      L.gate_up.get(), L.proj[kGate].get(), L.proj[kUp].get(), L.proj[kDown].get()})
+      if (m) m->weight_buffers(bufs);
+  gather_into_one_buffer(bufs);
 }
 
 std::unique_ptr<SequenceState> DecoderModel::new_state(int64_t n_ctx) const {

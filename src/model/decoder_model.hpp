@@ -63,6 +63,7 @@ class DecoderModel final : public Model {
   };
 
   void load_layer(int64_t l, const TensorLookup& lookup, const ModelLoadOptions& opt);
+  void gather_weights();
   void embed(const int32_t* tokens, int64_t T, float* x) const;
   void load_exact_head(const TensorLookup& lookup, int k);
   // forward's layer stack over one sequence: returns x [T, n_embd] before the final norm.

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/buffer_arena.hpp"
 #include "core/error.hpp"
 #include "model/decoder_block.hpp"
 #include "model/tensor_load.hpp"
@@ -28,6 +29,12 @@ HgrnModel::HgrnModel(const ModelFamily& family, const ModelConfig& cfg, const Te
   tok_embd_ = require_embedding(lookup, kTokenEmbd, cfg_.n_vocab, d, &embd_row_bytes_);
   layers_.resize(size_t(cfg_.n_layer));
   for (int64_t l = 0; l < cfg_.n_layer; ++l) load_layer(l, lookup);
+  // The projections' weights in one mapping, in the order a decode step
+  // reads them (core/buffer_arena.hpp); the head keeps its own.
+  std::vector<AlignedBuffer*> bufs;
+  for (Layer& L : layers_)
+    for (BitProj& p : L.proj) p.w->weight_buffers(bufs);
+  gather_into_one_buffer(bufs);
   if (auto lb = lookup(kHgrnLowerBounds)) load_lower_bounds(*lb);
   output_norm_ = load_float_vector(require_tensor(lookup, kOutputNorm), d);
   output_ = load_proj(lookup, std::string(kOutput), std::string(kHgrnOutputInNorm), cfg_.n_vocab, d);

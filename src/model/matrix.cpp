@@ -73,6 +73,7 @@ class F16Matrix final : public Matrix {
   }
   size_t bytes() const override { return w_.size(); }
   std::string describe() const override { return "f16"; }
+  void weight_buffers(std::vector<AlignedBuffer*>& out) override { out.push_back(&w_); }
   bool read_row(int64_t r, float* out) const override {
     const uint16_t* row = w_.as<uint16_t>() + r * cols_;
     for (int64_t i = 0; i < cols_; ++i) out[i] = fp16_to_f32(row[i]);
@@ -112,6 +113,7 @@ class QHeadMatrix final : public Matrix {
   }
   size_t bytes() const override { return w_.size(); }
   std::string describe() const override { return std::string(f_.name); }
+  void weight_buffers(std::vector<AlignedBuffer*>& out) override { out.push_back(&w_); }
   bool read_row(int64_t r, float* out) const override {
     f_.to_float(w_.as<uint8_t>() + r * format_bytes(f_, cols_), out, cols_);
     return true;
@@ -169,6 +171,7 @@ class TernaryMatrix final : public Matrix {
   size_t bytes() const override { return size_t(w_.code_bytes()) + w_.row_scale.size() * sizeof(float); }
   std::string describe() const override { return fmt::format("ternary (from {})", source_); }
   const PackedTernary* packed_ternary() const override { return &w_; }
+  void weight_buffers(std::vector<AlignedBuffer*>& out) override { out.push_back(&w_.codes); }
   std::string_view source() const { return source_; }
 
  private:
@@ -234,6 +237,7 @@ class Int8Matrix final : public Matrix {
   }
   size_t bytes() const override { return cb_.size() + scb_.size() * sizeof(float); }
   std::string describe() const override { return fmt::format("int8 (LLM.int8, threshold {})", threshold_); }
+  void weight_buffers(std::vector<AlignedBuffer*>& out) override { out.push_back(&cb_); }
   bool int8_rows(float* threshold, const int8_t** cb, const float** scb) const override {
     *threshold = threshold_, *cb = this->cb(), *scb = scb_.data();
     return true;

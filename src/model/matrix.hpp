@@ -28,6 +28,11 @@ class Matrix {
   virtual bool read_row(int64_t /*r*/, float* /*out*/) const { return false; }
   // The packed weights of a ternary matrix (null for the other kinds).
   virtual const PackedTernary* packed_ternary() const { return nullptr; }
+  // Appends the buffers that hold this matrix's weights, for a model that
+  // gathers its weights into one mapping (core/buffer_arena.hpp); the
+  // matrix stays valid when they are moved. None for the kinds that keep
+  // theirs elsewhere (f32 tensors, lowbit layers, streamed heads).
+  virtual void weight_buffers(std::vector<AlignedBuffer*>& /*out*/) {}
   // The int8 rows [rows, cols] and row scales of an LLM.int8 matrix and its
   // threshold; false for the other kinds.
   virtual bool int8_rows(float* /*threshold*/, const int8_t** /*cb*/, const float** /*scb*/) const { return false; }

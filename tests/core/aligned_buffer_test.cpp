@@ -6,11 +6,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/aligned_buffer.hpp"
+#include "core/error.hpp"
 
 namespace lowbit {
 namespace {
@@ -83,6 +85,34 @@ TEST(AlignedBuffer, MoveKeepsTheStorage) {
   c = std::move(b);
   EXPECT_EQ(c.data(), p);
   EXPECT_EQ(c.size(), size_t(4423680));
+}
+
+TEST(AlignedBuffer, PartOfSharesTheWholeAndKeepsItAlive) {
+  auto whole = std::make_shared<AlignedBuffer>(size_t(4096));
+  for (size_t i = 0; i < 4096; ++i) whole->data()[i] = std::byte(i * 7 % 251);
+  const std::byte* base = whole->data();
+  AlignedBuffer a = AlignedBuffer::part_of(whole, 128, 100), b = AlignedBuffer::part_of(whole, 4096 - 64, 64);
+  whole.reset();  // the parts hold it now
+  ASSERT_TRUE(a.is_part());
+  EXPECT_EQ(a.data(), base + 128);
+  EXPECT_EQ(a.size(), 100u);
+  for (size_t i = 0; i < 100; ++i) ASSERT_EQ(a.data()[i], std::byte((128 + i) * 7 % 251)) << i;
+  AlignedBuffer c(std::move(a));  // a move hands the share on
+  EXPECT_EQ(c.data(), base + 128);
+  a = AlignedBuffer(32);  // a moved-from part takes new storage of its own
+  EXPECT_FALSE(a.is_part());
+  c = AlignedBuffer();
+  EXPECT_EQ(b.data()[63], std::byte((4096 - 1) * 7 % 251));  // b still holds the whole
+  EXPECT_TRUE(AlignedBuffer::part_of(std::make_shared<AlignedBuffer>(64), 64, 0).data() == nullptr);
+}
+
+TEST(AlignedBuffer, PartOfRejectsRangesOutsideTheWholeAndUnalignedOffsets) {
+  auto whole = std::make_shared<AlignedBuffer>(size_t(1000));
+  EXPECT_THROW(AlignedBuffer::part_of(whole, 32, 10), Error);   // offset not a multiple of 64
+  EXPECT_THROW(AlignedBuffer::part_of(whole, 960, 41), Error);  // ends past 1000
+  EXPECT_THROW(AlignedBuffer::part_of(whole, 1024, 0), Error);  // starts past the end
+  EXPECT_THROW(AlignedBuffer::part_of(nullptr, 0, 0), Error);
+  EXPECT_NO_THROW(AlignedBuffer::part_of(whole, 960, 40));
 }
 
 }  // namespace
