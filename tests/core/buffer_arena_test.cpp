@@ -100,5 +100,19 @@ TEST(BufferArena, WritesThroughAPartLandInItsOwnBytesOnly) {
   EXPECT_EQ(bytes_of(c), want_c);
 }
 
+TEST(BufferArena, ReadingPastAPartIsCaughtUnderAddressSanitizer) {
+  // The parts share one heap block under ASan; the poisoned gap after each
+  // keeps an overrun from one matrix into the next an error.
+  if (!kHeapOnly) GTEST_SKIP() << "AddressSanitizer build only";
+  AlignedBuffer a = filled(128, 6), b = filled(128, 7);
+  gather_into_one_buffer({&a, &b});
+  EXPECT_DEATH(
+      {
+        volatile std::byte v = a.data()[a.size()];
+        (void)v;
+      },
+      "use-after-poison");
+}
+
 }  // namespace
 }  // namespace lowbit
