@@ -1,9 +1,9 @@
 // One decode step's matrix work on the 2B4T shape, kernels only (no model
 // file): per layer the fused q/k/v (3840 x 2560), o (2560 x 2560), fused
 // gate/up (13824 x 2560) and down (2560 x 6912) ternary GEMVs, 30 layers of
-// distinct packed copies (522 MB), then the f16 tied head (128256 x 2560,
-// 657 MB): the 120 ternary fork-joins and the head's pass of a real step,
-// with the same bytes. Counters: sync_share, the share of the step the
+// distinct packed copies (522 MB, in one mapping as a loaded model holds
+// them), then the f16 tied head (128256 x 2560, 657 MB): the 120 ternary
+// fork-joins and the head's pass of a real step, with the same bytes. Counters: sync_share, the share of the step the
 // calling thread spends at the thread pool's barriers (ThreadPool::
 // sync_stats: handing jobs out and waiting for the last worker), and
 // fork_joins per step.
@@ -16,6 +16,7 @@
 
 #include "bench_util.hpp"
 #include "core/aligned_buffer.hpp"
+#include "core/buffer_arena.hpp"
 #include "core/half.hpp"
 #include "core/thread_pool.hpp"
 #include "kernels/f16_matmul.hpp"
@@ -49,6 +50,12 @@ void BM_DecodeStep(benchmark::State& state) {
   std::vector<PackedTernary> layers;
   for (int64_t l = 0; l < kLayers; ++l)
     for (const PackedTernary& s : shapes) layers.push_back(copy_of(s));
+  {  // as a loaded model holds them: one mapping, in decode order (core/buffer_arena)
+    std::vector<AlignedBuffer*> bufs;
+    bufs.reserve(layers.size());
+    for (PackedTernary& w : layers) bufs.push_back(&w.codes);
+    gather_into_one_buffer(bufs);
+  }
   AlignedBuffer head(size_t(kVocab * kHidden * 2));
   {
     const std::vector<float> src = bench::random_acts(16 * kHidden, 5);
