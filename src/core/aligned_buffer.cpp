@@ -9,6 +9,7 @@
 #include <new>
 #include <utility>
 
+#include "core/asan.hpp"
 #include "core/error.hpp"
 
 namespace lowbit {
@@ -16,17 +17,7 @@ namespace lowbit {
 namespace {
 // AddressSanitizer checks heap blocks, not mappings: under it every buffer
 // comes from the heap so overruns of large ones are caught too.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr size_t kMapThreshold = SIZE_MAX;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr size_t kMapThreshold = SIZE_MAX;
-#else
-constexpr size_t kMapThreshold = size_t(1) << 20;
-#endif
-#else
-constexpr size_t kMapThreshold = size_t(1) << 20;
-#endif
+constexpr size_t kMapThreshold = kUnderAsan ? SIZE_MAX : size_t(1) << 20;
 constexpr size_t kHugePage = size_t(2) << 20;
 // munmap takes whole pages (4 KiB on x86-64, up to 64 KiB on AArch64).
 size_t page_size() {

@@ -3,14 +3,7 @@
 #include <cstring>
 #include <memory>
 
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LOWBIT_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define LOWBIT_ASAN 1
-#endif
+#include "core/asan.hpp"
 #if defined(LOWBIT_ASAN)
 #include <sanitizer/asan_interface.h>
 #endif
@@ -26,11 +19,7 @@ size_t round_up(size_t n) { return (n + kAlignment - 1) / kAlignment * kAlignmen
 // Under AddressSanitizer a poisoned gap follows each part, so a kernel that
 // reads past its matrix is still caught (the parts would otherwise be one
 // heap block).
-#if defined(LOWBIT_ASAN)
-constexpr size_t kGap = kAlignment;
-#else
-constexpr size_t kGap = 0;
-#endif
+constexpr size_t kGap = kUnderAsan ? kAlignment : 0;
 
 }  // namespace
 

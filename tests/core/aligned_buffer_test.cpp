@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/aligned_buffer.hpp"
+#include "core/asan.hpp"
 #include "core/error.hpp"
 
 namespace lowbit {
@@ -19,11 +20,7 @@ namespace {
 
 // Under AddressSanitizer every buffer is a heap block (aligned_buffer.cpp),
 // and freed blocks wait in its quarantine, still mapped.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kHeapOnly = true;
-#else
-constexpr bool kHeapOnly = false;
-#endif
+constexpr bool kHeapOnly = kUnderAsan;
 
 bool all_zero(const AlignedBuffer& b) {
   for (size_t i = 0; i < b.size(); ++i)

@@ -9,23 +9,15 @@
 #include <vector>
 
 #include "core/aligned_buffer.hpp"
+#include "core/asan.hpp"
 #include "core/buffer_arena.hpp"
 #include "core/rng.hpp"
 
 namespace lowbit {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kHeapOnly = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kHeapOnly = true;
-#else
-constexpr bool kHeapOnly = false;
-#endif
-#else
-constexpr bool kHeapOnly = false;
-#endif
+// Under AddressSanitizer every buffer is a heap block (core/aligned_buffer).
+constexpr bool kHeapOnly = kUnderAsan;
 
 AlignedBuffer filled(size_t n, uint64_t seed) {
   AlignedBuffer b(n);
