@@ -65,7 +65,9 @@ TEST(Load, TwoHundredRequestsSixteenClientsCompleteOrGet503) {
   EXPECT_GT(t.ok, 0);
   // Memory stays flat: a leak of even 50 KiB per request would show.
   // (Not under AddressSanitizer: its quarantine holds freed memory on purpose.)
-  if (!kUnderAsan) EXPECT_LT(rss_after - rss_before, 8 * 1024) << rss_before << " KiB -> " << rss_after << " KiB";
+  if (!kUnderAsan) {
+    EXPECT_LT(rss_after - rss_before, 8 * 1024) << rss_before << " KiB -> " << rss_after << " KiB";
+  }
   std::printf("load: %d ok, %d busy (503); VmRSS %ld -> %ld KiB\n", t.ok.load(), t.busy.load(), rss_before,
               rss_after);
   // Everything is released afterwards.
