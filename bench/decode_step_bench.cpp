@@ -3,10 +3,10 @@
 // gate/up (13824 x 2560) and down (2560 x 6912) ternary GEMVs, 30 layers of
 // distinct packed copies (522 MB, in one mapping as a loaded model holds
 // them), then the f16 tied head (128256 x 2560, 657 MB): the 120 ternary
-// fork-joins and the head's pass of a real step, with the same bytes. Counters: sync_share, the share of the step the
-// calling thread spends at the thread pool's barriers (ThreadPool::
-// sync_stats: handing jobs out and waiting for the last worker), and
-// fork_joins per step.
+// fork-joins and the head's pass of a real step, with the same bytes.
+// Counters: sync_share, the share of the step the calling thread spends at
+// the thread pool's barriers (ThreadPool::sync_stats: handing jobs out and
+// waiting for the last worker), and fork_joins per step.
 //   decode_step/2b4t/threads:..
 #include <benchmark/benchmark.h>
 
@@ -16,26 +16,17 @@
 
 #include "bench_util.hpp"
 #include "core/aligned_buffer.hpp"
-#include "core/buffer_arena.hpp"
 #include "core/half.hpp"
 #include "core/thread_pool.hpp"
 #include "kernels/f16_matmul.hpp"
 #include "kernels/ternary_matmul.hpp"
+#include "packed_copies.hpp"
 
 namespace {
 
 using namespace lowbit;
 
 constexpr int64_t kLayers = 30, kHidden = 2560, kFfn = 6912, kQkv = 2560 + 2 * 640, kVocab = 128256;
-
-PackedTernary copy_of(const PackedTernary& p) {
-  PackedTernary c;
-  c.out = p.out, c.in = p.in, c.out_pad = p.out_pad, c.in_pad = p.in_pad, c.layout = p.layout;
-  c.row_scale = p.row_scale;
-  c.codes = AlignedBuffer(p.codes.size());
-  std::memcpy(c.codes.data(), p.codes.data(), p.codes.size());
-  return c;
-}
 
 PackedTernary random_packed(int64_t out, int64_t in, uint64_t seed) {
   const auto codes = bench::random_ternary(out * in, seed);
@@ -49,13 +40,8 @@ void BM_DecodeStep(benchmark::State& state) {
                                    random_packed(2 * kFfn, kHidden, 3), random_packed(kHidden, kFfn, 4)};
   std::vector<PackedTernary> layers;
   for (int64_t l = 0; l < kLayers; ++l)
-    for (const PackedTernary& s : shapes) layers.push_back(copy_of(s));
-  {  // as a loaded model holds them: one mapping, in decode order (core/buffer_arena)
-    std::vector<AlignedBuffer*> bufs;
-    bufs.reserve(layers.size());
-    for (PackedTernary& w : layers) bufs.push_back(&w.codes);
-    gather_into_one_buffer(bufs);
-  }
+    for (const PackedTernary& s : shapes) layers.push_back(bench::copy_of(s));
+  bench::gather_codes(layers);  // in decode order, as a loaded model holds them
   AlignedBuffer head(size_t(kVocab * kHidden * 2));
   {
     const std::vector<float> src = bench::random_acts(16 * kHidden, 5);

@@ -30,7 +30,6 @@
 
 #include "bench_util.hpp"
 #include "core/aligned_buffer.hpp"
-#include "core/buffer_arena.hpp"
 #include "core/rng.hpp"
 #include "core/thread_pool.hpp"
 #include "formats/format.hpp"
@@ -38,6 +37,7 @@
 #include "kernels/qhead_matmul.hpp"
 #include "kernels/read_bandwidth.hpp"
 #include "kernels/ternary_matmul.hpp"
+#include "packed_copies.hpp"
 
 namespace {
 
@@ -168,19 +168,8 @@ void BM_TernaryDistinct(benchmark::State& state) {
   const auto codes = bench::random_ternary(out * in, 1);
   const PackedTernary p = pack_ternary(codes.data(), out, in, 0.04f);
   std::vector<PackedTernary> copies;
-  for (size_t total = 0; total < kAtLeast; total += size_t(p.code_bytes())) {
-    PackedTernary& c = copies.emplace_back();
-    c.out = p.out, c.in = p.in, c.out_pad = p.out_pad, c.in_pad = p.in_pad, c.layout = p.layout;
-    c.row_scale = p.row_scale;
-    c.codes = AlignedBuffer(p.codes.size());
-    std::memcpy(c.codes.data(), p.codes.data(), p.codes.size());
-  }
-  if (state.range(3) == 1) {
-    std::vector<AlignedBuffer*> bufs;
-    bufs.reserve(copies.size());
-    for (PackedTernary& c : copies) bufs.push_back(&c.codes);
-    gather_into_one_buffer(bufs);
-  }
+  for (size_t total = 0; total < kAtLeast; total += size_t(p.code_bytes())) copies.push_back(bench::copy_of(p));
+  if (state.range(3) == 1) bench::gather_codes(copies);
   const std::vector<float> x = bench::random_acts(in, 2);
   std::vector<float> y(static_cast<size_t>(out));
   const double bytes = double(p.code_bytes()) * double(copies.size());

@@ -11,8 +11,8 @@
 // medians of 10, one process, quiet): q6_k head 0.81 -> 0.96, q4_0 0.86 ->
 // 1.01, q8_0 0.98 -> 1.06, f16 (with its prefetch) 0.89 -> 1.02; the
 // ternary GEMV 0.78 -> 0.80 and 0.88 -> 0.91 in two calls; the AVX-512
-// one-token ternary tile (native) 0.66-0.79 -> 0.87-0.94 (three rounds). Three or four
-// streams were no better than two. The NEON q-head kernels share the row
+// one-token ternary tile (native) 0.66-0.79 -> 0.87-0.94 (three rounds).
+// Three or four streams were no better than two. The NEON q-head kernels share the row
 // loop (kernels/qhead_rows.hpp) and so the order; not measured on an ARM
 // core (qemu only here).
 #pragma once

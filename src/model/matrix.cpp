@@ -113,7 +113,6 @@ class QHeadMatrix final : public Matrix {
   }
   size_t bytes() const override { return w_.size(); }
   std::string describe() const override { return std::string(f_.name); }
-  void weight_buffers(std::vector<AlignedBuffer*>& out) override { out.push_back(&w_); }
   bool read_row(int64_t r, float* out) const override {
     f_.to_float(w_.as<uint8_t>() + r * format_bytes(f_, cols_), out, cols_);
     return true;

@@ -30,8 +30,9 @@ class Matrix {
   virtual const PackedTernary* packed_ternary() const { return nullptr; }
   // Appends the buffers that hold this matrix's weights, for a model that
   // gathers its weights into one mapping (core/buffer_arena.hpp); the
-  // matrix stays valid when they are moved. None for the kinds that keep
-  // theirs elsewhere (f32 tensors, lowbit layers, streamed heads).
+  // matrix stays valid when they are moved. None for f32 tensors, lowbit
+  // layers and the head-only kinds (streamed and Q8_0/Q6_K/Q4_0 heads: a
+  // model keeps its head in a buffer of its own).
   virtual void weight_buffers(std::vector<AlignedBuffer*>& /*out*/) {}
   // The int8 rows [rows, cols] and row scales of an LLM.int8 matrix and its
   // threshold; false for the other kinds.
